@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+
+namespace TagWorker.Hosting;
+
+/// <summary>
+/// Builds hosts that read settings the same way: appsettings.json (TAGWORKER_CONFIG, else
+/// config/appsettings.json under TAGWORKER_HOME, else the copy beside the binary), then
+/// environment variables (TagWorker__Library__Root=...), then the command line. Relative paths in
+/// settings are taken from TAGWORKER_HOME (default: the current folder).
+/// </summary>
+public static class AppHost
+{
+    private static readonly string[] PathKeys = ["TagWorker:Library:Root", "TagWorker:Data:Dir"];
+
+    public static string Home => Path.GetFullPath(Environment.GetEnvironmentVariable("TAGWORKER_HOME") ?? Directory.GetCurrentDirectory());
+
+    public static WebApplicationBuilder CreateWebBuilder(CommandLine cli)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        Configure(builder.Configuration, cli);
+        AddLogging(builder, toStandardError: false);
+        builder.WebHost.UseUrls(builder.Configuration["TagWorker:Web:Urls"] ?? "http://127.0.0.1:8080");
+        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(8));
+        return builder;
+    }
+
+    /// <summary>For one-shot commands: logs go to standard error so standard output stays machine-readable.</summary>
+    public static HostApplicationBuilder CreateCommandBuilder(CommandLine cli)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+        Configure(builder.Configuration, cli);
+        AddLogging(builder, toStandardError: true);
+        return builder;
+    }
+
+    private static void Configure(ConfigurationManager configuration, CommandLine cli)
+    {
+        configuration.Sources.Clear();
+        var home = Home;
+        var file = Environment.GetEnvironmentVariable("TAGWORKER_CONFIG")
+            ?? new[] { Path.Combine(home, "config", "appsettings.json"), Path.Combine(AppContext.BaseDirectory, "appsettings.json") }
+                .FirstOrDefault(File.Exists);
+        if (file is not null)
+        {
+            configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+        configuration.AddEnvironmentVariables();
+        configuration.AddInMemoryCollection(cli.Overrides);
+        var resolved = PathKeys
+            .Where(key => configuration[key] is { Length: > 0 } value && !Path.IsPathRooted(value))
+            .ToDictionary(key => key, key => (string?)Path.GetFullPath(configuration[key]!, home));
+        configuration.AddInMemoryCollection(resolved);
+    }
+
+    private static void AddLogging(IHostApplicationBuilder builder, bool toStandardError)
+    {
+        var level = Enum.TryParse<LogEventLevel>(builder.Configuration["TagWorker:Logging:Level"], true, out var parsed) ? parsed : LogEventLevel.Information;
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .WriteTo.Console(
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: toStandardError ? LogEventLevel.Verbose : null,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        var dataDir = builder.Configuration["TagWorker:Data:Dir"];
+        if (!string.IsNullOrEmpty(dataDir))
+        {
+            logger.WriteTo.File(Path.Combine(dataDir, "logs", "tagworker-.log"), rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14, fileSizeLimitBytes: 50 * 1024 * 1024, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger.CreateLogger(), dispose: true);
+    }
+}

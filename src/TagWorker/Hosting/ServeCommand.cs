@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TagWorker.Library;
+using TagWorker.Review;
+using TagWorker.Storage;
+
+namespace TagWorker.Hosting;
+
+/// <summary><c>tagworker serve</c>: the worker and its web host until Ctrl-C or SIGTERM.</summary>
+public static class ServeCommand
+{
+    public static async Task<int> RunAsync(CommandLine cli)
+    {
+        var builder = AppHost.CreateWebBuilder(cli);
+        builder.AddStorage().AddLibraryWorker();
+        var app = builder.Build();
+        DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
+        Directory.CreateDirectory(app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);
+        app.MapStatus();
+        await app.RunAsync();
+        return 0;
+    }
+}

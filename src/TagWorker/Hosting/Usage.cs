@@ -1,0 +1,16 @@
+namespace TagWorker.Hosting;
+
+public static class Usage
+{
+    public const string Text = """
+        usage: tagworker [command] [options]
+
+          serve [--library DIR] [--data DIR] [--urls URL]   the worker and its web host (default command)
+          scan --once [--library DIR] [--data DIR] [--json] one reconciliation pass, then exit
+          status [--data DIR] [--json]                      photos and files by state
+          bench-scan [--files N] [--dir DIR] [--json]       time reconciliation of a generated library
+
+        Every option is also a setting: config/appsettings.json, or environment variables such as
+        TagWorker__Library__Root=/photos and TagWorker__Data__Dir=/data.
+        """;
+}

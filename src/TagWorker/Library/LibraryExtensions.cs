@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace TagWorker.Library;
+
+public static class LibraryExtensions
+{
+    /// <summary>Reconciliation and the library's state; enough for one-shot commands.</summary>
+    public static IHostApplicationBuilder AddLibrary(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LibraryOptions>()
+            .BindConfiguration(LibraryOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PathFilter>();
+        builder.Services.AddSingleton<LibraryWalker>();
+        builder.Services.AddSingleton<Reconciler>();
+        builder.Services.AddSingleton<ScanState>();
+        builder.Services.AddSingleton<LibraryWatcher>();
+        return builder;
+    }
+
+    /// <summary>The long-running part: watcher hints and periodic full passes.</summary>
+    public static IHostApplicationBuilder AddLibraryWorker(this IHostApplicationBuilder builder)
+    {
+        builder.AddLibrary();
+        builder.Services.AddHostedService<LibraryService>();
+        return builder;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using TagWorker.Storage;
+
+namespace TagWorker.Library;
+
+public sealed record KnownFile(long Id, string Path, long? PhotoId, long Size, long MtimeTicks, string State);
+
+/// <summary>The SQL behind reconciliation. Every method runs inside the caller's transaction.</summary>
+public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction transaction, string now)
+{
+    public static Dictionary<string, KnownFile> LoadKnown(SqliteConnection connection, IReadOnlyCollection<string>? scope)
+    {
+        var known = new Dictionary<string, KnownFile>(StringComparer.Ordinal);
+        const string select = "SELECT id, path, photo_id, size, mtime, state FROM files";
+        if (scope is null)
+        {
+            Read(connection.Command(select));
+            return known;
+        }
+        foreach (var prefix in scope)
+        {
+            // Range on the unique index: the path itself and everything below it ('0' follows '/').
+            Read(connection.Command($"{select} WHERE path = $p OR (path > $p || '/' AND path < $p || '0')", null, ("$p", prefix)));
+        }
+        return known;
+
+        void Read(SqliteCommand command)
+        {
+            using (command)
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var file = new KnownFile(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                        reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5));
+                    known[file.Path] = file;
+                }
+            }
+        }
+    }
+
+    public long? FindPhoto(byte[] sha256) =>
+        connection.Scalar("SELECT photo_id FROM photo_hashes WHERE sha256 = $h", transaction, ("$h", sha256)) as long?;
+
+    public long AddPhoto(byte[] sha256, long size)
+    {
+        var id = (long)connection.Scalar("""
+            INSERT INTO photos (size, state, created_at, updated_at) VALUES ($size, 'pending', $now, $now) RETURNING id
+            """, transaction, ("$size", size), ("$now", now))!;
+        connection.Execute("INSERT INTO photo_hashes (sha256, photo_id) VALUES ($h, $id)", transaction, ("$h", sha256), ("$id", id));
+        return id;
+    }
+
+    public void SaveFile(ListedFile file, long? photoId, string state, string? error) =>
+        connection.Execute("""
+            INSERT INTO files (path, photo_id, size, mtime, state, error, seen_at) VALUES ($path, $photo, $size, $mtime, $state, $error, $now)
+            ON CONFLICT (path) DO UPDATE SET photo_id = coalesce($photo, photo_id), size = $size, mtime = $mtime,
+                state = $state, error = $error, seen_at = $now, removed_at = NULL
+            """, transaction, ("$path", file.Path), ("$photo", photoId), ("$size", file.Size), ("$mtime", file.MtimeTicks),
+            ("$state", state), ("$error", error), ("$now", now));
+
+    public void Retire(long fileId) =>
+        connection.Execute("UPDATE files SET state = 'removed', removed_at = $now WHERE id = $id", transaction, ("$id", fileId), ("$now", now));
+
+    /// <summary>A photo with no present file is "removed" (data kept); one that has a file again is back.</summary>
+    public void RefreshRemoved(long photoId) =>
+        connection.Execute("""
+            UPDATE photos SET removed_at = CASE
+                WHEN EXISTS (SELECT 1 FROM files WHERE photo_id = $id AND state = 'present') THEN NULL
+                ELSE coalesce(removed_at, $now) END
+            WHERE id = $id
+            """, transaction, ("$id", photoId), ("$now", now));
+
+    /// <summary>Deletes photos removed longer than the grace period, with everything attached to them.</summary>
+    public int PurgeRemovedBefore(DateTimeOffset cutoff)
+    {
+        var before = cutoff.ToString("O", CultureInfo.InvariantCulture);
+        connection.Execute("DELETE FROM files WHERE state = 'removed' AND removed_at < $before AND (photo_id IS NULL OR photo_id IN (SELECT id FROM photos WHERE removed_at < $before))",
+            transaction, ("$before", before));
+        return connection.Execute("DELETE FROM photos WHERE removed_at < $before", transaction, ("$before", before));
+    }
+}

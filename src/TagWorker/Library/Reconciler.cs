@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TagWorker.Storage;
+
+namespace TagWorker.Library;
+
+/// <summary>
+/// Makes the database agree with the library: the source of truth, run as a full pass or on the
+/// paths the watcher named. Unchanged files (same size and mtime) are not read; new and changed
+/// files are hashed in parallel and written by this one thread in batched transactions, so a
+/// killed process leaves whole batches and the next pass simply finishes the work.
+/// </summary>
+public sealed class Reconciler(
+    Database database, LibraryWalker walker, IOptions<LibraryOptions> options, TimeProvider clock, ILogger<Reconciler> logger) : IDisposable
+{
+    private const int BatchSize = 500;
+    private readonly LibraryOptions _options = options.Value;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    public string Root => Path.GetFullPath(_options.Root);
+
+    public void Dispose() => _oneAtATime.Dispose();
+
+    /// <summary>Test seams around hashing, to make a file vanish or a share unmount at an exact moment.</summary>
+    internal Action? BeforeHashing { get; set; }
+
+    internal Action? AfterHashing { get; set; }
+
+    /// <param name="scope">Relative paths the watcher named, or null for a full pass.</param>
+    public async Task<ScanResult> RunAsync(IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunLockedAsync(scope, cancellationToken);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<ScanResult> RunLockedAsync(IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var connection = database.Open();
+        var known = LibraryStore.LoadKnown(connection, scope);
+        var walk = walker.Walk(Root, scope, cancellationToken);
+        if (walk.RootMissing)
+        {
+            return Fail($"the library root {Root} does not exist (not mounted?); nothing was changed");
+        }
+        var knownPresent = known.Values.Count(f => f.State != "removed");
+        if (scope is null && walk.Files.Count == 0 && walk.FailedFolders.Count == 0 && knownPresent > 0)
+        {
+            return Fail($"the library root {Root} is empty but {knownPresent} files are known (share not mounted?); nothing was marked removed");
+        }
+
+        var tally = new Tally();
+        var toHash = new List<(ListedFile File, KnownFile? Known)>();
+        var seen = new HashSet<string>(walk.Files.Count, StringComparer.Ordinal);
+        foreach (var file in walk.Files)
+        {
+            seen.Add(file.Path);
+            var hit = known.GetValueOrDefault(file.Path);
+            if (hit is { State: "present" } && hit.Size == file.Size && hit.MtimeTicks == file.MtimeTicks)
+            {
+                tally.Unchanged++;
+            }
+            else
+            {
+                toHash.Add((file, hit));
+            }
+        }
+
+        BeforeHashing?.Invoke();
+        await HashAndRecordAsync(connection, toHash, known, tally, cancellationToken);
+        AfterHashing?.Invoke();
+
+        if (!Directory.Exists(Root))
+        {
+            return Fail($"the library root {Root} vanished during the pass (unmounted?); nothing was marked removed");
+        }
+        var vanished = known.Values
+            .Where(f => f.State != "removed" && !seen.Contains(f.Path) && !IsBelowAny(f.Path, walk.FailedFolders))
+            .ToList();
+        RetireAndCountMoves(connection, vanished, known, tally);
+
+        var result = tally.ToResult(walk.Files.Count, stopwatch.Elapsed.TotalSeconds);
+        logger.LogInformation(
+            "Reconciled {Scope}: {Seen} files, {New} new, {Changed} changed, {Moved} moved, {Removed} removed, {Unchanged} unchanged, {Failed} failed, {Deferred} deferred in {Seconds:F2}s",
+            scope is null ? "library" : $"{scope.Count} paths", result.FilesSeen, result.New, result.Changed, result.Moved, result.Removed,
+            result.Unchanged, result.Failed, result.Deferred, result.Seconds);
+        return result;
+
+        ScanResult Fail(string error)
+        {
+            logger.LogError("Reconciliation stopped: {Reason}", error);
+            return new ScanResult { Error = error, Seconds = stopwatch.Elapsed.TotalSeconds };
+        }
+    }
+
+    private async Task HashAndRecordAsync(
+        Microsoft.Data.Sqlite.SqliteConnection connection, List<(ListedFile File, KnownFile? Known)> toHash,
+        Dictionary<string, KnownFile> known, Tally tally, CancellationToken cancellationToken)
+    {
+        var settle = TimeSpan.FromSeconds(_options.SettleSeconds);
+        var threads = _options.HashThreads > 0 ? _options.HashThreads : Environment.ProcessorCount;
+        var hashed = Channel.CreateBounded<HashedFile>(new BoundedChannelOptions(256) { SingleReader = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(toHash, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                    async (item, ct) => await hashed.Writer.WriteAsync(
+                        FileHasher.Hash(Path.Join(Root, item.File.Path), item.File, settle, clock.GetUtcNow().UtcDateTime), ct));
+            }
+            finally
+            {
+                hashed.Writer.Complete();
+            }
+        }, cancellationToken);
+
+        var batch = new List<HashedFile>(BatchSize);
+        while (await hashed.Reader.WaitToReadAsync(cancellationToken))
+        {
+            while (batch.Count < BatchSize && hashed.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            Record(connection, batch, known, tally);
+            batch.Clear();
+        }
+        await producer;
+    }
+
+    private void Record(Microsoft.Data.Sqlite.SqliteConnection connection, List<HashedFile> batch, Dictionary<string, KnownFile> known, Tally tally)
+    {
+        using var transaction = connection.BeginTransaction();
+        var store = new LibraryStore(connection, transaction, Now());
+        foreach (var item in batch)
+        {
+            var before = known.GetValueOrDefault(item.File.Path);
+            switch (item.Outcome)
+            {
+                case HashOutcome.Unsettled:
+                    logger.LogInformation("Leaving {Path} for later: {Reason}", item.File.Path, item.Error);
+                    tally.Deferred.Add(item.File.Path);
+                    continue;
+                case HashOutcome.Failed:
+                    logger.LogWarning("Cannot use {Path}: {Reason}", item.File.Path, item.Error);
+                    store.SaveFile(item.File, null, "failed", item.Error);
+                    tally.Failed++;
+                    continue;
+            }
+            var photoId = store.FindPhoto(item.Sha256!);
+            var isNewPhoto = photoId is null;
+            photoId ??= store.AddPhoto(item.Sha256!, item.File.Size);
+            store.SaveFile(item.File, photoId, "present", null);
+            store.RefreshRemoved(photoId.Value);
+            if (before is { State: not "removed" } && before.PhotoId == photoId)
+            {
+                tally.Unchanged++; // touched, or recovered from an earlier failure, same content
+            }
+            else if (before is { State: not "removed", PhotoId: not null })
+            {
+                tally.Changed++;
+                store.RefreshRemoved(before.PhotoId.Value);
+            }
+            else if (isNewPhoto || tally.CreatedPhotos.Contains(photoId.Value))
+            {
+                tally.New++; // a new photo, or a second copy of one first met in this pass
+                tally.CreatedPhotos.Add(photoId.Value);
+            }
+            else
+            {
+                tally.Arrivals.Add((item.File.Path, photoId.Value));
+            }
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// A known photo arriving at a new path is a move when none of its other files is still present;
+    /// otherwise it is a second copy (counted as new). Each move uses up one vanished path.
+    /// </summary>
+    private void RetireAndCountMoves(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, Dictionary<string, KnownFile> known, Tally tally)
+    {
+        using var transaction = connection.BeginTransaction();
+        var store = new LibraryStore(connection, transaction, Now());
+        var vanishedIds = vanished.Select(f => f.Id).ToHashSet();
+        foreach (var file in vanished)
+        {
+            store.Retire(file.Id);
+        }
+        var stillPresent = known.Values
+            .Where(f => f.State == "present" && f.PhotoId is not null && !vanishedIds.Contains(f.Id))
+            .Select(f => f.PhotoId!.Value).ToHashSet();
+        var vanishedByPhoto = vanished.Where(f => f.PhotoId is not null).GroupBy(f => f.PhotoId!.Value).ToDictionary(g => g.Key, g => g.Count());
+        var movedPhotos = new HashSet<long>();
+        var usedVanished = 0;
+        foreach (var (_, photoId) in tally.Arrivals)
+        {
+            if (!stillPresent.Contains(photoId) && movedPhotos.Add(photoId))
+            {
+                tally.Moved++;
+                if (vanishedByPhoto.TryGetValue(photoId, out var count) && count > 0)
+                {
+                    vanishedByPhoto[photoId] = count - 1;
+                    usedVanished++;
+                }
+            }
+            else
+            {
+                tally.New++;
+            }
+        }
+        tally.Removed = vanished.Count - usedVanished;
+        foreach (var photoId in vanished.Where(f => f.PhotoId is not null).Select(f => f.PhotoId!.Value).Distinct())
+        {
+            store.RefreshRemoved(photoId);
+        }
+        var purged = store.PurgeRemovedBefore(clock.GetUtcNow() - TimeSpan.FromDays(_options.RemovedGraceDays));
+        if (purged > 0)
+        {
+            logger.LogInformation("Purged {Count} photos removed more than {Days} days ago", purged, _options.RemovedGraceDays);
+        }
+        transaction.Commit();
+    }
+
+    private static bool IsBelowAny(string path, List<(string Path, string Reason)> folders) =>
+        folders.Exists(f => f.Path.Length == 0 || path.StartsWith(f.Path + "/", StringComparison.Ordinal));
+
+    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    private sealed class Tally
+    {
+        public int New, Changed, Moved, Removed, Unchanged, Failed;
+        public List<string> Deferred { get; } = [];
+        public HashSet<long> CreatedPhotos { get; } = [];
+        public List<(string Path, long PhotoId)> Arrivals { get; } = [];
+
+        public ScanResult ToResult(int seen, double seconds) => new()
+        {
+            FilesSeen = seen, New = New, Changed = Changed, Moved = Moved, Removed = Removed, Unchanged = Unchanged,
+            Failed = Failed, Deferred = Deferred.Count, DeferredPaths = Deferred, Seconds = Math.Round(seconds, 3),
+        };
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using TagWorker.Hosting;
+using TagWorker.Library;
+
+try
+{
+    var cli = CommandLine.Parse(args);
+    if (cli.Has("--help") || cli.Command is "help")
+    {
+        Console.WriteLine(Usage.Text);
+        return 0;
+    }
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return cli.Command switch
+    {
+        "serve" => await ServeCommand.RunAsync(cli),
+        "scan" => await ScanCommand.RunAsync(cli, cancel.Token),
+        "status" => StatusCommand.Run(cli),
+        "bench-scan" => await BenchScanCommand.RunAsync(cli),
+        _ => throw new UsageException($"unknown command '{cli.Command}'"),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"tagworker: {e.Message}\n\n{Usage.Text}");
+    return 2;
+}
+catch (OptionsValidationException e)
+{
+    Console.Error.WriteLine($"tagworker: invalid settings: {string.Join("; ", e.Failures)}");
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}

@@ -1,0 +1,35 @@
+using Microsoft.Data.Sqlite;
+
+namespace TagWorker.Storage;
+
+/// <summary>Small helpers so queries read as SQL with named parameters, nothing more.</summary>
+public static class SqliteExtensions
+{
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
+
+    public static int Execute(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.Command(sql, transaction, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public static object? Scalar(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.Command(sql, transaction, parameters);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
