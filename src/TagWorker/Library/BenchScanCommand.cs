@@ -13,7 +13,7 @@ namespace TagWorker.Library;
 /// </summary>
 public static class BenchScanCommand
 {
-    public sealed record Pass(string Name, double Seconds, double FilesPerSecond, ScanResult Result);
+    public sealed record Pass(string Name, double Seconds, double FilesPerSecond, double PeakMemoryMb, double HeapMb, ScanResult Result);
 
     public sealed record Report(int Files, double FindSeconds, IReadOnlyList<Pass> Passes, double PeakMemoryMb);
 
@@ -56,7 +56,7 @@ public static class BenchScanCommand
     private static async Task<Pass> TimeAsync(string name, Reconciler reconciler, int count)
     {
         var result = await reconciler.RunAsync(null, CancellationToken.None);
-        return new Pass(name, result.Seconds, Math.Round(count / result.Seconds), result);
+        return new Pass(name, result.Seconds, Math.Round(count / result.Seconds), PeakMemoryMb(), Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1), result);
     }
 
     private static string FilePath(string library, int i) => Path.Combine(library, $"folder{i / 100:D4}", $"photo{i:D6}.jpg");
@@ -117,7 +117,7 @@ public static class BenchScanCommand
         foreach (var pass in report.Passes)
         {
             var r = pass.Result;
-            Console.WriteLine($"  {pass.Name,-22} {pass.Seconds,7:F2} s {pass.FilesPerSecond,9:F0} files/s   new {r.New} changed {r.Changed} moved {r.Moved} removed {r.Removed} unchanged {r.Unchanged}");
+            Console.WriteLine($"  {pass.Name,-22} {pass.Seconds,7:F2} s {pass.FilesPerSecond,9:F0} files/s   new {r.New} changed {r.Changed} moved {r.Moved} removed {r.Removed} unchanged {r.Unchanged}   peak {pass.PeakMemoryMb:F0} MB, heap {pass.HeapMb:F0} MB");
         }
         Console.WriteLine($"peak memory: {report.PeakMemoryMb:F0} MB");
     }

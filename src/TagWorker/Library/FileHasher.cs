@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace TagWorker.Library;
@@ -13,7 +14,7 @@ public readonly record struct HashedFile(ListedFile File, HashOutcome Outcome, b
 /// </summary>
 public static class FileHasher
 {
-    private const int BufferSize = 1 << 20;
+    private const int BufferSize = 256 * 1024;
 
     public static HashedFile Hash(string fullPath, ListedFile listed, TimeSpan settle, DateTime utcNow)
     {
@@ -27,11 +28,7 @@ public static class FileHasher
             {
                 return new HashedFile(listed, HashOutcome.Failed, null, "empty file (0 bytes)");
             }
-            byte[] hash;
-            using (var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, BufferSize, FileOptions.SequentialScan))
-            {
-                hash = SHA256.HashData(stream);
-            }
+            var hash = Sha256(fullPath);
             var after = new FileInfo(fullPath);
             if (!after.Exists)
             {
@@ -54,6 +51,27 @@ public static class FileHasher
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return new HashedFile(listed, HashOutcome.Failed, null, $"cannot read: {e.Message}");
+        }
+    }
+
+    /// <summary>SHA-256 of a whole file, streamed through one pooled buffer (no per-file large allocation).</summary>
+    public static byte[] Sha256(string fullPath)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            int read;
+            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+            }
+            return sha.GetHashAndReset();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -59,20 +59,20 @@ public sealed class Reconciler(
             return Fail($"the library root {Root} is empty but {knownPresent} files are known (share not mounted?); nothing was marked removed");
         }
 
-        var tally = new Tally();
+        var tally = new Tally { Failed = walk.FailedFolders.Count };
         var toHash = new List<(ListedFile File, KnownFile? Known)>();
         var seen = new HashSet<string>(walk.Files.Count, StringComparer.Ordinal);
         foreach (var file in walk.Files)
         {
             seen.Add(file.Path);
-            var hit = known.GetValueOrDefault(file.Path);
-            if (hit is { State: "present" } && hit.Size == file.Size && hit.MtimeTicks == file.MtimeTicks)
+            var found = known.TryGetValue(file.Path, out var hit);
+            if (found && hit.State == "present" && hit.Size == file.Size && hit.MtimeTicks == file.MtimeTicks)
             {
                 tally.Unchanged++;
             }
             else
             {
-                toHash.Add((file, hit));
+                toHash.Add((file, found ? hit : null));
             }
         }
 
@@ -90,6 +90,12 @@ public sealed class Reconciler(
         RetireAndCountMoves(connection, vanished, known, tally);
 
         var result = tally.ToResult(walk.Files.Count, stopwatch.Elapsed.TotalSeconds);
+        if (walk.Files.Count + known.Count > 10_000)
+        {
+            // A pass over a large library leaves tens of MB of listing behind; on a NAS, give it
+            // back now rather than whenever the next allocation burst happens to trigger a GC.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
         logger.LogInformation(
             "Reconciled {Scope}: {Seen} files, {New} new, {Changed} changed, {Moved} moved, {Removed} removed, {Unchanged} unchanged, {Failed} failed, {Deferred} deferred in {Seconds:F2}s",
             scope is null ? "library" : $"{scope.Count} paths", result.FilesSeen, result.New, result.Changed, result.Moved, result.Removed,
@@ -140,10 +146,10 @@ public sealed class Reconciler(
     private void Record(Microsoft.Data.Sqlite.SqliteConnection connection, List<HashedFile> batch, Dictionary<string, KnownFile> known, Tally tally)
     {
         using var transaction = connection.BeginTransaction();
-        var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, Now());
         foreach (var item in batch)
         {
-            var before = known.GetValueOrDefault(item.File.Path);
+            KnownFile? before = known.TryGetValue(item.File.Path, out var k) ? k : null;
             switch (item.Outcome)
             {
                 case HashOutcome.Unsettled:
@@ -160,15 +166,18 @@ public sealed class Reconciler(
             var isNewPhoto = photoId is null;
             photoId ??= store.AddPhoto(item.Sha256!, item.File.Size);
             store.SaveFile(item.File, photoId, "present", null);
-            store.RefreshRemoved(photoId.Value);
-            if (before is { State: not "removed" } && before.PhotoId == photoId)
+            if (!isNewPhoto)
+            {
+                store.RefreshRemoved(photoId.Value);
+            }
+            if (before is { State: not "removed" } && before.Value.PhotoId == photoId)
             {
                 tally.Unchanged++; // touched, or recovered from an earlier failure, same content
             }
             else if (before is { State: not "removed", PhotoId: not null })
             {
                 tally.Changed++;
-                store.RefreshRemoved(before.PhotoId.Value);
+                store.RefreshRemoved(before.Value.PhotoId!.Value);
             }
             else if (isNewPhoto || tally.CreatedPhotos.Contains(photoId.Value))
             {
@@ -190,7 +199,7 @@ public sealed class Reconciler(
     private void RetireAndCountMoves(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, Dictionary<string, KnownFile> known, Tally tally)
     {
         using var transaction = connection.BeginTransaction();
-        var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, Now());
         var vanishedIds = vanished.Select(f => f.Id).ToHashSet();
         foreach (var file in vanished)
         {

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TagWorker.Tests.Support;
+
+namespace TagWorker.Tests.Hosting;
+
+public sealed class ServeTests
+{
+    [Fact]
+    public async Task Serve_answers_healthz_and_status_and_sees_a_new_photo_through_the_watcher()
+    {
+        using var library = new TempDir("lib");
+        using var data = new TempDir("data");
+        library.Write("first.jpg", "1");
+        using var app = await AppProcess.StartAsync(library.Path, data.Path);
+
+        await app.WaitUntilAsync(async () => (await PendingAsync(app)) == 1, TimeSpan.FromSeconds(60));
+        var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+        Assert.True(status.GetProperty("watcher").GetBoolean());
+        Assert.True(status.TryGetProperty("next_scan_at", out _));
+        Assert.True(status.TryGetProperty("queue_length", out _));
+
+        // The next full pass is an hour away: only the watcher can bring this one in.
+        library.Write("later/second.jpg", "2");
+        await app.WaitUntilAsync(async () => (await PendingAsync(app)) == 2, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task Serve_shuts_down_cleanly_on_SIGTERM_within_ten_seconds()
+    {
+        using var library = new TempDir("lib");
+        using var data = new TempDir("data");
+        using var app = await AppProcess.StartAsync(library.Path, data.Path);
+
+        var stopwatch = Stopwatch.StartNew();
+        app.Signal("TERM");
+        var exited = app.Process.WaitForExit(TimeSpan.FromSeconds(10));
+
+        Assert.True(exited, "still running 10 s after SIGTERM");
+        Assert.Equal(0, app.Process.ExitCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Serve_creates_a_missing_library_folder_and_refuses_an_unwritable_data_folder()
+    {
+        using var root = new TempDir("serve");
+        var library = root.Combine("not", "yet", "there");
+        using (var app = await AppProcess.StartAsync(library, root.Combine("data")))
+        {
+            Assert.True(Directory.Exists(library));
+        }
+
+        File.WriteAllText(root.Combine("a-file"), "");
+        var result = Shell.App(["serve", "--library", library, "--data", root.Combine("a-file", "data")]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not writable", result.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<int> PendingAsync(AppProcess app)
+    {
+        var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+        return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32();
+    }
+}
