@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
 using TagWorker.Library;
+using TagWorker.Pipeline;
 
 try
 {
@@ -18,6 +19,7 @@ try
         "scan" => await ScanCommand.RunAsync(cli, cancel.Token),
         "status" => StatusCommand.Run(cli),
         "bench-scan" => await BenchScanCommand.RunAsync(cli),
+        "analyze" => AnalyzeCommand.Run(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

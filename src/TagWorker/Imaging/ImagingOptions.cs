@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TagWorker.Imaging;
+
+public sealed class ImagingOptions
+{
+    public const string Section = "TagWorker:Imaging";
+
+    /// <summary>Photos larger than this are refused before decoding (decompression bombs).</summary>
+    [Range(1, 10_000)]
+    public double MaxMegapixels { get; set; } = 200;
+
+    /// <summary>Longest side of the working copy the detectors and the aligner read (shrink-on-load makes it cheap).</summary>
+    [Range(320, 8192)]
+    public int WorkingSize { get; set; } = 1280;
+
+    /// <summary>Threads libvips may use inside one decode.</summary>
+    [Range(1, 64)]
+    public int VipsThreads { get; set; } = 1;
+
+    [Range(32, 1024)]
+    public int FaceThumbnailSize { get; set; } = 160;
+
+    [Range(64, 4096)]
+    public int PreviewSize { get; set; } = 640;
+
+    [Range(30, 100)]
+    public int JpegQuality { get; set; } = 85;
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TagWorker.Imaging;
+using TagWorker.Inference;
+
+namespace TagWorker.Pipeline;
+
+public static class PipelineExtensions
+{
+    /// <summary>Decoding and the models; enough for <c>analyze</c>.</summary>
+    public static IHostApplicationBuilder AddAnalysis(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ImagingOptions>().BindConfiguration(ImagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ImageDecoder>();
+        builder.Services.AddSingleton<OnnxRuntime>();
+        builder.Services.AddSingleton<PhotoAnalyzer>();
+        return builder;
+    }
+}
