@@ -37,9 +37,11 @@ public sealed unsafe class ImageDecoder
             }
             var size = _options.WorkingSize;
             nint thumb;
-            fixed (byte* height = "height\0"u8, sizeName = "size\0"u8, failOn = "fail_on\0"u8)
+            // fail_on goes to the loader through option_string: 8.14's thumbnail_buffer does not pass its own
+            // fail_on on, and without it a truncated JPEG decodes "successfully" with a grey bottom.
+            fixed (byte* height = "height\0"u8, sizeName = "size\0"u8, options = "option_string\0"u8, failOn = "fail_on=truncated\0"u8)
             {
-                if (Vips.ThumbnailBuffer((nint)buffer, (nuint)data.Length, &thumb, size, height, size, sizeName, Vips.SizeDown, failOn, Vips.FailOnTruncated, 0) != 0)
+                if (Vips.ThumbnailBuffer((nint)buffer, (nuint)data.Length, &thumb, size, height, size, sizeName, Vips.SizeDown, options, failOn, 0) != 0)
                 {
                     throw Vips.Error("cannot decode");
                 }

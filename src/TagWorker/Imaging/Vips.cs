@@ -11,14 +11,13 @@ namespace TagWorker.Imaging;
 internal static unsafe class Vips
 {
     public const int SizeDown = 2;          // VIPS_SIZE_DOWN
-    public const int FailOnTruncated = 1;   // VIPS_FAIL_ON_TRUNCATED
     public const int InterpretationSrgb = 22;
     public const int FormatUchar = 0;
 
     private static readonly Lock ErrorLock = new();
 
     public static readonly delegate* unmanaged<nint, nuint, byte*, nint, nint> ImageNewFromBuffer;
-    public static readonly delegate* unmanaged<nint, nuint, nint*, int, byte*, int, byte*, int, byte*, int, nint, int> ThumbnailBuffer;
+    public static readonly delegate* unmanaged<nint, nuint, nint*, int, byte*, int, byte*, int, byte*, byte*, nint, int> ThumbnailBuffer;
     public static readonly delegate* unmanaged<nint, nint*, int, nint, int> Colourspace;
     public static readonly delegate* unmanaged<nint, nint*, int, nint, int> Cast;
     public static readonly delegate* unmanaged<nint, nint*, int, byte*, int, nint, int> ExtractBand;
@@ -38,8 +37,14 @@ internal static unsafe class Vips
     public static readonly delegate* unmanaged<nint, void> Unref;
     public static readonly delegate* unmanaged<nint, void> Free;
 
+    /// <summary>The only libvips plugin modules TagWorker lets in: HEIF/AVIF and JPEG XL.</summary>
+    private static readonly string[] AllowedModules = ["vips-heif.so", "vips-jxl.so"];
+
+    private static readonly string[] LibraryFolders = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
+
     static Vips()
     {
+        RestrictModules();
         var vips = Load("libvips.so.42");
         var gobject = Load("libgobject-2.0.so.0");
         var glib = Load("libglib-2.0.so.0");
@@ -56,7 +61,7 @@ internal static unsafe class Vips
         Concurrency = (delegate* unmanaged<int, void>)NativeLibrary.GetExport(vips, "vips_concurrency_set");
 
         ImageNewFromBuffer = (delegate* unmanaged<nint, nuint, byte*, nint, nint>)NativeLibrary.GetExport(vips, "vips_image_new_from_buffer");
-        ThumbnailBuffer = (delegate* unmanaged<nint, nuint, nint*, int, byte*, int, byte*, int, byte*, int, nint, int>)NativeLibrary.GetExport(vips, "vips_thumbnail_buffer");
+        ThumbnailBuffer = (delegate* unmanaged<nint, nuint, nint*, int, byte*, int, byte*, int, byte*, byte*, nint, int>)NativeLibrary.GetExport(vips, "vips_thumbnail_buffer");
         Colourspace = (delegate* unmanaged<nint, nint*, int, nint, int>)NativeLibrary.GetExport(vips, "vips_colourspace");
         Cast = (delegate* unmanaged<nint, nint*, int, nint, int>)NativeLibrary.GetExport(vips, "vips_cast");
         ExtractBand = (delegate* unmanaged<nint, nint*, int, byte*, int, nint, int>)NativeLibrary.GetExport(vips, "vips_extract_band");
@@ -100,6 +105,54 @@ internal static unsafe class Vips
             var message = Marshal.PtrToStringUTF8(ErrorBuffer())?.Trim();
             ErrorClear();
             return new ImagingException(string.IsNullOrEmpty(message) ? what : $"{what}: {message.Replace('\n', ' ')}");
+        }
+    }
+
+    /// <summary>
+    /// libvips loads every module in its folder at start, with global symbols. Debian's openslide
+    /// module brings the system libsqlite3, whose symbols then override the SQLite that
+    /// Microsoft.Data.Sqlite bundles (a crash on the next connection); ImageMagick and poppler
+    /// would widen what an untrusted file can reach. So libvips gets its own folder (VIPSHOME)
+    /// holding links to the allowed modules only.
+    /// </summary>
+    private static void RestrictModules()
+    {
+        var system = LibraryFolders
+            .Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateDirectories(d, "vips-modules-*"))
+            .FirstOrDefault();
+        var home = Path.Combine(Path.GetTempPath(), $"tagworker-vips-{Environment.UserName}");
+        // Debian's libvips looks in $VIPSHOME/<multiarch>/vips-modules-X.Y, others in $VIPSHOME/lib/...
+        foreach (var lib in system is null ? [] : new[] { "lib", Path.GetFileName(Path.GetDirectoryName(system)!) }.Distinct())
+        {
+            var modules = Path.Combine(home, lib, Path.GetFileName(system!));
+            Directory.CreateDirectory(modules);
+            foreach (var stale in Directory.EnumerateFileSystemEntries(modules).Where(f => !AllowedModules.Contains(Path.GetFileName(f))))
+            {
+                File.Delete(stale);
+            }
+            foreach (var module in AllowedModules.Where(m => File.Exists(Path.Combine(system!, m))))
+            {
+                var link = Path.Combine(modules, module);
+                if (!File.Exists(link))
+                {
+                    File.CreateSymbolicLink(link, Path.Combine(system!, module));
+                }
+            }
+        }
+        var libc = NativeLibrary.Load("libc.so.6");
+        var setenv = (delegate* unmanaged<byte*, byte*, int, int>)NativeLibrary.GetExport(libc, "setenv");
+        var value = Marshal.StringToCoTaskMemUTF8(home);
+        try
+        {
+            fixed (byte* name = "VIPSHOME\0"u8)
+            {
+                setenv(name, (byte*)value, 1);
+            }
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(value);
         }
     }
 

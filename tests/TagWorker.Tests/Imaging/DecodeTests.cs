@@ -1,0 +1,171 @@
+using System.Buffers.Binary;
+using TagWorker.Imaging;
+using TagWorker.Tests.Support;
+
+namespace TagWorker.Tests.Imaging;
+
+/// <summary>Real photos through real libvips: orientation, every format and colour space, and bad input.</summary>
+public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<ReferenceAnalyzer>
+{
+    private Analyzers Analyzers => fixture.Analyzers;
+
+    [Theory]
+    [InlineData("exif_orientation_1.jpg", 1)]
+    [InlineData("exif_orientation_3.jpg", 3)]
+    [InlineData("exif_orientation_6.jpg", 6)]
+    [InlineData("exif_orientation_8.jpg", 8)]
+    [InlineData("camera_canon_sx60_orientation6.jpg", 6)]
+    public void EXIF_orientation_is_applied_and_kept(string file, int orientation)
+    {
+        var analysis = Analyzers.Analyze(Path.Combine(Repo.Photos, file));
+
+        Assert.Equal(orientation, analysis.Orientation);
+        Assert.True(analysis.Width > analysis.Height == file.StartsWith("exif", StringComparison.Ordinal), $"{analysis.Width}x{analysis.Height}");
+    }
+
+    [Fact]
+    public void A_rotated_copy_finds_the_same_face_in_displayed_coordinates()
+    {
+        var upright = Analyzers.Analyze(Path.Combine(Repo.Photos, "obama_2.jpg"));
+        var rotated = Analyzers.Analyze(Path.Combine(Repo.Photos, "obama_2_exif_orientation6.jpg"));
+
+        Assert.Equal((upright.Width, upright.Height), (rotated.Width, rotated.Height));
+        var a = upright.Faces.OrderByDescending(f => f.Box.Area).First();
+        var b = rotated.Faces.OrderByDescending(f => f.Box.Area).First();
+        Assert.True(a.Box.IoU(b.Box) > 0.9, $"{a.Box} vs {b.Box}");
+        Assert.True(System.Numerics.Tensors.TensorPrimitives.Dot(a.Embedding!, b.Embedding!) > 0.95);
+    }
+
+    [Theory]
+    [InlineData("heic", "")]
+    [InlineData("avif", "")]
+    [InlineData("webp", "")]
+    [InlineData("tif", "")]
+    [InlineData("png", "")]
+    [InlineData("jpg", "cmyk")]
+    [InlineData("jpg", "b-w")]
+    [InlineData("tif", "rgb16")]
+    [InlineData("png", "grey16")]
+    [InlineData("png", "alpha")]
+    public void Every_supported_format_and_colour_space_finds_the_face(string format, string conversion)
+    {
+        using var dir = new TempDir("fmt");
+        var source = Path.Combine(Repo.Photos, "obama_1.jpg");
+        var target = dir.Combine($"obama.{format}");
+        var made = conversion switch
+        {
+            "" => Shell.Run("vips", "copy", source, target),
+            "alpha" => Shell.Run("vips", "bandjoin_const", source, target, "255"),
+            _ => Shell.Run("vips", "colourspace", source, target, conversion),
+        };
+        Assert.True(made.ExitCode == 0, made.Error);
+
+        var analysis = Analyzers.Analyze(target);
+        var reference = Analyzers.Analyze(source);
+
+        Assert.Equal((910, 1137), (analysis.Width, analysis.Height));
+        var face = Assert.Single(analysis.Faces);
+        var cosine = System.Numerics.Tensors.TensorPrimitives.Dot(face.Embedding!, reference.Faces[0].Embedding!);
+        // Grey photos lose colour, so their embedding moves more, but stays far above other people's (< 0.2).
+        Assert.True(cosine > (conversion.StartsWith("gr", StringComparison.Ordinal) || conversion == "b-w" ? 0.7 : 0.9), $"cosine {cosine:F3}");
+    }
+
+    [Fact]
+    public void Thumbnails_and_previews_are_real_JPEGs_of_the_right_size()
+    {
+        var analysis = Analyzers.Analyze(Path.Combine(Repo.Photos, "zidane.jpg"), thumbnails: true);
+
+        Assert.Equal(2, analysis.Faces.Count);
+        foreach (var jpeg in analysis.Faces.Select(f => f.Thumbnail!).Append(analysis.Preview!))
+        {
+            Assert.Equal([0xFF, 0xD8], jpeg[..2]);
+            using var decoded = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new ImagingOptions())).Decode(jpeg);
+            Assert.InRange(Math.Max(decoded.Width, decoded.Height), 16, 640);
+        }
+    }
+
+    public static TheoryData<string, string> BadInput() => new()
+    {
+        { "empty", "empty file" },
+        { "text", "not a photo" },
+        { "truncated", "" },
+        { "bomb", "megapixels, over the limit" },
+        { "corrupt-png", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public void Bad_input_fails_with_a_clear_error_and_the_next_photo_still_works(string kind, string message)
+    {
+        var bytes = kind switch
+        {
+            "empty" => [],
+            "text" => "this is a text file named photo.jpg\n"u8.ToArray(),
+            "truncated" => File.ReadAllBytes(Path.Combine(Repo.Photos, "bus.jpg"))[..40_000],
+            "bomb" => [.. PngHeader(30000, 30000), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])],
+            _ => CorruptPng(),
+        };
+
+        var error = Assert.Throws<ImagingException>(() => Analyzers.Analyze(bytes));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
+        Assert.Equal(2, Analyzers.Analyze(Path.Combine(Repo.Photos, "bus.jpg")).Faces.Count);
+    }
+
+    private static byte[] Deflate(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(output, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            zlib.Write(data);
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>A valid PNG signature and IHDR (a header that claims any size).</summary>
+    private static byte[] PngHeader(int width, int height)
+    {
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; // bit depth
+        ihdr[9] = 2; // RGB
+        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", ihdr)];
+    }
+
+    /// <summary>A PNG whose compressed pixel data is garbage: the failure happens inside zlib, inside libvips.</summary>
+    private static byte[] CorruptPng()
+    {
+        var header = PngHeader(64, 64);
+        var garbage = new byte[200];
+        new Random(7).NextBytes(garbage);
+        garbage[0] = 0x78; // a zlib header, then nonsense
+        garbage[1] = 0x9C;
+        return [.. header, .. Chunk("IDAT", garbage), .. Chunk("IEND", [])];
+    }
+
+    private static byte[] Chunk(string type, byte[] data)
+    {
+        var chunk = new byte[12 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return chunk;
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+}

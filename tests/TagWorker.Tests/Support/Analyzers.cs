@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TagWorker.Hosting;
+using TagWorker.Pipeline;
+
+namespace TagWorker.Tests.Support;
+
+/// <summary>The real analyzer (real ONNX Runtime, real models, real libvips) built the way the app builds it.</summary>
+public sealed class Analyzers : IDisposable
+{
+    private readonly IHost _host;
+
+    public Analyzers(IDictionary<string, string?>? settings = null)
+    {
+        var cli = CommandLine.Parse(["analyze"]);
+        foreach (var (key, value) in Paths())
+        {
+            cli.Overrides[key] = value;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            cli.Overrides[key] = value;
+        }
+        var builder = AppHost.CreateCommandBuilder(cli);
+        builder.AddAnalysis();
+        _host = builder.Build();
+        Analyzer = _host.Services.GetRequiredService<PhotoAnalyzer>();
+    }
+
+    public PhotoAnalyzer Analyzer { get; }
+
+    /// <summary>Where the set-up put the models and ONNX Runtime, for any host a test builds.</summary>
+    public static Dictionary<string, string?> Paths() => new()
+    {
+        ["TagWorker:Inference:ModelsDir"] = Repo.Models,
+        ["TagWorker:Inference:OnnxRuntimePath"] = Path.Combine(Repo.Root, ".native", "onnxruntime",
+            RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64", "libonnxruntime.so.1"),
+    };
+
+    public Analysis Analyze(string file, bool thumbnails = false) => Analyze(File.ReadAllBytes(file), thumbnails);
+
+    public Analysis Analyze(byte[] bytes, bool thumbnails = false)
+    {
+        var times = new StageTimes();
+        var (photo, preview) = Analyzer.Decode(bytes, preview: thumbnails, times);
+        using (photo)
+        {
+            return Analyzer.Analyze(photo, thumbnails, preview, times);
+        }
+    }
+
+    public void Dispose() => _host.Dispose();
+}
+
+/// <summary>One analyzer with the reference pipeline's thresholds, shared by a test class (models load once).</summary>
+public sealed class ReferenceAnalyzer : IDisposable
+{
+    public Analyzers Analyzers { get; } = new(new Dictionary<string, string?>
+    {
+        ["TagWorker:Inference:ObjectConfidence"] = "0.25",
+        ["TagWorker:Inference:ObjectIou"] = "0.45",
+    });
+
+    public void Dispose() => Analyzers.Dispose();
+}
