@@ -20,6 +20,7 @@ try
         "status" => StatusCommand.Run(cli),
         "bench-scan" => await BenchScanCommand.RunAsync(cli),
         "analyze" => AnalyzeCommand.Run(cli),
+        "bench" => await BenchCommand.RunAsync(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TagWorker.Library;
+using TagWorker.Pipeline;
 using TagWorker.Review;
 using TagWorker.Storage;
 
@@ -13,7 +14,7 @@ public static class ServeCommand
     public static async Task<int> RunAsync(CommandLine cli)
     {
         var builder = AppHost.CreateWebBuilder(cli);
-        builder.AddStorage().AddLibraryWorker();
+        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true);
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
         Directory.CreateDirectory(app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);

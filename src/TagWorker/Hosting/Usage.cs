@@ -8,6 +8,8 @@ public static class Usage
           serve [--library DIR] [--data DIR] [--urls URL]   the worker and its web host (default command)
           scan --once [--library DIR] [--data DIR] [--json] one reconciliation pass, then exit
           status [--data DIR] [--json]                      photos and files by state
+          analyze FILE... [--json]                          objects, faces, landmarks, embeddings of files
+          bench DIR [--json]                                time the whole pipeline on a folder of photos
           bench-scan [--files N] [--dir DIR] [--json]       time reconciliation of a generated library
 
         Every option is also a setting: config/appsettings.json, or environment variables such as

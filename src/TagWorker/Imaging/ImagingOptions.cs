@@ -10,9 +10,12 @@ public sealed class ImagingOptions
     [Range(1, 10_000)]
     public double MaxMegapixels { get; set; } = 200;
 
-    /// <summary>Longest side of the working copy the detectors and the aligner read (shrink-on-load makes it cheap).</summary>
+    /// <summary>
+    /// Longest side of the working copy the detectors and the aligner read. 1000 lets libjpeg shrink a
+    /// 12 MP (4000 px) photo by 4 while loading: decode 76 ms instead of 124 ms at 1280.
+    /// </summary>
     [Range(320, 8192)]
-    public int WorkingSize { get; set; } = 1280;
+    public int WorkingSize { get; set; } = 1000;
 
     /// <summary>Threads libvips may use inside one decode.</summary>
     [Range(1, 64)]

@@ -6,7 +6,7 @@ namespace TagWorker.Inference;
 public sealed record FaceDetection(float Score, Box Box, (float X, float Y)[] Landmarks);
 
 /// <summary>A face detector; YOLOv8-face by default, YuNet by configuration.</summary>
-public interface IFaceDetector : IDisposable
+public interface IFaceDetector
 {
     IReadOnlyList<FaceDetection> Detect(RgbImage image);
 }

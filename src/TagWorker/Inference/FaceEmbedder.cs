@@ -9,7 +9,7 @@ public sealed record FaceEmbedding(float[] Vector, float Sharpness);
 /// pixels as the manifest says, runs the faces in batches and L2-normalises the output. Also
 /// measures sharpness (variance of the Laplacian of the aligned face) as a quality signal.
 /// </summary>
-public sealed class FaceEmbedder(OnnxSession session, ModelSpec model) : IDisposable
+public sealed class FaceEmbedder(OnnxSession session, ModelSpec model)
 {
     private const int Batch = 16;
     private readonly int _faceSize = 3 * model.Input.Width * model.Input.Height;
@@ -45,8 +45,6 @@ public sealed class FaceEmbedder(OnnxSession session, ModelSpec model) : IDispos
         }
         return results;
     }
-
-    public void Dispose() => session.Dispose();
 
     public static void Normalise(Span<float> vector)
     {

@@ -17,6 +17,9 @@ public sealed class InferenceOptions
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;
 
+    /// <summary>ONNX Runtime's CPU memory arena: a little faster, but it keeps its peak allocation for good.</summary>
+    public bool CpuArena { get; set; }
+
     /// <summary>Manifest names of the models to use.</summary>
     public string ObjectModel { get; set; } = "yolov8n";
     public string FaceModel { get; set; } = "yolov8-lite-t-face";

@@ -7,9 +7,9 @@ public sealed record ObjectDetection(string Label, float Confidence, Box Box);
 /// <summary>
 /// YOLOv8 (COCO-80): letterbox to the model input, run, then read [1, 4+classes, anchors]: centre
 /// and size in input pixels, class scores already sigmoided, no objectness; class-aware NMS.
-/// Boxes come back in the pixels of the image given.
+/// Boxes come back in the pixels of the image given. One instance per thread (it owns its input buffer).
 /// </summary>
-public sealed class ObjectDetector(OnnxSession session, ModelSpec model, double confidence, double iou) : IDisposable
+public sealed class ObjectDetector(OnnxSession session, ModelSpec model, double confidence, double iou)
 {
     private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
 
@@ -45,8 +45,6 @@ public sealed class ObjectDetector(OnnxSession session, ModelSpec model, double 
             .Select(i => new ObjectDetection(Label(candidates[i].Class), candidates[i].Score, candidates[i].Box))
             .ToArray();
     }
-
-    public void Dispose() => session.Dispose();
 
     private string Label(int index) => index < model.Labels.Count ? model.Labels[index] : $"class{index}";
 }

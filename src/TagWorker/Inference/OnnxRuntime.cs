@@ -49,6 +49,11 @@ public sealed unsafe class OnnxRuntime : IDisposable
             Api.Check(Api.SetInterOpNumThreads(options, 1), "cannot set inter-op threads");
             Api.Check(Api.SetSessionExecutionMode(options, 0 /* sequential */), "cannot set execution mode");
             Api.Check(Api.SetSessionGraphOptimizationLevel(options, 99 /* all */), "cannot set optimisation level");
+            if (!_options.CpuArena)
+            {
+                Api.Check(Api.DisableCpuMemArena(options), "cannot turn the memory arena off");
+                Api.Check(Api.DisableMemPattern(options), "cannot turn memory patterns off");
+            }
             var path = Marshal.StringToCoTaskMemUTF8(modelPath);
             try
             {

@@ -6,8 +6,9 @@ namespace TagWorker.Inference;
 public readonly record struct OnnxOutput(string Name, long[] Shape, ReadOnlyMemory<float> Values);
 
 /// <summary>
-/// A model loaded once and run many times with one float input. Output values are copied into
-/// buffers the session keeps, so a run allocates nothing large; every native object is released.
+/// A model loaded once and run many times with one float input, from any number of threads at once
+/// (ONNX Runtime's Run is thread-safe). Output values are copied into buffers kept per thread, so
+/// a run allocates nothing large; every native object is released.
 /// </summary>
 public sealed unsafe class OnnxSession : IDisposable
 {
@@ -15,8 +16,8 @@ public sealed unsafe class OnnxSession : IDisposable
     private readonly nint _session;
     private readonly nint[] _inputNames;
     private readonly nint[] _outputNames;
-    private readonly float[][] _buffers;
-    private readonly Lock _lock = new();
+    private readonly ThreadLocal<float[][]> _buffers;
+    private int _running;
     private bool _disposed;
 
     internal OnnxSession(OnnxRuntime runtime, string modelPath, int intraOpThreads)
@@ -32,7 +33,7 @@ public sealed unsafe class OnnxSession : IDisposable
         InputShape = Shape(0);
         _inputNames = InputNames.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
         _outputNames = OutputNames.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
-        _buffers = new float[OutputNames.Count][];
+        _buffers = new ThreadLocal<float[][]>(() => new float[OutputNames.Count][]);
     }
 
     public IReadOnlyList<string> InputNames { get; }
@@ -44,9 +45,10 @@ public sealed unsafe class OnnxSession : IDisposable
     public OnnxOutput[] Run(ReadOnlySpan<float> input, ReadOnlySpan<long> shape)
     {
         var api = _runtime.Api;
-        lock (_lock)
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        Interlocked.Increment(ref _running);
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             var outputs = new nint[_outputNames.Length];
             nint value = 0;
             fixed (float* data = input)
@@ -83,23 +85,29 @@ public sealed unsafe class OnnxSession : IDisposable
                 }
             }
         }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
     }
 
+    /// <summary>Releases the session; the caller makes sure no run is in progress (checked).</summary>
     public void Dispose()
     {
-        lock (_lock)
+        if (Interlocked.Exchange(ref _disposed, true))
         {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
-            _runtime.Api.ReleaseSession(_session);
-            foreach (var name in _inputNames.Concat(_outputNames))
-            {
-                Marshal.FreeCoTaskMem(name);
-            }
+            return;
         }
+        if (Volatile.Read(ref _running) != 0)
+        {
+            throw new InvalidOperationException("an ONNX session was disposed while running");
+        }
+        _runtime.Api.ReleaseSession(_session);
+        foreach (var name in _inputNames.Concat(_outputNames))
+        {
+            Marshal.FreeCoTaskMem(name);
+        }
+        _buffers.Dispose();
     }
 
     private OnnxOutput Copy(int index, nint value)
@@ -119,10 +127,11 @@ public sealed unsafe class OnnxSession : IDisposable
         var count = (int)shape.Aggregate(1L, (a, b) => a * b);
         void* data;
         api.Check(api.GetTensorMutableData(value, &data), "cannot read an output");
-        var buffer = _buffers[index];
+        var buffers = _buffers.Value!;
+        var buffer = buffers[index];
         if (buffer is null || buffer.Length < count)
         {
-            buffer = _buffers[index] = new float[count];
+            buffer = buffers[index] = new float[count];
         }
         new ReadOnlySpan<float>(data, count).CopyTo(buffer);
         return new OnnxOutput(OutputNames[index], shape, buffer.AsMemory(0, count));

@@ -43,6 +43,8 @@ internal sealed unsafe class OrtApi
         (delegate* unmanaged<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint>)_table[9];
     public delegate* unmanaged<nint*, nint> CreateSessionOptions => (delegate* unmanaged<nint*, nint>)_table[10];
     public delegate* unmanaged<nint, int, nint> SetSessionExecutionMode => (delegate* unmanaged<nint, int, nint>)_table[13];
+    public delegate* unmanaged<nint, nint> DisableMemPattern => (delegate* unmanaged<nint, nint>)_table[17];
+    public delegate* unmanaged<nint, nint> DisableCpuMemArena => (delegate* unmanaged<nint, nint>)_table[19];
     public delegate* unmanaged<nint, int, nint> SetSessionGraphOptimizationLevel => (delegate* unmanaged<nint, int, nint>)_table[23];
     public delegate* unmanaged<nint, int, nint> SetIntraOpNumThreads => (delegate* unmanaged<nint, int, nint>)_table[24];
     public delegate* unmanaged<nint, int, nint> SetInterOpNumThreads => (delegate* unmanaged<nint, int, nint>)_table[25];

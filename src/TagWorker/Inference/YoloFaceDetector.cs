@@ -56,8 +56,6 @@ public sealed class YoloFaceDetector(OnnxSession session, ModelSpec model, doubl
             .ToArray();
     }
 
-    public void Dispose() => session.Dispose();
-
     private static float ExpectedBin(ReadOnlySpan<float> values, int firstChannel, int plane, int cell)
     {
         var max = float.MinValue;

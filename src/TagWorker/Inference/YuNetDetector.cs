@@ -49,6 +49,4 @@ public sealed class YuNetDetector(OnnxSession session, ModelSpec model, double c
             .Select(i => new FaceDetection(candidates[i].Score, candidates[i].Box, landmarks[i]))
             .ToArray();
     }
-
-    public void Dispose() => session.Dispose();
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Imaging;
@@ -15,6 +16,21 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<ImageDecoder>();
         builder.Services.AddSingleton<OnnxRuntime>();
         builder.Services.AddSingleton<PhotoAnalyzer>();
+        return builder;
+    }
+
+    /// <summary>The pipeline that analyses pending library photos, and (for serve) its hosted service.</summary>
+    public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder, bool hosted)
+    {
+        builder.AddAnalysis();
+        builder.Services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ThumbnailStore>();
+        builder.Services.AddSingleton<PipelineStats>();
+        builder.Services.AddSingleton<AnalysisPipeline>();
+        if (hosted && builder.Configuration.GetValue("TagWorker:Pipeline:Enabled", true))
+        {
+            builder.Services.AddHostedService<PipelineService>();
+        }
         return builder;
     }
 }

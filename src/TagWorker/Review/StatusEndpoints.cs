@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using TagWorker.Library;
+using TagWorker.Pipeline;
 using TagWorker.Storage;
 
 namespace TagWorker.Review;
@@ -10,7 +11,9 @@ public static class StatusEndpoints
 {
     public sealed record Status(
         LibraryCounts Counts, DateTimeOffset? LastScanAt, ScanResult? LastScan, DateTimeOffset? NextScanAt,
-        bool Scanning, bool Watcher, long QueueLength);
+        bool Scanning, bool Watcher, long QueueLength, PipelineStatus? Pipeline);
+
+    public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft);
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)
     {
@@ -28,12 +31,20 @@ public static class StatusEndpoints
             }
         });
 
-        app.MapGet("/api/status", (Database database, ScanState state, LibraryWatcher watcher) =>
+        app.MapGet("/api/status", (Database database, ScanState state, LibraryWatcher watcher, IServiceProvider services, TimeProvider clock) =>
         {
             using var connection = database.Open();
             var counts = LibraryCounts.Read(connection);
+            var pending = counts.Photos["pending"];
+            PipelineStatus? pipeline = null;
+            if (services.GetService(typeof(PipelineStats)) is PipelineStats stats)
+            {
+                var rate = stats.PerMinute(clock.GetUtcNow());
+                pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
+                    rate > 0 ? Math.Round(pending / rate, 1) : null);
+            }
             return TypedResults.Json(new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
-                state.WatcherActive, counts.Photos["pending"] + watcher.Pending), Hosting.Json.Options);
+                state.WatcherActive, pending + watcher.Pending, pipeline), Hosting.Json.Options);
         });
         return app;
     }
