@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using TagWorker.Inference;
 
 namespace TagWorker.Imaging;
 
@@ -152,6 +152,7 @@ public sealed unsafe class ImageDecoder
     private static bool SameShape(RgbImage image, int width, int height) =>
         Math.Abs((double)image.Width / image.Height - (double)width / height) <= 0.02 * width / height + 2.0 / image.Height;
 
-    internal static string Describe(Exception e) => e is ImagingException or IOException or UnauthorizedAccessException or SEHException
+    /// <summary>A failure reason for the owner to read: our own errors as they are, anything else with its type.</summary>
+    public static string Describe(Exception e) => e is ImagingException or IOException or UnauthorizedAccessException or OnnxException
         ? e.Message : $"{e.GetType().Name}: {e.Message}";
 }

@@ -22,7 +22,6 @@ public sealed class AnalysisPipeline(
     IOptions<LibraryOptions> library, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<AnalysisPipeline> logger)
 {
     private readonly PipelineOptions _options = options.Value;
-    private readonly ConcurrentDictionary<long, byte> _inFlight = new();
 
     private sealed record Decoded(PendingPhoto Photo, string Path, DecodedPhoto? Image, byte[]? Preview, StageTimes Times, string? Error);
 
@@ -31,12 +30,14 @@ public sealed class AnalysisPipeline(
     /// <param name="untilIdle">Stop once nothing is pending (benchmarks, tests); otherwise run until cancelled.</param>
     public async Task RunAsync(bool untilIdle, CancellationToken cancellationToken)
     {
+        // Photos handed out in this run and not yet stored; a new run (after a cancel or crash) starts empty.
+        var inFlight = new ConcurrentDictionary<long, byte>();
         var jobs = Channel.CreateBounded<PendingPhoto>(_options.QueueSize);
         var decoded = Channel.CreateBounded<Decoded>(Math.Max(1, _options.QueueSize / 2));
         var results = Channel.CreateBounded<Result>(_options.QueueSize * 2);
         var decodeThreads = _options.DecodeThreads > 0 ? _options.DecodeThreads : Math.Max(1, Environment.ProcessorCount - 1);
 
-        var feeder = Task.Run(() => FeedAsync(jobs.Writer, untilIdle, cancellationToken), cancellationToken);
+        var feeder = Task.Run(() => FeedAsync(jobs.Writer, inFlight, untilIdle, cancellationToken), cancellationToken);
         var decoders = Enumerable.Range(0, decodeThreads)
             .Select(_ => Task.Run(() => DecodeAsync(jobs.Reader, decoded.Writer, cancellationToken), cancellationToken)).ToArray();
         var decodersDone = Task.WhenAll(decoders).ContinueWith(_ => decoded.Writer.TryComplete(), TaskScheduler.Default);
@@ -45,12 +46,12 @@ public sealed class AnalysisPipeline(
         var inference = workers.Select(worker => Task.Factory.StartNew(() => InferAsync(worker, decoded.Reader, results.Writer, cancellationToken),
                 cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToArray();
         var inferenceDone = Task.WhenAll(inference).ContinueWith(_ => results.Writer.TryComplete(), TaskScheduler.Default);
-        var persister = Task.Run(() => PersistAsync(results.Reader, cancellationToken), cancellationToken);
+        var persister = Task.Run(() => PersistAsync(results.Reader, inFlight, cancellationToken), cancellationToken);
         await Task.WhenAll(feeder, decodersDone, inferenceDone, persister);
         await Task.WhenAll(decoders.Concat(inference));
     }
 
-    private async Task FeedAsync(ChannelWriter<PendingPhoto> jobs, bool untilIdle, CancellationToken cancellationToken)
+    private async Task FeedAsync(ChannelWriter<PendingPhoto> jobs, ConcurrentDictionary<long, byte> inFlight, bool untilIdle, CancellationToken cancellationToken)
     {
         try
         {
@@ -60,11 +61,11 @@ public sealed class AnalysisPipeline(
                 List<PendingPhoto> batch;
                 using (var connection = database.Open())
                 {
-                    batch = PhotoStore.NextPending(connection, cursor, 32).Where(p => !_inFlight.ContainsKey(p.Id)).ToList();
+                    batch = PhotoStore.NextPending(connection, cursor, 32).Where(p => !inFlight.ContainsKey(p.Id)).ToList();
                 }
                 foreach (var photo in batch)
                 {
-                    _inFlight[photo.Id] = 0;
+                    inFlight[photo.Id] = 0;
                     await jobs.WriteAsync(photo, cancellationToken);
                     cursor = photo.Id;
                 }
@@ -79,7 +80,7 @@ public sealed class AnalysisPipeline(
                 }
                 if (untilIdle)
                 {
-                    if (_inFlight.IsEmpty)
+                    if (inFlight.IsEmpty)
                     {
                         return;
                     }
@@ -110,9 +111,10 @@ public sealed class AnalysisPipeline(
                 path = usedPath;
                 await decoded.WriteAsync(new Decoded(photo, path, image, preview, times, null), cancellationToken);
             }
-            catch (Exception e) when (e is ImagingException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                await decoded.WriteAsync(new Decoded(photo, path, null, null, times, e.Message), cancellationToken);
+                // Whatever goes wrong with one photo is that photo's failure, never the pipeline's.
+                await decoded.WriteAsync(new Decoded(photo, path, null, null, times, ImageDecoder.Describe(e)), cancellationToken);
             }
         }
     }
@@ -171,9 +173,9 @@ public sealed class AnalysisPipeline(
                     {
                         result = new Result(item.Photo, item.Path, worker.Analyze(item.Image, thumbnails: true, item.Preview, item.Times), item.Times, null);
                     }
-                    catch (Exception e) when (e is OnnxException or ImagingException or ArgumentException)
+                    catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        result = new Result(item.Photo, item.Path, null, item.Times, e.Message);
+                        result = new Result(item.Photo, item.Path, null, item.Times, ImageDecoder.Describe(e));
                     }
                     await results.WriteAsync(result, cancellationToken);
                 }
@@ -185,7 +187,21 @@ public sealed class AnalysisPipeline(
         }
     }
 
-    private async Task PersistAsync(ChannelReader<Result> results, CancellationToken cancellationToken)
+    private void TryFail(long photoId, string reason, string now)
+    {
+        try
+        {
+            using var connection = database.Open();
+            PhotoStore.Fail(connection, photoId, reason, now);
+            stats.Failure(clock.GetUtcNow());
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            logger.LogError("Cannot record the failure of photo {Photo}: {Reason}", photoId, e.Message);
+        }
+    }
+
+    private async Task PersistAsync(ChannelReader<Result> results, ConcurrentDictionary<long, byte> inFlight, CancellationToken cancellationToken)
     {
         await foreach (var result in results.ReadAllAsync(cancellationToken))
         {
@@ -208,13 +224,14 @@ public sealed class AnalysisPipeline(
                 stats.Finished(result.Times, result.Analysis.Faces.Count, clock.GetUtcNow());
                 logger.LogDebug("Analysed {Path}: {Objects} objects, {Faces} faces", result.Path, result.Analysis.Objects.Count, result.Analysis.Faces.Count);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError("Cannot store the analysis of {Path}: {Reason}", result.Path, e.Message);
+                logger.LogError(e, "Cannot store the analysis of {Path}", result.Path);
+                TryFail(result.Photo.Id, $"cannot store the results: {e.Message}", now);
             }
             finally
             {
-                _inFlight.TryRemove(result.Photo.Id, out _);
+                inFlight.TryRemove(result.Photo.Id, out _);
             }
         }
     }

@@ -72,6 +72,33 @@ public sealed class CommandLineTests
         Assert.Contains("does not exist", JsonDocument.Parse(result.Output).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Analyze_json_prints_one_object_per_file_with_displayed_boxes_and_unit_embeddings()
+    {
+        using var dir = new TempDir("analyze");
+        File.WriteAllText(dir.Combine("broken.jpg"), "not a photo");
+        var env = new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root };
+
+        var result = Shell.App(["analyze", Path.Combine(Repo.Photos, "obama_2_exif_orientation6.jpg"), dir.Combine("broken.jpg"), "--json"], env);
+
+        Assert.Equal(1, result.ExitCode); // one file failed
+        var lines = result.Output.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        var photo = JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal((626, 1200, 6), (photo.GetProperty("width").GetInt32(), photo.GetProperty("height").GetInt32(), photo.GetProperty("orientation").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, photo.GetProperty("error").ValueKind);
+        Assert.Contains(photo.GetProperty("objects").EnumerateArray(), o => o.GetProperty("label").GetString() == "person");
+        var face = photo.GetProperty("faces").EnumerateArray().Single();
+        var box = face.GetProperty("box").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.True(box[2] < box[3] * 1.5 && box[0] + box[2] <= 626 && box[1] + box[3] <= 1200, string.Join(",", box)); // x, y, w, h in the upright photo
+        Assert.Equal(5, face.GetProperty("landmarks").GetArrayLength());
+        var embedding = face.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(512, embedding.Length);
+        Assert.InRange(Math.Sqrt(embedding.Sum(v => v * v)), 0.999, 1.001);
+        var broken = JsonDocument.Parse(lines[1]).RootElement;
+        Assert.Contains("not a photo", broken.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("scan")]

@@ -14,15 +14,23 @@ public sealed class ServeTests
         library.Write("first.jpg", "1");
         using var app = await AppProcess.StartAsync(library.Path, data.Path);
 
-        await app.WaitUntilAsync(async () => (await PendingAsync(app)) == 1, TimeSpan.FromSeconds(60));
+        await app.WaitUntilAsync(async () => (await PendingAsync(app)) + (await CountAsync(app, "failed")) == 1, TimeSpan.FromSeconds(60));
         var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
         Assert.True(status.GetProperty("watcher").GetBoolean());
         Assert.True(status.TryGetProperty("next_scan_at", out _));
         Assert.True(status.TryGetProperty("queue_length", out _));
 
-        // The next full pass is an hour away: only the watcher can bring this one in.
-        library.Write("later/second.jpg", "2");
-        await app.WaitUntilAsync(async () => (await PendingAsync(app)) == 2, TimeSpan.FromSeconds(60));
+        // The next full pass is an hour away: only the watcher can bring this one in, and the pipeline analyses it.
+        Directory.CreateDirectory(library.Combine("later"));
+        File.Copy(Path.Combine(Repo.Photos, "bus.jpg"), library.Combine("later", "bus.jpg"));
+        await app.WaitUntilAsync(async () => (await CountAsync(app, "analyzed")) == 1, TimeSpan.FromSeconds(120));
+        Assert.Equal(1, await CountAsync(app, "failed")); // first.jpg holds "1", not a photo
+    }
+
+    private static async Task<int> CountAsync(AppProcess app, string state)
+    {
+        var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+        return status.GetProperty("counts").GetProperty("photos").GetProperty(state).GetInt32();
     }
 
     [Fact]

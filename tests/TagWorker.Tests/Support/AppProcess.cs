@@ -25,6 +25,7 @@ public sealed class AppProcess : IDisposable
         {
             ["TagWorker__Library__SettleSeconds"] = "0",
             ["TagWorker__Library__DebounceMs"] = "200",
+            ["TAGWORKER_HOME"] = Repo.Root, // where the set-up put the models and ONNX Runtime
         };
         var process = Shell.Start("dotnet", [Repo.AppDll, "serve", "--library", library, "--data", data, "--urls", url], env);
         _ = process.StandardOutput.ReadToEndAsync();

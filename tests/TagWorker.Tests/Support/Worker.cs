@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
 using TagWorker.Library;
+using TagWorker.Pipeline;
 using TagWorker.Storage;
 
 namespace TagWorker.Tests.Support;
@@ -15,17 +16,21 @@ public sealed class Worker : IDisposable
 {
     private readonly IHost _host;
 
-    public Worker(string library, string data, IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    public Worker(string library, string data, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, bool withPipeline = false)
     {
         var cli = CommandLine.Parse(["scan", "--library", library, "--data", data]);
         cli.Overrides["TagWorker:Library:SettleSeconds"] = "0";
         cli.Overrides["TagWorker:Library:Watch"] = "false";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in Analyzers.Paths().Concat(settings ?? new Dictionary<string, string?>()))
         {
             cli.Overrides[key] = value;
         }
         var builder = AppHost.CreateCommandBuilder(cli);
         builder.AddStorage().AddLibrary();
+        if (withPipeline)
+        {
+            builder.AddPipeline(hosted: false);
+        }
         if (clock is not null)
         {
             builder.Services.AddSingleton(clock);
@@ -37,6 +42,9 @@ public sealed class Worker : IDisposable
     public string Library { get; }
     public IServiceProvider Services => _host.Services;
     public Reconciler Reconciler => Services.GetRequiredService<Reconciler>();
+
+    public Task RunPipelineAsync(CancellationToken cancellationToken = default) =>
+        Services.GetRequiredService<AnalysisPipeline>().RunAsync(untilIdle: true, cancellationToken);
 
     public Task<ScanResult> ScanAsync(IReadOnlyCollection<string>? scope = null) => Reconciler.RunAsync(scope, CancellationToken.None);
 
