@@ -76,8 +76,6 @@ public static class PhotoStore
         connection.Execute("UPDATE photos SET state = 'failed', error = $e, updated_at = $now WHERE id = $id", null,
             ("$e", reason), ("$now", now), ("$id", photoId));
 
-    public static float[] ReadEmbedding(byte[] blob) => MemoryMarshal.Cast<byte, float>(blob).ToArray();
-
     public static string Now(TimeProvider clock) => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
     private static void Bind(SqliteCommand command, params (string Name, object? Value)[] values)
