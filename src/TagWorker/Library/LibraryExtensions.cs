@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TagWorker.Hosting;
 
 namespace TagWorker.Library;
 
@@ -8,10 +9,7 @@ public static class LibraryExtensions
     /// <summary>Reconciliation and the library's state; enough for one-shot commands.</summary>
     public static IHostApplicationBuilder AddLibrary(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LibraryOptions>()
-            .BindConfiguration(LibraryOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
         builder.Services.AddSingleton<PathFilter>();
         builder.Services.AddSingleton<LibraryWalker>();
         builder.Services.AddSingleton<Reconciler>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TagWorker.Hosting;
 using TagWorker.Imaging;
 using TagWorker.Inference;
 
@@ -11,8 +12,8 @@ public static class PipelineExtensions
     /// <summary>Decoding and the models; enough for <c>analyze</c>.</summary>
     public static IHostApplicationBuilder AddAnalysis(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ImagingOptions>().BindConfiguration(ImagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<ImagingOptions>(ImagingOptions.Section);
+        builder.Services.AddSettings<InferenceOptions>(InferenceOptions.Section);
         builder.Services.AddSingleton<ImageDecoder>();
         builder.Services.AddSingleton<OnnxRuntime>();
         builder.Services.AddSingleton<PhotoAnalyzer>();
@@ -23,7 +24,7 @@ public static class PipelineExtensions
     public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder, bool hosted)
     {
         builder.AddAnalysis();
-        builder.Services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<PipelineOptions>(PipelineOptions.Section);
         builder.Services.AddSingleton<ThumbnailStore>();
         builder.Services.AddSingleton<PipelineStats>();
         builder.Services.AddSingleton<AnalysisPipeline>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TagWorker.Hosting;
 
 namespace TagWorker.Storage;
 
@@ -7,10 +8,7 @@ public static class StorageExtensions
 {
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddSettings<StorageOptions>(StorageOptions.Section);
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
