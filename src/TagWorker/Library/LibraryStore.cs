@@ -76,13 +76,29 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
             WHERE id = $id
             """, c => c.ExecuteNonQuery(), ("$id", photoId), ("$now", now));
 
-    /// <summary>Deletes photos removed longer than the grace period, with everything attached to them.</summary>
-    public int PurgeRemovedBefore(DateTimeOffset cutoff)
+    /// <summary>
+    /// Deletes photos removed longer than the grace period, with everything attached to them;
+    /// returns how many, and their thumbnail files (relative to the data folder) to delete after commit.
+    /// </summary>
+    public (int Photos, List<string> Files) PurgeRemovedBefore(DateTimeOffset cutoff)
     {
         var before = cutoff.ToString("O", CultureInfo.InvariantCulture);
+        var files = new List<string>();
+        using (var command = connection.Command("""
+            SELECT preview FROM photos WHERE removed_at < $before AND preview IS NOT NULL
+            UNION ALL
+            SELECT f.thumbnail FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.removed_at < $before AND f.thumbnail IS NOT NULL
+            """, transaction, ("$before", before)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                files.Add(reader.GetString(0));
+            }
+        }
         connection.Execute("DELETE FROM files WHERE state = 'removed' AND removed_at < $before AND (photo_id IS NULL OR photo_id IN (SELECT id FROM photos WHERE removed_at < $before))",
             transaction, ("$before", before));
-        return connection.Execute("DELETE FROM photos WHERE removed_at < $before", transaction, ("$before", before));
+        return (connection.Execute("DELETE FROM photos WHERE removed_at < $before", transaction, ("$before", before)), files);
     }
 
     public void Dispose()

@@ -111,7 +111,7 @@ public sealed class LibraryWatcher(IOptions<LibraryOptions> options, ILogger<Lib
         Hint([relative]);
     }
 
-    private void RequestFullPass(string reason)
+    internal void RequestFullPass(string reason)
     {
         logger.LogWarning("Watcher lost events ({Reason}); a full pass will follow", reason);
         lock (_lock)

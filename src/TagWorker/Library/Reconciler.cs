@@ -14,7 +14,8 @@ namespace TagWorker.Library;
 /// killed process leaves whole batches and the next pass simply finishes the work.
 /// </summary>
 public sealed class Reconciler(
-    Database database, LibraryWalker walker, IOptions<LibraryOptions> options, TimeProvider clock, ILogger<Reconciler> logger) : IDisposable
+    Database database, LibraryWalker walker, IOptions<LibraryOptions> options, IOptions<StorageOptions> storage, TimeProvider clock,
+    ILogger<Reconciler> logger) : IDisposable
 {
     private const int BatchSize = 500;
     private readonly LibraryOptions _options = options.Value;
@@ -232,12 +233,17 @@ public sealed class Reconciler(
         {
             store.RefreshRemoved(photoId);
         }
-        var purged = store.PurgeRemovedBefore(clock.GetUtcNow() - TimeSpan.FromDays(_options.RemovedGraceDays));
+        var (purged, thumbnails) = store.PurgeRemovedBefore(clock.GetUtcNow() - TimeSpan.FromDays(_options.RemovedGraceDays));
+        transaction.Commit();
         if (purged > 0)
         {
             logger.LogInformation("Purged {Count} photos removed more than {Days} days ago", purged, _options.RemovedGraceDays);
         }
-        transaction.Commit();
+        foreach (var file in thumbnails)
+        {
+            // Paths come from the database, and were made under the data folder by the thumbnail store.
+            File.Delete(Path.Combine(storage.Value.Dir, file));
+        }
     }
 
     private static bool IsBelowAny(string path, List<(string Path, string Reason)> folders) =>

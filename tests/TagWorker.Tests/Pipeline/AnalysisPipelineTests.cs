@@ -92,6 +92,48 @@ public sealed class AnalysisPipelineTests : IDisposable
         Assert.Equal(0, _worker.Query<long>("SELECT count(*) FROM photos WHERE state != 'analyzed'"));
     }
 
+    [Fact]
+    public async Task A_photo_purged_after_its_grace_period_takes_its_thumbnails_with_it()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var worker = new Worker(_library.Path, _data.Combine("graced"),
+            new Dictionary<string, string?> { ["TagWorker:Library:RemovedGraceDays"] = "1" }, clock, withPipeline: true);
+        await worker.ScanAsync();
+        await worker.RunPipelineAsync();
+        var busThumbnails = Thumbnails(worker, "bus.jpg");
+        var zidaneThumbnails = Thumbnails(worker, "zidane.jpg");
+        Assert.Equal(3, busThumbnails.Count); // preview and two faces
+        Assert.All(busThumbnails.Concat(zidaneThumbnails), f => Assert.True(File.Exists(f), f));
+
+        File.Delete(_library.Combine("bus.jpg"));
+        await worker.ScanAsync(); // removed: data kept
+        Assert.All(busThumbnails, f => Assert.True(File.Exists(f), f));
+        clock.Now += TimeSpan.FromDays(2);
+        await worker.ScanAsync(); // past the one-day grace period: purged
+
+        Assert.All(busThumbnails, f => Assert.False(File.Exists(f), f));
+        Assert.All(zidaneThumbnails, f => Assert.True(File.Exists(f), f));
+        Assert.Equal(Photos.Length - 1, worker.Query<long>("SELECT count(*) FROM photos"));
+    }
+
+    private static List<string> Thumbnails(Worker worker, string path)
+    {
+        using var connection = worker.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT p.preview FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = $p
+            UNION ALL SELECT x.thumbnail FROM faces x JOIN files f ON f.photo_id = x.photo_id WHERE f.path = $p
+            """;
+        command.Parameters.AddWithValue("$p", path);
+        using var reader = command.ExecuteReader();
+        var files = new List<string>();
+        while (reader.Read())
+        {
+            files.Add(Path.Combine(worker.DataDir, reader.GetString(0)));
+        }
+        return files;
+    }
+
     private string Error(string path) =>
         _worker.Query<string>("SELECT p.state || ': ' || p.error FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = $p", ("$p", path));
 }

@@ -37,9 +37,11 @@ public sealed class Worker : IDisposable
         }
         _host = builder.Build();
         Library = library;
+        DataDir = data;
     }
 
     public string Library { get; }
+    public string DataDir { get; }
     public IServiceProvider Services => _host.Services;
     public Reconciler Reconciler => Services.GetRequiredService<Reconciler>();
 
