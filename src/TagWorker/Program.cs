@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TagWorker.Faces;
 using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Pipeline;
@@ -21,6 +22,7 @@ try
         "bench-scan" => await BenchScanCommand.RunAsync(cli),
         "analyze" => AnalyzeCommand.Run(cli),
         "bench" => await BenchCommand.RunAsync(cli),
+        "eval-faces" => await EvalFacesCommand.RunAsync(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

@@ -29,7 +29,7 @@ public static class FileHasher
                 return new HashedFile(listed, HashOutcome.Failed, null, "empty file (0 bytes)");
             }
             var hash = Sha256(fullPath);
-            var after = new FileInfo(fullPath);
+            var after = FileFacts.Of(fullPath);
             if (!after.Exists)
             {
                 return new HashedFile(listed, HashOutcome.Unsettled, null, "vanished while being read");

@@ -49,12 +49,12 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
         foreach (var relative in scope)
         {
             var full = Path.Join(root, relative);
-            var info = new FileInfo(full);
-            if (Directory.Exists(full) && info.LinkTarget is null && IsInsideWalkedTree(relative, root))
+            var info = FileFacts.Of(full);
+            if (Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null && IsInsideWalkedTree(relative, root))
             {
                 WalkFolder(full, relative, result, cancellationToken);
             }
-            else if (info.Exists && IsInsideWalkedTree(relative, root) && filter.IsPhoto(info.Name))
+            else if (info.Exists && IsInsideWalkedTree(relative, root) && filter.IsPhoto(Path.GetFileName(full)))
             {
                 result.Files.Add(new ListedFile(relative, info.Length, info.LastWriteTimeUtc.Ticks));
             }
@@ -91,7 +91,7 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
                     var relative = folder.Relative.Length == 0 ? entry.Name : $"{folder.Relative}/{entry.Name}";
                     if (!entry.IsFolder)
                     {
-                        result.Files.Add(new ListedFile(relative, entry.Size, entry.MtimeTicks));
+                        result.Files.Add(entry.IsLink ? Target(Path.Join(folder.Full, entry.Name), relative) : new ListedFile(relative, entry.Size, entry.MtimeTicks));
                     }
                     else if (entry.IsLink)
                     {
@@ -109,6 +109,13 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
                 result.FailedFolders.Add((folder.Relative, e.Message));
             }
         }
+    }
+
+    /// <summary>A file symlink is listed with its target's size and mtime (the entry describes the link itself).</summary>
+    private static ListedFile Target(string fullPath, string relative)
+    {
+        var target = FileFacts.Of(fullPath);
+        return target.Exists ? new ListedFile(relative, target.Length, target.LastWriteTimeUtc.Ticks) : new ListedFile(relative, 0, 0);
     }
 
     private FileSystemEnumerable<Entry> List(string folder) =>

@@ -224,6 +224,20 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_symlink_is_read_as_the_photo_it_points_to()
+    {
+        using var elsewhere = new TempDir("target");
+        var target = elsewhere.Write("real.jpg", "the real photo, longer than a link");
+        File.CreateSymbolicLink(_library.Combine("linked.jpg"), target);
+
+        var result = await _worker.ScanAsync();
+        var again = await _worker.ScanAsync();
+
+        Assert.Equal((1, 0), (result.New, result.Deferred));
+        Assert.Equal(1, again.Unchanged);
+    }
+
+    [Fact]
     public async Task A_missing_library_root_is_an_error_and_nothing_is_marked_removed()
     {
         _library.Write("a.jpg", "x");

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TagWorker.Faces;
+
+public sealed class FacesOptions
+{
+    public const string Section = "TagWorker:Faces";
+
+    /// <summary>Largest cosine distance between neighbours; null: the embedder's value in the model manifest.</summary>
+    [Range(0.01, 1.99)]
+    public double? Eps { get; set; }
+
+    /// <summary>Faces (counting itself) within Eps that make a face a core of a group.</summary>
+    [Range(1, 100)]
+    public int MinSamples { get; set; } = 2;
+
+    /// <summary>Faces below these never seed a group (they can still be matched to a named person later).</summary>
+    [Range(0, 10_000)]
+    public int MinFaceSize { get; set; } = 40;
+
+    [Range(0.0, 1.0)]
+    public double MinScore { get; set; } = 0.6;
+}
