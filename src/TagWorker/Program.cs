@@ -23,6 +23,7 @@ try
         "analyze" => AnalyzeCommand.Run(cli),
         "bench" => await BenchCommand.RunAsync(cli),
         "eval-faces" => await EvalFacesCommand.RunAsync(cli),
+        "bench-cluster" => BenchClusterCommand.Execute(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

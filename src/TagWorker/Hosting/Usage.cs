@@ -11,6 +11,7 @@ public static class Usage
           analyze FILE... [--json]                          objects, faces, landmarks, embeddings of files
           bench DIR [--json]                                time the whole pipeline on a folder of photos
           eval-faces --images DIR --labels CSV [--json]     group labelled photos' faces and score the grouping
+          bench-cluster [--faces N,N,...] [--json]          time face grouping on generated embeddings
           bench-scan [--files N] [--dir DIR] [--json]       time reconciliation of a generated library
 
         Every option is also a setting: config/appsettings.json, or environment variables such as
