@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
 
@@ -8,6 +9,8 @@ public static class FacesExtensions
     public static IHostApplicationBuilder AddFaces(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<FacesOptions>(FacesOptions.Section);
+        builder.Services.AddSingleton<Decisions>();
+        builder.Services.AddSingleton<Regrouper>();
         return builder;
     }
 }

@@ -1,0 +1,233 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using TagWorker.Storage;
+
+namespace TagWorker.Faces;
+
+/// <summary>
+/// The owner's decisions about people, stored as facts reclustering never overrides: confirmed
+/// faces (assigned_by = 'user'), rejections, "not this person", ignored groups, names. Each
+/// decision records the rows it touched as they were, so the last decisions can be undone.
+/// </summary>
+public sealed class Decisions(Database database, TimeProvider clock)
+{
+    private sealed record FaceRow(long Id, long? PersonId, string? AssignedBy, string? Rejected);
+
+    private sealed record PersonRow(long Id, string? Name, long Ignored, string CreatedAt, string UpdatedAt);
+
+    private sealed record Snapshot(FaceRow[] Faces, PersonRow[] People, long[][] CannotLink, List<long> Created);
+
+    /// <summary>Names a group (creating the person) and confirms the faces it holds now.</summary>
+    public void Name(long personId, string name) =>
+        Decide("name", $"named group {personId} '{name}'", FacesOf(personId), [personId], (c, t, _) =>
+        {
+            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId));
+            c.Execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = $p", t, ("$p", personId));
+        });
+
+    public void Rename(long personId, string name) =>
+        Decide("rename", $"renamed {personId} to '{name}'", [], [personId], (c, t, _) =>
+            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId)));
+
+    /// <summary>
+    /// Moves every face of <paramref name="fromId"/> to <paramref name="intoId"/> and removes the first.
+    /// A face the owner said is not <paramref name="intoId"/> stays unassigned: a merge never breaks a "not this person".
+    /// </summary>
+    public void Merge(long fromId, long intoId) =>
+        Decide("merge", $"merged {fromId} into {intoId}", [.. FacesOf(fromId), .. LinkedTo(fromId)], [fromId, intoId], (c, t, _) =>
+        {
+            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE person_id = $from AND id IN (SELECT face_id FROM cannot_link WHERE person_id = $into)", t,
+                ("$into", intoId), ("$from", fromId));
+            c.Execute("UPDATE faces SET person_id = $into, assigned_by = 'user' WHERE person_id = $from", t, ("$into", intoId), ("$from", fromId));
+            // "Not <from>" becomes "not <into>", except for faces that are <into>'s own.
+            c.Execute("DELETE FROM cannot_link WHERE person_id = $from AND face_id IN (SELECT id FROM faces WHERE person_id = $into)", t,
+                ("$into", intoId), ("$from", fromId));
+            c.Execute("UPDATE OR IGNORE cannot_link SET person_id = $into WHERE person_id = $from", t, ("$into", intoId), ("$from", fromId));
+            c.Execute("DELETE FROM people WHERE id = $from", t, ("$from", fromId));
+        });
+
+    /// <summary>Puts one face with a person, and records that it is not the person it was with.</summary>
+    public void Move(long faceId, long personId)
+    {
+        var previous = PersonOf(faceId);
+        Decide("move", $"moved face {faceId} to {personId}", [faceId], previous is null ? [personId] : [personId, previous.Value], (c, t, _) =>
+        {
+            if (previous is not null && previous != personId)
+            {
+                c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", faceId), ("$p", previous));
+            }
+            c.Execute("DELETE FROM cannot_link WHERE face_id = $f AND person_id = $p", t, ("$f", faceId), ("$p", personId));
+            c.Execute("UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f", t, ("$p", personId), ("$f", faceId));
+        });
+    }
+
+    /// <summary>Makes a new person of the given faces; returns its id.</summary>
+    public long Split(IReadOnlyList<long> faceIds, string? name)
+    {
+        long created = 0;
+        Decide("split", $"split {faceIds.Count} faces into a new person", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
+        {
+            created = (long)c.Scalar("INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", t,
+                ("$n", name is null ? null : Clean(name)), ("$now", Now()))!;
+            made.Add(created);
+            foreach (var face in faceIds)
+            {
+                c.Execute("UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f", t, ("$p", created), ("$f", face));
+            }
+        });
+        return created;
+    }
+
+    /// <summary>"Not this person": the face leaves its person and never joins it again automatically.</summary>
+    public void NotThisPerson(long faceId)
+    {
+        var person = PersonOf(faceId);
+        if (person is null)
+        {
+            return;
+        }
+        Decide("not-this-person", $"face {faceId} is not {person}", [faceId], [person.Value], (c, t, _) =>
+        {
+            c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", faceId), ("$p", person));
+            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = $f", t, ("$f", faceId));
+        });
+    }
+
+    /// <summary>"Not a face" or "stranger, ignore": the face is never grouped again.</summary>
+    public void Reject(long faceId, string reason) =>
+        Decide("reject", $"face {faceId}: {reason}", [faceId], PersonOf(faceId) is { } p ? [p] : [], (c, t, _) =>
+            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL, rejected = $r WHERE id = $f", t,
+                ("$r", reason is "not_a_face" or "stranger" ? reason : throw new ArgumentException($"unknown reason '{reason}'", nameof(reason))), ("$f", faceId)));
+
+    /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for naming.</summary>
+    public void Ignore(long personId) =>
+        Decide("ignore", $"ignored group {personId}", [], [personId], (c, t, _) =>
+            c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
+
+    /// <summary>Undoes the most recent decision not yet undone; false when there is none.</summary>
+    public bool UndoLast()
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.Command("SELECT id, undo FROM decisions WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1", transaction);
+        long id;
+        Snapshot snapshot;
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+            id = reader.GetInt64(0);
+            snapshot = JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!;
+        }
+        foreach (var p in snapshot.People)
+        {
+            connection.Execute("""
+                INSERT INTO people (id, name, ignored, created_at, updated_at) VALUES ($id, $n, $i, $c, $u)
+                ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, updated_at = $u
+                """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
+        }
+        foreach (var f in snapshot.Faces)
+        {
+            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = $a, rejected = $r WHERE id = $id", transaction,
+                ("$p", f.PersonId), ("$a", f.AssignedBy), ("$r", f.Rejected), ("$id", f.Id));
+            connection.Execute("DELETE FROM cannot_link WHERE face_id = $id", transaction, ("$id", f.Id));
+        }
+        foreach (var link in snapshot.CannotLink)
+        {
+            connection.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", transaction, ("$f", link[0]), ("$p", link[1]));
+        }
+        foreach (var created in snapshot.Created)
+        {
+            connection.Execute("DELETE FROM people WHERE id = $id", transaction, ("$id", created));
+        }
+        // Faces the algorithm had put in a person this undo removed are simply unassigned again.
+        connection.Execute("UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL", transaction);
+        connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
+        transaction.Commit();
+        return true;
+    }
+
+    private void Decide(string kind, string summary, IReadOnlyList<long> faceIds, IReadOnlyList<long> personIds,
+        Action<SqliteConnection, SqliteTransaction, List<long>> apply)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        var snapshot = new Snapshot(
+            faceIds.Select(f => ReadFace(connection, transaction, f)).OfType<FaceRow>().ToArray(),
+            personIds.Distinct().Select(p => ReadPerson(connection, transaction, p)).OfType<PersonRow>().ToArray(),
+            faceIds.SelectMany(f => ReadLinks(connection, transaction, f)).ToArray(),
+            []);
+        apply(connection, transaction, snapshot.Created);
+        connection.Execute("INSERT INTO decisions (kind, summary, undo, created_at) VALUES ($k, $s, $u, $now)", transaction,
+            ("$k", kind), ("$s", summary), ("$u", JsonSerializer.Serialize(snapshot)), ("$now", Now()));
+        transaction.Commit();
+    }
+
+    private long[] FacesOf(long personId)
+    {
+        using var connection = database.Open();
+        using var command = connection.Command("SELECT id FROM faces WHERE person_id = $p", null, ("$p", personId));
+        using var reader = command.ExecuteReader();
+        var ids = new List<long>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+        return [.. ids];
+    }
+
+    private long[] LinkedTo(long personId)
+    {
+        using var connection = database.Open();
+        using var command = connection.Command("SELECT face_id FROM cannot_link WHERE person_id = $p", null, ("$p", personId));
+        using var reader = command.ExecuteReader();
+        var ids = new List<long>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+        return [.. ids];
+    }
+
+    private long? PersonOf(long faceId)
+    {
+        using var connection = database.Open();
+        return connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", faceId)) as long?;
+    }
+
+    private static FaceRow? ReadFace(SqliteConnection c, SqliteTransaction t, long id)
+    {
+        using var command = c.Command("SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id", t, ("$id", id));
+        using var r = command.ExecuteReader();
+        return r.Read() ? new FaceRow(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.GetNullableString(2), r.GetNullableString(3)) : null;
+    }
+
+    private static PersonRow? ReadPerson(SqliteConnection c, SqliteTransaction t, long id)
+    {
+        using var command = c.Command("SELECT id, name, ignored, created_at, updated_at FROM people WHERE id = $id", t, ("$id", id));
+        using var r = command.ExecuteReader();
+        return r.Read() ? new PersonRow(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)) : null;
+    }
+
+    private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId)
+    {
+        using var command = c.Command("SELECT face_id, person_id FROM cannot_link WHERE face_id = $f", t, ("$f", faceId));
+        using var r = command.ExecuteReader();
+        var links = new List<long[]>();
+        while (r.Read())
+        {
+            links.Add([r.GetInt64(0), r.GetInt64(1)]);
+        }
+        return links;
+    }
+
+    private static string Clean(string name)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Length is > 0 and <= 200 ? trimmed : throw new ArgumentException("a name has 1 to 200 characters", nameof(name));
+    }
+
+    private string Now() => clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+}

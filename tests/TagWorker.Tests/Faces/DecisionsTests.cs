@@ -1,0 +1,290 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using TagWorker.Faces;
+using TagWorker.Inference;
+using TagWorker.Storage;
+using TagWorker.Tests.Support;
+
+namespace TagWorker.Tests.Faces;
+
+/// <summary>Decisions on a real SQLite file, with generated embeddings standing in for faces of a few people.</summary>
+public sealed class DecisionsTests : IDisposable
+{
+    private const int Dims = 512;
+    private readonly TempDir _data = new("people");
+    private readonly Database _database;
+    private readonly Decisions _decisions;
+    private readonly Regrouper _regrouper;
+    private readonly float[][] _identities;
+    private readonly Random _random = new(42);
+    private long _photos;
+
+    public DecisionsTests()
+    {
+        _database = new Database(Options.Create(new StorageOptions { Dir = _data.Path }));
+        _decisions = new Decisions(_database, TimeProvider.System);
+        _regrouper = new Regrouper(_database, Options.Create(new FacesOptions()), Options.Create(new InferenceOptions()), TimeProvider.System);
+        _identities = Enumerable.Range(0, 8).Select(_ => Unit(Gaussian(1f))).ToArray();
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Every_decision_survives_any_number_of_regroupings(int seed)
+    {
+        var random = new Random(seed);
+        AddPhotos(random, 30);
+        Regroup();
+        for (var round = 0; round < 8; round++)
+        {
+            for (var d = 0; d < 4; d++)
+            {
+                RandomDecision(random);
+            }
+            var decided = Facts();
+            for (var again = 0; again < 3; again++)
+            {
+                AddPhotos(random, 3);
+                Regroup();
+                Assert.Equal(decided, Facts());
+                AssertInvariants();
+            }
+        }
+    }
+
+    [Fact]
+    public void Naming_confirms_the_group_and_new_photos_of_that_person_join_it()
+    {
+        AddPhotos(new Random(5), 20, identity: 0);
+        Regroup();
+        var person = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
+        _decisions.Name(person, "Alice <b>&</b> \"Bob\"");
+        AddPhotos(new Random(6), 5, identity: 0);
+
+        Regroup();
+
+        Assert.Equal("Alice <b>&</b> \"Bob\"", Text($"SELECT name FROM people WHERE id = {person}"));
+        Assert.Equal(25, Scalar($"SELECT count(*) FROM faces WHERE person_id = {person}"));
+    }
+
+    [Fact]
+    public void Merge_move_split_reject_not_this_person_and_undo_each_do_exactly_what_they_say()
+    {
+        AddPhotos(new Random(7), 10, identity: 1);
+        AddPhotos(new Random(8), 10, identity: 2);
+        Regroup();
+        var a = Scalar("SELECT min(person_id) FROM faces");
+        var b = Scalar("SELECT max(person_id) FROM faces");
+        Assert.NotEqual(a, b);
+        var before = Facts();
+
+        _decisions.Merge(b, a);
+        Assert.Equal(20, Scalar($"SELECT count(*) FROM faces WHERE person_id = {a}"));
+        Assert.Equal(0, Scalar($"SELECT count(*) FROM people WHERE id = {b}"));
+        Assert.True(_decisions.UndoLast());
+        Assert.Equal(10, Scalar($"SELECT count(*) FROM faces WHERE person_id = {b}"));
+
+        var face = Scalar($"SELECT min(id) FROM faces WHERE person_id = {a}");
+        _decisions.Move(face, b);
+        Assert.Equal(b, Scalar($"SELECT person_id FROM faces WHERE id = {face}"));
+        Assert.Equal(1, Scalar($"SELECT count(*) FROM cannot_link WHERE face_id = {face} AND person_id = {a}"));
+
+        var split = _decisions.Split([face], "Carol");
+        Assert.Equal(split, Scalar($"SELECT person_id FROM faces WHERE id = {face}"));
+
+        var other = Scalar($"SELECT max(id) FROM faces WHERE person_id = {a}");
+        _decisions.NotThisPerson(other);
+        Assert.Equal(0, Scalar($"SELECT count(*) FROM faces WHERE id = {other} AND person_id IS NOT NULL"));
+        _decisions.Reject(Scalar($"SELECT min(id) FROM faces WHERE person_id = {b}"), "not_a_face");
+        Regroup();
+        Assert.Equal(0, Scalar($"SELECT count(*) FROM faces WHERE id = {other} AND person_id = {a}"));
+
+        while (_decisions.UndoLast())
+        {
+        }
+        Regroup();
+        Assert.Equal(before.Named, Facts().Named);
+        Assert.Empty(Facts().Confirmed);
+        Assert.Empty(Facts().Rejected);
+        Assert.Equal(0, Scalar("SELECT count(*) FROM cannot_link"));
+    }
+
+    [Fact]
+    public void An_ignored_group_does_not_come_back_as_a_new_group()
+    {
+        AddPhotos(new Random(9), 12, identity: 3);
+        Regroup();
+        var group = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
+        _decisions.Ignore(group);
+
+        Regroup();
+        Regroup();
+
+        Assert.Equal(1, Scalar("SELECT count(DISTINCT person_id) FROM faces WHERE person_id IS NOT NULL"));
+        Assert.Equal(group, Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1"));
+        Assert.Equal(1, Scalar($"SELECT ignored FROM people WHERE id = {group}"));
+    }
+
+    [Fact]
+    public void A_removed_photos_faces_leave_their_person_consistent_and_empty_libraries_are_fine()
+    {
+        Regroup(); // nothing at all
+        AddPhotos(new Random(10), 1, identity: 4);
+        Regroup(); // one face: no group
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL"));
+
+        AddPhotos(new Random(11), 6, identity: 4);
+        Regroup();
+        var person = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
+        _decisions.Name(person, "Dana");
+        Execute($"UPDATE photos SET removed_at = 'now' WHERE id IN (SELECT photo_id FROM faces WHERE person_id = {person} LIMIT 3)");
+
+        Regroup();
+
+        Assert.Equal("Dana", Text($"SELECT name FROM people WHERE id = {person}"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
+    }
+
+    private sealed record FactsRecord(
+        SortedDictionary<long, long> Confirmed, SortedSet<long> Rejected, SortedDictionary<long, string> Named, SortedSet<long> Ignored)
+    {
+        public bool Equals(FactsRecord? other) => other is not null && Confirmed.SequenceEqual(other.Confirmed) && Rejected.SetEquals(other.Rejected)
+            && Named.SequenceEqual(other.Named) && Ignored.SetEquals(other.Ignored);
+
+        public override int GetHashCode() => Confirmed.Count;
+    }
+
+    private FactsRecord Facts() => new(
+        new SortedDictionary<long, long>(Pairs("SELECT id, person_id FROM faces WHERE assigned_by = 'user'").ToDictionary(p => p.A, p => p.B)),
+        new SortedSet<long>(Pairs("SELECT id, 0 FROM faces WHERE rejected IS NOT NULL").Select(p => p.A)),
+        new SortedDictionary<long, string>(Names()),
+        new SortedSet<long>(Pairs("SELECT id, 0 FROM people WHERE ignored = 1").Select(p => p.A)));
+
+    private void AssertInvariants()
+    {
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces f JOIN cannot_link c ON c.face_id = f.id AND c.person_id = f.person_id"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE rejected IS NOT NULL AND person_id IS NOT NULL"));
+        var clashes = Pairs("""
+            SELECT a.id, b.id FROM faces a JOIN faces b ON a.photo_id = b.photo_id AND a.person_id = b.person_id AND a.id < b.id
+            WHERE a.assigned_by = 'auto' OR b.assigned_by = 'auto'
+            """);
+        Assert.True(clashes.Count == 0, "one photo twice in one person: " + string.Join("; ", clashes.Select(c => Describe(c.A) + " / " + Describe(c.B))));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
+    }
+
+    private string Describe(long face)
+    {
+        using var connection = _database.Open();
+        return (string)connection.Scalar($"SELECT id || ' photo ' || photo_id || ' person ' || coalesce(person_id, '-') || ' ' || coalesce(assigned_by, '-') FROM faces WHERE id = {face}")!;
+    }
+
+    private void RandomDecision(Random random)
+    {
+        var people = Pairs("SELECT id, ignored FROM people").Select(p => p.A).ToArray();
+        var faces = Pairs("SELECT id, coalesce(person_id, 0) FROM faces WHERE rejected IS NULL").ToArray();
+        var assigned = faces.Where(f => f.B != 0).ToArray();
+        if (people.Length == 0 || assigned.Length == 0)
+        {
+            return;
+        }
+        var person = people[random.Next(people.Length)];
+        var face = assigned[random.Next(assigned.Length)].A;
+        switch (random.Next(9))
+        {
+            case 0: _decisions.Name(person, $"Person {random.Next(1000)}"); break;
+            case 1 when people.Length > 1: _decisions.Merge(person, people.First(p => p != person)); break;
+            case 2: _decisions.Move(face, person); break;
+            case 3: _decisions.Split([face], null); break;
+            case 4: _decisions.NotThisPerson(face); break;
+            case 5: _decisions.Reject(face, random.Next(2) == 0 ? "not_a_face" : "stranger"); break;
+            case 6: _decisions.Ignore(person); break;
+            case 7: _decisions.Rename(person, $"Renamed {random.Next(1000)}"); break;
+            default: _decisions.UndoLast(); break;
+        }
+    }
+
+    private void Regroup() => _regrouper.Run("w600k_mbf", 0.55);
+
+    /// <summary>Photos with one or two faces of the generated people (two different people per photo).</summary>
+    private void AddPhotos(Random random, int count, int? identity = null)
+    {
+        using var connection = _database.Open();
+        for (var p = 0; p < count; p++)
+        {
+            var photo = (long)connection.Scalar("INSERT INTO photos (size, state, created_at, updated_at) VALUES ($s, 'analyzed', 'now', 'now') RETURNING id",
+                null, ("$s", ++_photos))!;
+            var who = identity is { } fixedIdentity ? [fixedIdentity] : random.Next(3) == 0
+                ? Enumerable.Range(0, _identities.Length).OrderBy(_ => random.Next()).Take(2).ToArray()
+                : new[] { random.Next(_identities.Length) };
+            foreach (var person in who)
+            {
+                var embedding = Unit(_identities[person].Zip(Gaussian(0.03f, random), (a, b) => a + b).ToArray());
+                connection.Execute("""
+                    INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, embedder, embedding)
+                    VALUES ($p, 0, 0, 100, 100, x'', 0.9, 100, 50, 'w600k_mbf', $e)
+                    """, null, ("$p", photo), ("$e", MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray()));
+            }
+        }
+    }
+
+    private float[] Gaussian(float sigma, Random? random = null)
+    {
+        random ??= _random;
+        return Enumerable.Range(0, Dims).Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())) * sigma).ToArray();
+    }
+
+    private static float[] Unit(float[] v)
+    {
+        FaceEmbedder.Normalise(v);
+        return v;
+    }
+
+    private long Scalar(string sql)
+    {
+        using var connection = _database.Open();
+        return connection.Scalar(sql) is long value ? value : 0;
+    }
+
+    private string? Text(string sql)
+    {
+        using var connection = _database.Open();
+        return connection.Scalar(sql) as string;
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = _database.Open();
+        connection.Execute(sql);
+    }
+
+    private List<(long A, long B)> Pairs(string sql)
+    {
+        using var connection = _database.Open();
+        using var command = connection.Command(sql);
+        using var reader = command.ExecuteReader();
+        var pairs = new List<(long, long)>();
+        while (reader.Read())
+        {
+            pairs.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        return pairs;
+    }
+
+    private Dictionary<long, string> Names()
+    {
+        using var connection = _database.Open();
+        using var command = connection.Command("SELECT id, name FROM people WHERE name IS NOT NULL");
+        using var reader = command.ExecuteReader();
+        var names = new Dictionary<long, string>();
+        while (reader.Read())
+        {
+            names[reader.GetInt64(0)] = reader.GetString(1);
+        }
+        return names;
+    }
+}
