@@ -24,6 +24,7 @@ try
         "bench" => await BenchCommand.RunAsync(cli),
         "eval-faces" => await EvalFacesCommand.RunAsync(cli),
         "bench-cluster" => BenchClusterCommand.Execute(cli),
+        "regroup" => RegroupCommand.Run(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

@@ -39,7 +39,7 @@ public static class EvalFacesCommand
             cli.Overrides["TagWorker:Library:SettleSeconds"] = "0";
             cli.Overrides["TagWorker:Logging:Level"] = cli.Overrides.GetValueOrDefault("TagWorker:Logging:Level") ?? "Warning";
             var builder = AppHost.CreateCommandBuilder(cli);
-            builder.AddStorage().AddLibrary().AddPipeline(hosted: false).AddFaces();
+            builder.AddStorage().AddLibrary().AddPipeline(hosted: false).AddFaces(hosted: false);
             using var host = builder.Build();
             await host.Services.GetRequiredService<Reconciler>().RunAsync(null, CancellationToken.None);
             await host.Services.GetRequiredService<AnalysisPipeline>().RunAsync(untilIdle: true, CancellationToken.None);
@@ -56,17 +56,15 @@ public static class EvalFacesCommand
 
     private static Report Evaluate(IServiceProvider services, List<(string File, string Identity)> labels)
     {
-        var settings = services.GetRequiredService<IOptions<FacesOptions>>().Value;
-        var inference = services.GetRequiredService<IOptions<InferenceOptions>>().Value;
-        var embedder = ModelManifest.Find(ModelManifest.Load(inference.ModelsDir), inference.EmbeddingModel, "embedding");
-        var eps = settings.Eps ?? embedder.ClusterEps;
+        // The production path: the same regrouping (and assignment) the worker runs, then each labelled face's person.
+        var grouping = services.GetRequiredService<Grouping>();
+        grouping.Regroup();
         using var connection = services.GetRequiredService<Database>().Open();
-        var faces = FaceStore.LoadEmbedded(connection, embedder.Name);
-        var groups = FaceClusterer.Cluster(faces, eps, settings.MinSamples, settings.MinFaceSize, settings.MinScore);
-        var index = faces.Select((f, i) => (f.Id, i)).ToDictionary(p => p.Id, p => p.i);
-        var predicted = labels.Select(l => FaceStore.LargestFace(connection, l.File) is { } face && index.TryGetValue(face, out var i)
-            ? groups[i] : CosineDbscan.Noise).ToArray();
-        return new Report(embedder.Name, eps, settings.MinSamples, faces.Count,
+        var faces = FaceStore.LoadEmbedded(connection, grouping.Embedder).Count;
+        var predicted = labels.Select(l => FaceStore.LargestFace(connection, l.File) is { } face
+            && connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", face)) is long person
+            ? (int)person : CosineDbscan.Noise).ToArray();
+        return new Report(grouping.Embedder, grouping.Eps, services.GetRequiredService<IOptions<FacesOptions>>().Value.MinSamples, faces,
             ClusteringMetrics.Compute(labels.Select(l => l.Identity).ToArray(), predicted));
     }
 

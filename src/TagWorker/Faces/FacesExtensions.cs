@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
@@ -6,11 +7,17 @@ namespace TagWorker.Faces;
 
 public static class FacesExtensions
 {
-    public static IHostApplicationBuilder AddFaces(this IHostApplicationBuilder builder)
+    /// <summary>Grouping faces into people and the owner's decisions; with <paramref name="hosted"/>, kept up to date while serving.</summary>
+    public static IHostApplicationBuilder AddFaces(this IHostApplicationBuilder builder, bool hosted)
     {
         builder.Services.AddSettings<FacesOptions>(FacesOptions.Section);
         builder.Services.AddSingleton<Decisions>();
         builder.Services.AddSingleton<Regrouper>();
+        builder.Services.AddSingleton<Grouping>();
+        if (hosted && builder.Configuration.GetValue("TagWorker:Pipeline:Enabled", true))
+        {
+            builder.Services.AddHostedService<PeopleService>();
+        }
         return builder;
     }
 }

@@ -20,4 +20,12 @@ public sealed class FacesOptions
 
     [Range(0.0, 1.0)]
     public double MinScore { get; set; } = 0.6;
+
+    /// <summary>A full regrouping follows this many newly analysed photos (new faces are assigned at once in between)...</summary>
+    [Range(1, 1_000_000)]
+    public int RegroupEveryPhotos { get; set; } = 5;
+
+    /// <summary>...but while a large import runs, at most once in this many minutes (a full pass grows with faces²).</summary>
+    [Range(0, 1440)]
+    public int RegroupMinMinutes { get; set; } = 10;
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TagWorker.Faces;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Review;
@@ -14,7 +15,7 @@ public static class ServeCommand
     public static async Task<int> RunAsync(CommandLine cli)
     {
         var builder = AppHost.CreateWebBuilder(cli);
-        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true);
+        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true).AddFaces(hosted: true);
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
         Directory.CreateDirectory(app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);

@@ -9,11 +9,18 @@ namespace TagWorker.Pipeline;
 
 public static class PipelineExtensions
 {
-    /// <summary>Decoding and the models; enough for <c>analyze</c>.</summary>
-    public static IHostApplicationBuilder AddAnalysis(this IHostApplicationBuilder builder)
+    /// <summary>The imaging and model settings alone (commands that read results without running models).</summary>
+    public static IHostApplicationBuilder AddAnalysisSettings(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<ImagingOptions>(ImagingOptions.Section);
         builder.Services.AddSettings<InferenceOptions>(InferenceOptions.Section);
+        return builder;
+    }
+
+    /// <summary>Decoding and the models; enough for <c>analyze</c>.</summary>
+    public static IHostApplicationBuilder AddAnalysis(this IHostApplicationBuilder builder)
+    {
+        builder.AddAnalysisSettings();
         builder.Services.AddSingleton<ImageDecoder>();
         builder.Services.AddSingleton<OnnxRuntime>();
         builder.Services.AddSingleton<PhotoAnalyzer>();

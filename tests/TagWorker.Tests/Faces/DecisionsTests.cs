@@ -150,6 +150,73 @@ public sealed class DecisionsTests : IDisposable
         Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
     }
 
+    [Fact]
+    public void New_faces_join_their_person_at_once_strangers_wait_and_not_this_person_holds()
+    {
+        AddPhotos(new Random(12), 10, identity: 5);
+        Regroup();
+        var person = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
+        _decisions.Name(person, "Erin");
+        var rejected = Scalar($"SELECT min(id) FROM faces WHERE person_id = {person}");
+        _decisions.NotThisPerson(rejected);
+        AddPhotos(new Random(13), 3, identity: 5);
+        AddPhotos(new Random(14), 2, identity: 6);
+
+        var joined = Assign();
+
+        Assert.Equal(3, joined);
+        Assert.Equal(12, Scalar($"SELECT count(*) FROM faces WHERE person_id = {person}")); // 9 confirmed + 3 new
+        Assert.Equal(0, Scalar($"SELECT count(*) FROM faces WHERE id = {rejected} AND person_id IS NOT NULL"));
+        Assert.Equal(2, Scalar($"SELECT count(*) FROM faces WHERE person_id IS NULL AND id != {rejected}")); // the stranger's two wait
+    }
+
+    [Fact]
+    public void A_small_face_may_join_a_named_person_but_never_seeds_or_joins_an_unnamed_group()
+    {
+        AddPhotos(new Random(15), 6, identity: 1);
+        AddPhotos(new Random(16), 6, identity: 2);
+        Regroup();
+        var named = Scalar($"SELECT person_id FROM faces WHERE person_id IS NOT NULL ORDER BY id LIMIT 1");
+        _decisions.Name(named, "Frank");
+        AddPhotos(new Random(17), 1, identity: 1, size: 20);
+        AddPhotos(new Random(18), 1, identity: 2, size: 20);
+
+        Assign();
+
+        Assert.Equal(named, Scalar("SELECT person_id FROM faces WHERE size_px = 20 ORDER BY id LIMIT 1"));
+        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE size_px = 20 AND id = (SELECT max(id) FROM faces) AND person_id IS NOT NULL"));
+    }
+
+    [Fact]
+    public void Unnamed_groups_get_the_nearest_named_people_as_suggestions_and_similar_faces_find_the_same_person()
+    {
+        AddPhotos(new Random(19), 8, identity: 3);
+        AddPhotos(new Random(20), 8, identity: 4);
+        Regroup();
+        var three = Scalar("SELECT person_id FROM faces ORDER BY id LIMIT 1");
+        var four = Scalar("SELECT person_id FROM faces ORDER BY id DESC LIMIT 1");
+        _decisions.Name(three, "Gina");
+        var lookAlike = _decisions.Split(Pairs($"SELECT id, 0 FROM faces WHERE person_id = {three} ORDER BY id LIMIT 2").Select(p => p.A).ToArray(), null);
+
+        using var connection = _database.Open();
+        var suggestions = TagWorker.Faces.Suggestions.ForUnnamedGroups(connection, "w600k_mbf");
+        var forLookAlike = suggestions.Single(g => g.GroupId == lookAlike).Suggestions[0];
+        var forFour = suggestions.Single(g => g.GroupId == four).Suggestions[0];
+        Assert.Equal(("Gina", three), (forLookAlike.Name, forLookAlike.PersonId));
+        Assert.True(forLookAlike.Similarity > 0.8 && forFour.Similarity < 0.3, $"{forLookAlike.Similarity} vs {forFour.Similarity}");
+
+        var face = Scalar($"SELECT min(id) FROM faces WHERE person_id = {four}");
+        var (faces, people) = SimilarFaces.Find(connection, "w600k_mbf", SimilarFaces.EmbeddingOf(connection, face)!, 5, excludeFace: face);
+        Assert.All(faces, f => Assert.Equal(four, f.PersonId));
+        Assert.Equal(four, people[0].PersonId);
+    }
+
+    private int Assign()
+    {
+        using var connection = _database.Open();
+        return Assigner.AssignWaiting(connection, "w600k_mbf", 0.55, minFaceSize: 40, minScore: 0.6);
+    }
+
     private sealed record FactsRecord(
         SortedDictionary<long, long> Confirmed, SortedSet<long> Rejected, SortedDictionary<long, string> Named, SortedSet<long> Ignored)
     {
@@ -211,7 +278,7 @@ public sealed class DecisionsTests : IDisposable
     private void Regroup() => _regrouper.Run("w600k_mbf", 0.55);
 
     /// <summary>Photos with one or two faces of the generated people (two different people per photo).</summary>
-    private void AddPhotos(Random random, int count, int? identity = null)
+    private void AddPhotos(Random random, int count, int? identity = null, int size = 100)
     {
         using var connection = _database.Open();
         for (var p = 0; p < count; p++)
@@ -226,8 +293,8 @@ public sealed class DecisionsTests : IDisposable
                 var embedding = Unit(_identities[person].Zip(Gaussian(0.03f, random), (a, b) => a + b).ToArray());
                 connection.Execute("""
                     INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, embedder, embedding)
-                    VALUES ($p, 0, 0, 100, 100, x'', 0.9, 100, 50, 'w600k_mbf', $e)
-                    """, null, ("$p", photo), ("$e", MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray()));
+                    VALUES ($p, 0, 0, 100, 100, x'', 0.9, $size, 50, 'w600k_mbf', $e)
+                    """, null, ("$p", photo), ("$size", size), ("$e", MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray()));
             }
         }
     }

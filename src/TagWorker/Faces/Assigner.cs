@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+using TagWorker.Storage;
+
+namespace TagWorker.Faces;
+
+/// <summary>
+/// Incremental assignment: a face not in any person joins the best person when it is within eps of
+/// both the person's mean face and one of its typical faces; otherwise it waits for the next full
+/// regrouping. Faces below the quality bar may only join a named person. "Not this person" and the
+/// same-photo rule always hold; ignored groups take their look-alikes too (so they do not come back).
+/// </summary>
+public static class Assigner
+{
+    public static int AssignWaiting(SqliteConnection connection, string embedder, double eps, int minFaceSize, double minScore)
+    {
+        var people = PeopleProfiles.Load(connection, embedder);
+        if (people.Count == 0)
+        {
+            return 0;
+        }
+        var similarity = (float)(1 - eps);
+        var waiting = Waiting(connection, embedder);
+        var assigned = 0;
+        using var transaction = connection.BeginTransaction();
+        foreach (var face in waiting)
+        {
+            var good = face.SizePx >= minFaceSize && face.Score >= minScore;
+            var best = people
+                .Where(p => good || p.Name is not null)
+                .Select(p => (Person: p, Centre: System.Numerics.Tensors.TensorPrimitives.Dot(face.Embedding, p.Centroid)))
+                .Where(c => c.Centre >= similarity && c.Person.Nearest(face.Embedding) >= similarity)
+                .OrderByDescending(c => c.Centre)
+                .FirstOrDefault(c => !Forbidden(connection, transaction, face.Id, face.PhotoId, c.Person.Id));
+            if (best.Person is null)
+            {
+                continue;
+            }
+            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = 'auto' WHERE id = $f", transaction, ("$p", best.Person.Id), ("$f", face.Id));
+            assigned++;
+        }
+        transaction.Commit();
+        return assigned;
+    }
+
+    private static bool Forbidden(SqliteConnection connection, SqliteTransaction transaction, long faceId, long photoId, long personId) =>
+        connection.Scalar("""
+            SELECT EXISTS (SELECT 1 FROM cannot_link WHERE face_id = $f AND person_id = $p)
+                OR EXISTS (SELECT 1 FROM faces WHERE person_id = $p AND photo_id = $photo AND id != $f)
+            """, transaction, ("$f", faceId), ("$p", personId), ("$photo", photoId)) is 1L;
+
+    private static List<ClusterFace> Waiting(SqliteConnection connection, string embedder)
+    {
+        using var command = connection.Command("""
+            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id
+            WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
+            ORDER BY f.id
+            """, null, ("$m", embedder));
+        using var reader = command.ExecuteReader();
+        var faces = new List<ClusterFace>();
+        while (reader.Read())
+        {
+            faces.Add(new ClusterFace(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3),
+                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray()));
+        }
+        return faces;
+    }
+}

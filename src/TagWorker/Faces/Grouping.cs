@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using TagWorker.Inference;
+using TagWorker.Storage;
+
+namespace TagWorker.Faces;
+
+/// <summary>The production grouping with its settings: the embedder and eps from the manifest unless configured.</summary>
+public sealed class Grouping(Database database, Regrouper regrouper, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference)
+{
+    private readonly Lazy<(string Embedder, double Eps)> _model = new(() =>
+    {
+        var spec = ModelManifest.Find(ModelManifest.Load(inference.Value.ModelsDir), inference.Value.EmbeddingModel, "embedding");
+        return (spec.Name, options.Value.Eps ?? spec.ClusterEps);
+    });
+
+    public string Embedder => _model.Value.Embedder;
+    public double Eps => _model.Value.Eps;
+
+    /// <summary>A full regrouping, then the waiting low-quality faces matched to named people.</summary>
+    public Regrouper.Result Regroup()
+    {
+        var result = regrouper.Run(Embedder, Eps);
+        AssignWaiting();
+        return result;
+    }
+
+    public int AssignWaiting()
+    {
+        using var connection = database.Open();
+        return Assigner.AssignWaiting(connection, Embedder, Eps, options.Value.MinFaceSize, options.Value.MinScore);
+    }
+}

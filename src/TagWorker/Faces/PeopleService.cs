@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TagWorker.Pipeline;
+
+namespace TagWorker.Faces;
+
+/// <summary>
+/// Keeps people up to date while the worker runs: new faces are assigned as analysis stores them,
+/// and a full regrouping (which keeps every decision) follows every RegroupEveryPhotos new photos,
+/// at most every RegroupMinMinutes while an import is still running, and once at start.
+/// </summary>
+public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptions<FacesOptions> options, TimeProvider clock,
+    ILogger<PeopleService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var settings = options.Value;
+        var seen = stats.Analyzed;
+        var sinceRegroup = 0L;
+        var lastRegroup = DateTimeOffset.MinValue;
+        var regroupNext = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var analyzed = stats.Analyzed;
+                var fresh = analyzed - seen;
+                seen = analyzed;
+                sinceRegroup += fresh;
+                var busy = fresh > 0;
+                regroupNext |= sinceRegroup >= settings.RegroupEveryPhotos
+                    && (!busy || clock.GetUtcNow() - lastRegroup >= TimeSpan.FromMinutes(settings.RegroupMinMinutes));
+                if (regroupNext)
+                {
+                    var result = grouping.Regroup();
+                    logger.LogInformation("Regrouped {Faces} faces into {Groups} groups ({New} new, {Moved} faces moved)",
+                        result.Faces, result.Groups, result.NewPeople, result.Moved);
+                    (sinceRegroup, lastRegroup, regroupNext) = (0, clock.GetUtcNow(), false);
+                }
+                else if (busy)
+                {
+                    grouping.AssignWaiting();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Grouping faces failed; trying again shortly");
+            }
+            await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+        }
+    }
+}
