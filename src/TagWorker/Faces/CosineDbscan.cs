@@ -37,7 +37,7 @@ public static class CosineDbscan
                 {
                     if (core[i] && core[j])
                     {
-                        Union(parent, i, j);
+                        UnionFind.Union(parent, i, j);
                     }
                     else if (core[i] && borderOf[j] < 0)
                     {
@@ -50,7 +50,7 @@ public static class CosineDbscan
                 }
             }
         }
-        return Label(parent, core, borderOf);
+        return UnionFind.Label(parent, core, borderOf);
     }
 
     private static int[] CountNeighbours(ReadOnlyMemory<float> vectors, int dimensions, int n, float similarity)
@@ -95,46 +95,5 @@ public static class CosineDbscan
             }
         }
         return found;
-    }
-
-    private static int Find(int[] parent, int i)
-    {
-        while (parent[i] != i)
-        {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        return i;
-    }
-
-    private static void Union(int[] parent, int a, int b)
-    {
-        int ra = Find(parent, a), rb = Find(parent, b);
-        if (ra != rb)
-        {
-            parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
-        }
-    }
-
-    private static int[] Label(int[] parent, bool[] core, int[] borderOf)
-    {
-        var labels = new int[parent.Length];
-        var numbers = new Dictionary<int, int>();
-        for (var i = 0; i < parent.Length; i++)
-        {
-            var anchor = core[i] ? i : borderOf[i];
-            if (anchor < 0)
-            {
-                labels[i] = Noise;
-                continue;
-            }
-            var root = Find(parent, anchor);
-            if (!numbers.TryGetValue(root, out var number))
-            {
-                numbers[root] = number = numbers.Count;
-            }
-            labels[i] = number;
-        }
-        return labels;
     }
 }

@@ -13,7 +13,7 @@ public sealed record ClusterFace(long Id, long PhotoId, float Score, float SizeP
 public static class FaceClusterer
 {
     /// <returns>A group number per face, in the order given, or <see cref="CosineDbscan.Noise"/>.</returns>
-    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, int minFaceSize, double minScore)
+    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, int minFaceSize, double minScore, int exactUpTo = 20_000)
     {
         var labels = Enumerable.Repeat(CosineDbscan.Noise, faces.Count).ToArray();
         var eligible = Enumerable.Range(0, faces.Count).Where(i => faces[i].SizePx >= minFaceSize && faces[i].Score >= minScore).ToArray();
@@ -27,7 +27,9 @@ public static class FaceClusterer
         {
             faces[eligible[k]].Embedding.CopyTo(vectors, k * dimensions);
         }
-        var groups = CosineDbscan.Cluster(vectors, dimensions, eps, minSamples);
+        var groups = eligible.Length <= exactUpTo
+            ? CosineDbscan.Cluster(vectors, dimensions, eps, minSamples)
+            : IvfDbscan.Cluster(vectors, dimensions, eps, minSamples);
         for (var k = 0; k < eligible.Length; k++)
         {
             labels[eligible[k]] = groups[k];

@@ -21,6 +21,10 @@ public sealed class FacesOptions
     [Range(0.0, 1.0)]
     public double MinScore { get; set; } = 0.6;
 
+    /// <summary>Up to this many faces DBSCAN is exact; above, an inverted-file index keeps it near N^1.5 (it may split, never merge).</summary>
+    [Range(0, 100_000_000)]
+    public int ExactUpTo { get; set; } = 20_000;
+
     /// <summary>A full regrouping follows this many newly analysed photos (new faces are assigned at once in between)...</summary>
     [Range(1, 1_000_000)]
     public int RegroupEveryPhotos { get; set; } = 5;

@@ -34,7 +34,7 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
         var faces = Load(connection, transaction, embedder);
         var cannotLink = CannotLinks(connection, transaction);
         var groups = FaceClusterer.Cluster(faces.Select(f => new ClusterFace(f.Id, f.PhotoId, f.Score, f.SizePx, f.Embedding)).ToArray(),
-            eps, settings.MinSamples, settings.MinFaceSize, settings.MinScore);
+            eps, settings.MinSamples, settings.MinFaceSize, settings.MinScore, settings.ExactUpTo);
 
         var target = new long?[faces.Count];
         var newGroups = new List<int[]>();

@@ -32,6 +32,21 @@ public sealed class ClusteringTests
         }
     }
 
+    [Theory]
+    [InlineData(11, 3000, 64, 0.3)]
+    [InlineData(12, 4000, 32, 0.2)]
+    public void The_indexed_DBSCAN_for_large_libraries_never_merges_what_exact_DBSCAN_keeps_apart(int seed, int n, int dims, double eps)
+    {
+        var vectors = RandomClusters(new Random(seed), n, dims, groups: 60, spread: 0.25f);
+
+        var exact = CosineDbscan.Cluster(vectors, dims, eps, 2);
+        var indexed = IvfDbscan.Cluster(vectors, dims, eps, 2);
+
+        var agreement = ClusteringMetrics.Compute(exact.Select((g, i) => g >= 0 ? $"g{g}" : $"n{i}").ToArray(), indexed);
+        Assert.True(agreement.BCubedPrecision >= 0.999, $"precision {agreement.BCubedPrecision}"); // merging people is the error that matters
+        Assert.True(agreement.BCubedRecall >= 0.9, $"recall {agreement.BCubedRecall}");
+    }
+
     [Fact]
     public void Empty_and_single_face_libraries_cluster_to_nothing()
     {
