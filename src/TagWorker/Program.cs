@@ -25,6 +25,7 @@ try
         "eval-faces" => await EvalFacesCommand.RunAsync(cli),
         "bench-cluster" => BenchClusterCommand.Execute(cli),
         "regroup" => RegroupCommand.Run(cli),
+        "similar" => SimilarCommand.Run(cli),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }

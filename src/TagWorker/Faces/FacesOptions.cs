@@ -29,6 +29,10 @@ public sealed class FacesOptions
     [Range(1, 1_000_000)]
     public int RegroupEveryPhotos { get; set; } = 5;
 
+    /// <summary>While photos are being analysed, new faces are assigned at most this often (each round reads every person's profile).</summary>
+    [Range(1, 3600)]
+    public int AssignEverySeconds { get; set; } = 30;
+
     /// <summary>...but while a large import runs, at most once in this many minutes (a full pass grows with faces²).</summary>
     [Range(0, 1440)]
     public int RegroupMinMinutes { get; set; } = 10;

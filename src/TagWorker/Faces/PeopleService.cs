@@ -6,7 +6,7 @@ using TagWorker.Pipeline;
 namespace TagWorker.Faces;
 
 /// <summary>
-/// Keeps people up to date while the worker runs: new faces are assigned as analysis stores them,
+/// Keeps people up to date while the worker runs: new faces are assigned every AssignEverySeconds while analysis stores them,
 /// and a full regrouping (which keeps every decision) follows every RegroupEveryPhotos new photos,
 /// at most every RegroupMinMinutes while an import is still running, and once at start.
 /// </summary>
@@ -21,6 +21,8 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
         var sinceRegroup = 0L;
         var lastRegroup = DateTimeOffset.MinValue;
         var regroupNext = true;
+        var pendingAssignment = false;
+        var lastAssignment = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -30,6 +32,7 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
                 seen = analyzed;
                 sinceRegroup += fresh;
                 var busy = fresh > 0;
+                pendingAssignment |= busy;
                 regroupNext |= sinceRegroup >= settings.RegroupEveryPhotos
                     && (!busy || clock.GetUtcNow() - lastRegroup >= TimeSpan.FromMinutes(settings.RegroupMinMinutes));
                 if (regroupNext)
@@ -39,9 +42,10 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
                         result.Faces, result.Groups, result.NewPeople, result.Moved);
                     (sinceRegroup, lastRegroup, regroupNext) = (0, clock.GetUtcNow(), false);
                 }
-                else if (busy)
+                else if (pendingAssignment && clock.GetUtcNow() - lastAssignment >= TimeSpan.FromSeconds(settings.AssignEverySeconds))
                 {
                     grouping.AssignWaiting();
+                    (pendingAssignment, lastAssignment) = (false, clock.GetUtcNow());
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

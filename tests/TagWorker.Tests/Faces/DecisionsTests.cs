@@ -58,7 +58,7 @@ public sealed class DecisionsTests : IDisposable
     }
 
     [Fact]
-    public void Naming_confirms_the_group_and_new_photos_of_that_person_join_it()
+    public void Naming_confirms_the_group_new_photos_join_it_and_renaming_keeps_every_face()
     {
         AddPhotos(new Random(5), 20, identity: 0);
         Regroup();
@@ -70,6 +70,11 @@ public sealed class DecisionsTests : IDisposable
 
         Assert.Equal("Alice <b>&</b> \"Bob\"", Text($"SELECT name FROM people WHERE id = {person}"));
         Assert.Equal(25, Scalar($"SELECT count(*) FROM faces WHERE person_id = {person}"));
+
+        _decisions.Rename(person, "Alice");
+        Regroup();
+        Assert.Equal("Alice", Text($"SELECT name FROM people WHERE id = {person}"));
+        Assert.Equal(25, Scalar($"SELECT count(*) FROM faces WHERE person_id = {person}")); // a renamed person keeps every face
     }
 
     [Fact]

@@ -53,6 +53,22 @@ public sealed class AnalysisPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Similar_faces_for_a_photo_from_outside_the_library_find_the_same_person()
+    {
+        await _worker.ScanAsync();
+        await _worker.RunPipelineAsync();
+        var obama = _worker.PhotoOf("obama_1.jpg");
+
+        var result = Shell.App(["similar", "--photo", Path.Combine(Repo.Photos, "obama_2.jpg"), "--data", _data.Path, "--limit", "3", "--json"],
+            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root });
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var best = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("faces")[0];
+        Assert.Equal(obama, best.GetProperty("photo_id").GetInt64());
+        Assert.True(best.GetProperty("similarity").GetDouble() > 0.5);
+    }
+
+    [Fact]
     public async Task Broken_files_are_failed_with_their_reason_and_the_rest_are_analysed()
     {
         File.WriteAllText(_library.Combine("notes.jpg"), "a text file named like a photo");
