@@ -12,7 +12,7 @@ namespace TagWorker.Faces;
 /// </summary>
 public static class Assigner
 {
-    public static int AssignWaiting(SqliteConnection connection, string embedder, double eps, int minFaceSize, double minScore)
+    public static int AssignWaiting(SqliteConnection connection, string embedder, double eps, QualityBar quality)
     {
         var people = PeopleProfiles.Load(connection, embedder);
         if (people.Count == 0)
@@ -25,7 +25,7 @@ public static class Assigner
         using var transaction = connection.BeginTransaction();
         foreach (var face in waiting)
         {
-            var good = face.SizePx >= minFaceSize && face.Score >= minScore;
+            var good = quality.Passes(face);
             var best = people
                 .Where(p => good || p.Name is not null)
                 .Select(p => (Person: p, Centre: System.Numerics.Tensors.TensorPrimitives.Dot(face.Embedding, p.Centroid)))
@@ -52,7 +52,7 @@ public static class Assigner
     private static List<ClusterFace> Waiting(SqliteConnection connection, string embedder)
     {
         using var command = connection.Command("""
-            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id
+            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.sharpness FROM faces f JOIN photos p ON p.id = f.photo_id
             WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
             ORDER BY f.id
             """, null, ("$m", embedder));
@@ -61,7 +61,7 @@ public static class Assigner
         while (reader.Read())
         {
             faces.Add(new ClusterFace(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3),
-                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray()));
+                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray(), reader.GetFloat(5)));
         }
         return faces;
     }

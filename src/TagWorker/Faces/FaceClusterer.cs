@@ -3,7 +3,15 @@ using System.Numerics.Tensors;
 namespace TagWorker.Faces;
 
 /// <summary>An embedded face as clustering sees it.</summary>
-public sealed record ClusterFace(long Id, long PhotoId, float Score, float SizePx, float[] Embedding);
+public sealed record ClusterFace(long Id, long PhotoId, float Score, float SizePx, float[] Embedding, float Sharpness = float.MaxValue);
+
+/// <summary>The quality a face needs to seed a group.</summary>
+public sealed record QualityBar(int MinFaceSize, double MinScore, double MinSharpness)
+{
+    public static QualityBar From(FacesOptions options) => new(options.MinFaceSize, options.MinScore, options.MinSharpness);
+
+    public bool Passes(ClusterFace face) => face.SizePx >= MinFaceSize && face.Score >= MinScore && face.Sharpness >= MinSharpness;
+}
 
 /// <summary>
 /// Groups faces: a quality gate (too small or uncertain faces never seed a group), DBSCAN over
@@ -13,10 +21,10 @@ public sealed record ClusterFace(long Id, long PhotoId, float Score, float SizeP
 public static class FaceClusterer
 {
     /// <returns>A group number per face, in the order given, or <see cref="CosineDbscan.Noise"/>.</returns>
-    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, int minFaceSize, double minScore, int exactUpTo = 20_000)
+    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 20_000)
     {
         var labels = Enumerable.Repeat(CosineDbscan.Noise, faces.Count).ToArray();
-        var eligible = Enumerable.Range(0, faces.Count).Where(i => faces[i].SizePx >= minFaceSize && faces[i].Score >= minScore).ToArray();
+        var eligible = Enumerable.Range(0, faces.Count).Where(i => quality.Passes(faces[i])).ToArray();
         if (eligible.Length == 0)
         {
             return labels;

@@ -27,6 +27,6 @@ public sealed class Grouping(Database database, Regrouper regrouper, IOptions<Fa
     public int AssignWaiting()
     {
         using var connection = database.Open();
-        return Assigner.AssignWaiting(connection, Embedder, Eps, options.Value.MinFaceSize, options.Value.MinScore);
+        return Assigner.AssignWaiting(connection, Embedder, Eps, QualityBar.From(options.Value));
     }
 }

@@ -15,7 +15,7 @@ namespace TagWorker.Faces;
 /// </summary>
 public sealed class Regrouper(Database database, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference, TimeProvider clock)
 {
-    private sealed record Face(long Id, long PhotoId, float Score, float SizePx, float[] Embedding, long? PersonId, bool Confirmed);
+    private sealed record Face(long Id, long PhotoId, float Score, float SizePx, float Sharpness, float[] Embedding, long? PersonId, bool Confirmed);
 
     public sealed record Result(int Faces, int Groups, int NewPeople, int Moved);
 
@@ -33,8 +33,8 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
         using var transaction = connection.BeginTransaction();
         var faces = Load(connection, transaction, embedder);
         var cannotLink = CannotLinks(connection, transaction);
-        var groups = FaceClusterer.Cluster(faces.Select(f => new ClusterFace(f.Id, f.PhotoId, f.Score, f.SizePx, f.Embedding)).ToArray(),
-            eps, settings.MinSamples, settings.MinFaceSize, settings.MinScore, settings.ExactUpTo);
+        var groups = FaceClusterer.Cluster(faces.Select(f => new ClusterFace(f.Id, f.PhotoId, f.Score, f.SizePx, f.Embedding, f.Sharpness)).ToArray(),
+            eps, settings.MinSamples, QualityBar.From(settings), settings.ExactUpTo);
 
         var target = new long?[faces.Count];
         var newGroups = new List<int[]>();
@@ -146,14 +146,14 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
     private static List<Face> Load(SqliteConnection connection, SqliteTransaction transaction, string embedder)
     {
         using var command = connection.Command("""
-            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.person_id, f.assigned_by FROM faces f JOIN photos p ON p.id = f.photo_id
+            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.person_id, f.assigned_by, f.sharpness FROM faces f JOIN photos p ON p.id = f.photo_id
             WHERE f.embedder = $m AND f.embedding IS NOT NULL AND f.rejected IS NULL AND p.removed_at IS NULL ORDER BY f.id
             """, transaction, ("$m", embedder));
         using var reader = command.ExecuteReader();
         var faces = new List<Face>();
         while (reader.Read())
         {
-            faces.Add(new Face(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3),
+            faces.Add(new Face(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3), reader.GetFloat(7),
                 MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray(),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5), !reader.IsDBNull(5) && reader.GetNullableString(6) == "user"));
         }

@@ -46,7 +46,7 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
             WalkFolder(root, "", result, cancellationToken);
             return result;
         }
-        foreach (var relative in scope)
+        foreach (var relative in Outermost(scope))
         {
             var full = Path.Join(root, relative);
             var info = FileFacts.Of(full);
@@ -60,6 +60,23 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
             }
         }
         return result;
+    }
+
+    /// <summary>The scope without entries inside other entries (the watcher names a new folder and the files in it).</summary>
+    internal static IEnumerable<string> Outermost(IReadOnlyCollection<string> scope)
+    {
+        var all = scope.ToHashSet(StringComparer.Ordinal);
+        return all.Where(path =>
+        {
+            for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+            {
+                if (all.Contains(path[..slash]))
+                {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     private bool IsInsideWalkedTree(string relative, string root)

@@ -51,8 +51,8 @@ public sealed class ClusteringTests
     public void Empty_and_single_face_libraries_cluster_to_nothing()
     {
         Assert.Empty(CosineDbscan.Cluster(Array.Empty<float>(), 4, 0.5, 2));
-        Assert.Empty(FaceClusterer.Cluster([], 0.5, 2, 40, 0.6));
-        Assert.Equal([CosineDbscan.Noise], FaceClusterer.Cluster([Face(1, 1, [1, 0, 0])], 0.5, 2, 40, 0.6));
+        Assert.Empty(FaceClusterer.Cluster([], 0.5, 2, Bar));
+        Assert.Equal([CosineDbscan.Noise], FaceClusterer.Cluster([Face(1, 1, [1, 0, 0])], 0.5, 2, Bar));
         Assert.Equal([0], CosineDbscan.Cluster(new float[] { 1, 0, 0 }, 3, 0.5, 1));
     }
 
@@ -62,25 +62,26 @@ public sealed class ClusteringTests
         // Three near-identical faces, two of them in photo 7: one of those two must be left out.
         ClusterFace[] faces = [Face(1, 7, [1, 0.01f, 0]), Face(2, 7, [1, 0.02f, 0]), Face(3, 8, [1, 0.015f, 0])];
 
-        var labels = FaceClusterer.Cluster(faces, 0.1, 2, 40, 0.6);
+        var labels = FaceClusterer.Cluster(faces, 0.1, 2, Bar);
 
         Assert.Equal(labels[2], labels.Where(l => l >= 0).Distinct().Single());
         Assert.Single(labels.Take(2), l => l == CosineDbscan.Noise);
     }
 
     [Fact]
-    public void Small_or_uncertain_faces_never_seed_a_group()
+    public void Small_uncertain_or_blurry_faces_never_seed_a_group()
     {
         ClusterFace[] faces =
         [
-            Face(1, 1, [1, 0, 0], size: 20), Face(2, 2, [1, 0, 0], size: 20), // too small
-            Face(3, 3, [0, 1, 0], score: 0.3f), Face(4, 4, [0, 1, 0], score: 0.3f), // too uncertain
-            Face(5, 5, [0, 0, 1]), Face(6, 6, [0, 0, 1]),
+            Face(1, 1, [1, 0, 0, 0], size: 20), Face(2, 2, [1, 0, 0, 0], size: 20), // too small
+            Face(3, 3, [0, 1, 0, 0], score: 0.3f), Face(4, 4, [0, 1, 0, 0], score: 0.3f), // too uncertain
+            Face(5, 5, [0, 0, 1, 0], sharpness: 3), Face(6, 6, [0, 0, 1, 0], sharpness: 3), // too blurry
+            Face(7, 7, [0, 0, 0, 1]), Face(8, 8, [0, 0, 0, 1]),
         ];
 
-        var labels = FaceClusterer.Cluster(faces, 0.1, 2, minFaceSize: 40, minScore: 0.6);
+        var labels = FaceClusterer.Cluster(faces, 0.1, 2, Bar);
 
-        Assert.Equal([-1, -1, -1, -1, 0, 0], labels);
+        Assert.Equal([-1, -1, -1, -1, -1, -1, 0, 0], labels);
     }
 
     [Fact]
@@ -110,11 +111,13 @@ public sealed class ClusteringTests
         Assert.Equal(16, metrics.GetProperty("items").GetInt32());
     }
 
-    private static ClusterFace Face(long id, long photo, float[] direction, float size = 100, float score = 0.9f)
+    private static readonly QualityBar Bar = new(MinFaceSize: 40, MinScore: 0.6, MinSharpness: 20);
+
+    private static ClusterFace Face(long id, long photo, float[] direction, float size = 100, float score = 0.9f, float sharpness = 100)
     {
         var v = direction.ToArray();
         TagWorker.Inference.FaceEmbedder.Normalise(v);
-        return new ClusterFace(id, photo, score, size, v);
+        return new ClusterFace(id, photo, score, size, v, sharpness);
     }
 
     private static float[] RandomClusters(Random random, int n, int dims, int groups, float spread)

@@ -219,7 +219,7 @@ public sealed class DecisionsTests : IDisposable
     private int Assign()
     {
         using var connection = _database.Open();
-        return Assigner.AssignWaiting(connection, "w600k_mbf", 0.55, minFaceSize: 40, minScore: 0.6);
+        return Assigner.AssignWaiting(connection, "w600k_mbf", 0.55, new QualityBar(MinFaceSize: 40, MinScore: 0.6, MinSharpness: 20));
     }
 
     private sealed record FactsRecord(

@@ -11,6 +11,7 @@ public sealed class LibraryWatcherTests
     public async Task Real_file_events_become_debounced_relative_paths()
     {
         using var library = new TempDir("watch");
+        Directory.CreateDirectory(library.Combine("trip")); // watched from the start (see the next test for new folders)
         using var watcher = new LibraryWatcher(Options.Create(new LibraryOptions { Root = library.Path }), NullLogger<LibraryWatcher>.Instance);
         watcher.Start();
         Assert.True(watcher.Active);
@@ -24,6 +25,26 @@ public sealed class LibraryWatcherTests
         Assert.NotNull(paths);
         Assert.Contains("trip/b.jpg", paths);
         Assert.Contains("trip/a.jpg", paths); // the old name too, so the move is seen
+    }
+
+    [Fact]
+    public async Task A_new_folder_is_named_itself_so_the_scoped_pass_walks_all_of_it()
+    {
+        // inotify may miss files created the instant a folder appears (its watch is added after the
+        // folder's own event); the hint names the folder, and the scoped pass walks everything in it.
+        using var library = new TempDir("watch");
+        using var data = new TempDir("data");
+        using var watcher = new LibraryWatcher(Options.Create(new LibraryOptions { Root = library.Path }), NullLogger<LibraryWatcher>.Instance);
+        watcher.Start();
+        library.Write("new/one.jpg", "1");
+        library.Write("new/two.jpg", "2");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await watcher.WaitForHintsAsync(TimeSpan.FromMilliseconds(300), limit.Token);
+        using var worker = new Worker(library.Path, data.Path);
+
+        var result = await worker.ScanAsync(watcher.Drain());
+
+        Assert.Equal(2, result.New);
     }
 
     [Fact]
