@@ -168,27 +168,13 @@ public sealed class Decisions(Database database, TimeProvider clock)
     private long[] FacesOf(long personId)
     {
         using var connection = database.Open();
-        using var command = connection.Command("SELECT id FROM faces WHERE person_id = $p", null, ("$p", personId));
-        using var reader = command.ExecuteReader();
-        var ids = new List<long>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-        return [.. ids];
+        return [.. connection.Ids("SELECT id FROM faces WHERE person_id = $p", null, ("$p", personId))];
     }
 
     private long[] LinkedTo(long personId)
     {
         using var connection = database.Open();
-        using var command = connection.Command("SELECT face_id FROM cannot_link WHERE person_id = $p", null, ("$p", personId));
-        using var reader = command.ExecuteReader();
-        var ids = new List<long>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetInt64(0));
-        }
-        return [.. ids];
+        return [.. connection.Ids("SELECT face_id FROM cannot_link WHERE person_id = $p", null, ("$p", personId))];
     }
 
     private long? PersonOf(long faceId)

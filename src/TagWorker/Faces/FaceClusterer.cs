@@ -21,7 +21,7 @@ public sealed record QualityBar(int MinFaceSize, double MinScore, double MinShar
 public static class FaceClusterer
 {
     /// <returns>A group number per face, in the order given, or <see cref="CosineDbscan.Noise"/>.</returns>
-    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 20_000)
+    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 10_000)
     {
         var labels = Enumerable.Repeat(CosineDbscan.Noise, faces.Count).ToArray();
         var eligible = Enumerable.Range(0, faces.Count).Where(i => quality.Passes(faces[i])).ToArray();

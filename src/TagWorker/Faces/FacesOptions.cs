@@ -30,7 +30,7 @@ public sealed class FacesOptions
 
     /// <summary>Up to this many faces DBSCAN is exact; above, an inverted-file index keeps it near N^1.5 (it may split, never merge).</summary>
     [Range(0, 100_000_000)]
-    public int ExactUpTo { get; set; } = 20_000;
+    public int ExactUpTo { get; set; } = 10_000;
 
     /// <summary>A full regrouping follows this many newly analysed photos (new faces are assigned at once in between)...</summary>
     [Range(1, 1_000_000)]
