@@ -79,6 +79,10 @@ public static class IvfDbscan
                 {
                     borderOf[j] = i;
                 }
+                else if (core[j] && borderOf[i] < 0)
+                {
+                    borderOf[i] = j; // the lists are not symmetric: i may see a core neighbour that does not see i
+                }
             }
         }
         var byPosition = UnionFind.Label(parent, core, borderOf);
