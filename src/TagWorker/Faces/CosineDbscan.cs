@@ -35,18 +35,7 @@ public static class CosineDbscan
                 var i = start + r;
                 foreach (var j in neighbours[r])
                 {
-                    if (core[i] && core[j])
-                    {
-                        UnionFind.Union(parent, i, j);
-                    }
-                    else if (core[i] && borderOf[j] < 0)
-                    {
-                        borderOf[j] = i;
-                    }
-                    else if (core[j] && borderOf[i] < 0)
-                    {
-                        borderOf[i] = j;
-                    }
+                    UnionFind.Link(parent, core, borderOf, i, j);
                 }
             }
         }

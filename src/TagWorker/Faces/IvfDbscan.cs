@@ -71,18 +71,7 @@ public static class IvfDbscan
         {
             foreach (var j in neighbours[i])
             {
-                if (core[i] && core[j])
-                {
-                    UnionFind.Union(parent, i, j);
-                }
-                else if (core[i] && borderOf[j] < 0)
-                {
-                    borderOf[j] = i;
-                }
-                else if (core[j] && borderOf[i] < 0)
-                {
-                    borderOf[i] = j; // the lists are not symmetric: i may see a core neighbour that does not see i
-                }
+                UnionFind.Link(parent, core, borderOf, i, j); // lists are not symmetric: either side may find the other
             }
         }
         var byPosition = UnionFind.Label(parent, core, borderOf);

@@ -22,6 +22,26 @@ internal static class UnionFind
         }
     }
 
+    /// <summary>
+    /// Records that i and j are neighbours: two core points join one group; a non-core point is
+    /// attached (once) to a core neighbour as a border point, whichever side found the other.
+    /// </summary>
+    public static void Link(int[] parent, bool[] core, int[] borderOf, int i, int j)
+    {
+        if (core[i] && core[j])
+        {
+            Union(parent, i, j);
+        }
+        else if (core[i] && borderOf[j] < 0)
+        {
+            borderOf[j] = i;
+        }
+        else if (core[j] && borderOf[i] < 0)
+        {
+            borderOf[i] = j;
+        }
+    }
+
     /// <summary>A group number per point (in order of first member), or -1 for noise.</summary>
     public static int[] Label(int[] parent, bool[] core, int[] borderOf)
     {
