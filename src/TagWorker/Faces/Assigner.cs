@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using TagWorker.Storage;
 
@@ -61,7 +60,7 @@ public static class Assigner
         while (reader.Read())
         {
             faces.Add(new ClusterFace(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3),
-                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray(), reader.GetFloat(5)));
+                reader.GetEmbedding(4), reader.GetFloat(5)));
         }
         return faces;
     }

@@ -60,7 +60,7 @@ public static class EvalFacesCommand
         var grouping = services.GetRequiredService<Grouping>();
         grouping.Regroup();
         using var connection = services.GetRequiredService<Database>().Open();
-        var faces = FaceStore.LoadEmbedded(connection, grouping.Embedder).Count;
+        var faces = (int)(long)connection.Scalar("SELECT count(*) FROM faces WHERE embedder = $m AND embedding IS NOT NULL", null, ("$m", grouping.Embedder))!;
         var predicted = labels.Select(l => FaceStore.LargestFace(connection, l.File) is { } face
             && connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", face)) is long person
             ? (int)person : CosineDbscan.Noise).ToArray();

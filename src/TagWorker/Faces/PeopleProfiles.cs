@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using TagWorker.Storage;
 
@@ -34,7 +33,7 @@ public static class PeopleProfiles
         while (reader.Read())
         {
             rows.Add((reader.GetInt64(0), reader.GetNullableString(1), reader.GetInt64(2) != 0,
-                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(3)).ToArray()));
+                reader.GetEmbedding(3)));
         }
         return rows.GroupBy(r => r.Id).Select(g =>
         {

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using TagWorker.Inference;
@@ -154,7 +153,7 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
         while (reader.Read())
         {
             faces.Add(new Face(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3), reader.GetFloat(7),
-                MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(4)).ToArray(),
+                reader.GetEmbedding(4),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5), !reader.IsDBNull(5) && reader.GetNullableString(6) == "user"));
         }
         return faces;

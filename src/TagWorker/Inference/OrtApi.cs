@@ -28,13 +28,6 @@ internal sealed unsafe class OrtApi
         return table is null ? throw new OnnxException($"ONNX Runtime at {path} does not offer API version {ApiVersion}") : new OrtApi(table);
     }
 
-    public static string Version(string path)
-    {
-        var library = NativeLibrary.Load(path);
-        var apiBase = ((delegate* unmanaged<nint*>)NativeLibrary.GetExport(library, "OrtGetApiBase"))();
-        return Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)apiBase[1])()) ?? "?";
-    }
-
     // Slot numbers from onnxruntime_c_api.h (struct OrtApi).
     public delegate* unmanaged<nint, nint> GetErrorMessage => (delegate* unmanaged<nint, nint>)_table[2];
     public delegate* unmanaged<int, byte*, nint*, nint> CreateEnv => (delegate* unmanaged<int, byte*, nint*, nint>)_table[3];

@@ -61,7 +61,7 @@ public sealed class Reconciler(
         }
 
         var tally = new Tally { Failed = walk.FailedFolders.Count };
-        var toHash = new List<(ListedFile File, KnownFile? Known)>();
+        var toHash = new List<ListedFile>();
         var seen = new HashSet<string>(walk.Files.Count, StringComparer.Ordinal);
         foreach (var file in walk.Files)
         {
@@ -73,7 +73,7 @@ public sealed class Reconciler(
             }
             else
             {
-                toHash.Add((file, found ? hit : null));
+                toHash.Add(file);
             }
         }
 
@@ -111,7 +111,7 @@ public sealed class Reconciler(
     }
 
     private async Task HashAndRecordAsync(
-        Microsoft.Data.Sqlite.SqliteConnection connection, List<(ListedFile File, KnownFile? Known)> toHash,
+        Microsoft.Data.Sqlite.SqliteConnection connection, List<ListedFile> toHash,
         Dictionary<string, KnownFile> known, Tally tally, CancellationToken cancellationToken)
     {
         var settle = TimeSpan.FromSeconds(_options.SettleSeconds);
@@ -122,8 +122,8 @@ public sealed class Reconciler(
             try
             {
                 await Parallel.ForEachAsync(toHash, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                    async (item, ct) => await hashed.Writer.WriteAsync(
-                        FileHasher.Hash(Path.Join(Root, item.File.Path), item.File, settle, clock.GetUtcNow().UtcDateTime), ct));
+                    async (file, ct) => await hashed.Writer.WriteAsync(
+                        FileHasher.Hash(Path.Join(Root, file.Path), file, settle, clock.GetUtcNow().UtcDateTime), ct));
             }
             finally
             {

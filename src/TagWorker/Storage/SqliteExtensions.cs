@@ -43,6 +43,10 @@ public static class SqliteExtensions
         return ids;
     }
 
+    /// <summary>A float32 vector stored as a blob (face embeddings).</summary>
+    public static float[] GetEmbedding(this SqliteDataReader reader, int ordinal) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(ordinal)).ToArray();
+
     public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
