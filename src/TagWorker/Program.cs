@@ -26,6 +26,8 @@ try
         "bench-cluster" => BenchClusterCommand.Execute(cli),
         "regroup" => RegroupCommand.Run(cli),
         "similar" => SimilarCommand.Run(cli),
+        "apply" => await TagWorker.WriteBack.WriteBackCommands.ApplyAsync(cli, cancel.Token),
+        "undo" => await TagWorker.WriteBack.WriteBackCommands.UndoAsync(cli, cancel.Token),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),
     };
 }
@@ -43,3 +45,6 @@ catch (OperationCanceledException)
 {
     return 130;
 }
+
+/// <summary>The entry point, public so tests can host the app (WebApplicationFactory).</summary>
+public partial class Program;

@@ -93,6 +93,16 @@ public sealed class Decisions(Database database, TimeProvider clock)
         });
     }
 
+    /// <summary>Confirms faces where they are: regrouping will keep them with their person.</summary>
+    public void Accept(IReadOnlyList<long> faceIds) =>
+        Decide("accept", $"accepted {faceIds.Count} faces", faceIds, [], (c, t, _) =>
+        {
+            foreach (var face in faceIds)
+            {
+                c.Execute("UPDATE faces SET assigned_by = 'user' WHERE id = $f AND person_id IS NOT NULL", t, ("$f", face));
+            }
+        });
+
     /// <summary>"Not a face" or "stranger, ignore": the face is never grouped again.</summary>
     public void Reject(long faceId, string reason) =>
         Decide("reject", $"face {faceId}: {reason}", [faceId], PersonOf(faceId) is { } p ? [p] : [], (c, t, _) =>

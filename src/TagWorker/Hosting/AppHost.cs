@@ -21,7 +21,12 @@ public static class AppHost
 
     public static WebApplicationBuilder CreateWebBuilder(CommandLine cli)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The application name finds the Razor Pages; set it, or a host started from another program (tests) finds none.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(AppHost).Assembly.GetName().Name,
+        });
         Configure(builder.Configuration, cli);
         AddLogging(builder, toStandardError: false);
         builder.WebHost.UseUrls(builder.Configuration["TagWorker:Web:Urls"] ?? "http://127.0.0.1:8080");
@@ -44,6 +49,8 @@ public static class AppHost
 
     private static void Configure(ConfigurationManager configuration, CommandLine cli)
     {
+        // In-memory settings already there come from a host around us (a test server's settings): they stay, and win.
+        var outer = configuration.Sources.OfType<Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource>().ToList();
         configuration.Sources.Clear();
         var home = Home;
         var file = Environment.GetEnvironmentVariable("TAGWORKER_CONFIG")
@@ -55,6 +62,7 @@ public static class AppHost
         }
         configuration.AddEnvironmentVariables();
         configuration.AddInMemoryCollection(cli.Overrides);
+        outer.ForEach(configuration.Sources.Add);
         var resolved = PathKeys
             .Where(key => configuration[key] is { Length: > 0 } value && !Path.IsPathRooted(value))
             .ToDictionary(key => key, key => (string?)Path.GetFullPath(configuration[key]!, home));

@@ -6,6 +6,7 @@ using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Review;
 using TagWorker.Storage;
+using TagWorker.WriteBack;
 
 namespace TagWorker.Hosting;
 
@@ -15,11 +16,12 @@ public static class ServeCommand
     public static async Task<int> RunAsync(CommandLine cli)
     {
         var builder = AppHost.CreateWebBuilder(cli);
-        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true).AddFaces(hosted: true);
+        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true).AddFaces(hosted: true).AddWriteBack(hosted: true);
+        builder.AddReview();
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
         Directory.CreateDirectory(app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);
-        app.MapStatus();
+        app.MapReview();
         await app.RunAsync();
         return 0;
     }

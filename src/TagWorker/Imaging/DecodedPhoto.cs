@@ -4,7 +4,7 @@ namespace TagWorker.Imaging;
 /// A photo as displayed (EXIF orientation applied): its full displayed size, the orientation of the
 /// stored pixels, and a working copy no larger than ImagingOptions.WorkingSize.
 /// </summary>
-public sealed class DecodedPhoto(RgbImage image, int width, int height, int orientation) : IDisposable
+public sealed class DecodedPhoto(RgbImage image, int width, int height, int orientation, string? takenAt = null) : IDisposable
 {
     public RgbImage Image { get; } = image;
 
@@ -14,6 +14,9 @@ public sealed class DecodedPhoto(RgbImage image, int width, int height, int orie
 
     /// <summary>EXIF orientation of the stored pixels (1 to 8).</summary>
     public int Orientation { get; } = orientation;
+
+    /// <summary>EXIF DateTimeOriginal as "yyyy-MM-ddTHH:mm:ss" (camera local time), when the photo has one.</summary>
+    public string? TakenAt { get; } = takenAt;
 
     /// <summary>Full-photo pixels per working-copy pixel.</summary>
     public double Scale => (double)Width / Image.Width;

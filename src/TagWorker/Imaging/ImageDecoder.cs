@@ -28,7 +28,7 @@ public sealed unsafe class ImageDecoder
         }
         fixed (byte* buffer = data)
         {
-            var (storedWidth, storedHeight, orientation) = ReadHeader((nint)buffer, (nuint)data.Length);
+            var (storedWidth, storedHeight, orientation, takenAt) = ReadHeader((nint)buffer, (nuint)data.Length);
             var megapixels = (double)storedWidth * storedHeight / 1e6;
             if (megapixels > _options.MaxMegapixels)
             {
@@ -53,11 +53,11 @@ public sealed unsafe class ImageDecoder
                 // The loader rotated already (HEIF transforms): trust the pixels we got.
                 (width, height2, orientation) = SameShape(image, height2, width) ? (height2, width, 1) : (width, height2, orientation);
             }
-            return new DecodedPhoto(image, width, height2, orientation);
+            return new DecodedPhoto(image, width, height2, orientation, takenAt);
         }
     }
 
-    private static (int Width, int Height, int Orientation) ReadHeader(nint buffer, nuint length)
+    private static (int Width, int Height, int Orientation, string? TakenAt) ReadHeader(nint buffer, nuint length)
     {
         nint header;
         fixed (byte* empty = "\0"u8)
@@ -79,11 +79,30 @@ public sealed unsafe class ImageDecoder
                     orientation = value;
                 }
             }
-            return (Vips.GetWidth(header), Vips.GetHeight(header), orientation);
+            return (Vips.GetWidth(header), Vips.GetHeight(header), orientation, TakenAt(header));
         }
         finally
         {
             Vips.Unref(header);
+        }
+    }
+
+    /// <summary>
+    /// EXIF DateTimeOriginal ("2019:05:01 12:00:00 (...)" as libvips shows it) as "2019-05-01T12:00:00";
+    /// null when missing or not a date (cameras write "0000:00:00 00:00:00" when unset).
+    /// </summary>
+    private static string? TakenAt(nint header)
+    {
+        fixed (byte* name = "exif-ifd2-DateTimeOriginal\0"u8)
+        {
+            byte* value;
+            if (Vips.GetTypeOf(header, name) == 0 || Vips.GetString(header, name, &value) != 0 || value is null)
+            {
+                return null;
+            }
+            var text = new string((sbyte*)value);
+            return text.Length >= 19 && DateTime.TryParseExact(text[..19], "yyyy:MM:dd HH:mm:ss", CultureInfo.InvariantCulture,
+                DateTimeStyles.None, out var taken) ? taken.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) : null;
         }
     }
 

@@ -28,6 +28,7 @@ internal static unsafe class Vips
     public static readonly delegate* unmanaged<nint, int> GetInterpretation;
     public static readonly delegate* unmanaged<nint, int> HasAlpha;
     public static readonly delegate* unmanaged<nint, byte*, int*, int> GetInt;
+    public static readonly delegate* unmanaged<nint, byte*, byte**, int> GetString;
     public static readonly delegate* unmanaged<nint, byte*, nuint> GetTypeOf;
     public static readonly delegate* unmanaged<nint, nuint*, nint> WriteToMemory;
     public static readonly delegate* unmanaged<void*, nuint, int, int, int, int, nint> NewFromMemoryCopy;
@@ -72,6 +73,7 @@ internal static unsafe class Vips
         GetInterpretation = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(vips, "vips_image_get_interpretation");
         HasAlpha = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(vips, "vips_image_hasalpha");
         GetInt = (delegate* unmanaged<nint, byte*, int*, int>)NativeLibrary.GetExport(vips, "vips_image_get_int");
+        GetString = (delegate* unmanaged<nint, byte*, byte**, int>)NativeLibrary.GetExport(vips, "vips_image_get_string");
         GetTypeOf = (delegate* unmanaged<nint, byte*, nuint>)NativeLibrary.GetExport(vips, "vips_image_get_typeof");
         WriteToMemory = (delegate* unmanaged<nint, nuint*, nint>)NativeLibrary.GetExport(vips, "vips_image_write_to_memory");
         NewFromMemoryCopy = (delegate* unmanaged<void*, nuint, int, int, int, int, nint>)NativeLibrary.GetExport(vips, "vips_image_new_from_memory_copy");

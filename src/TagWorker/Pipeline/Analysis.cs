@@ -21,4 +21,8 @@ public sealed record StageTimes
 /// <summary>Everything the worker learned about one photo. Boxes are in displayed-photo pixels.</summary>
 public sealed record Analysis(
     int Width, int Height, int Orientation, IReadOnlyList<ObjectResult> Objects, IReadOnlyList<FaceResult> Faces,
-    string Embedder, byte[]? Preview, StageTimes Times);
+    string Embedder, byte[]? Preview, StageTimes Times)
+{
+    /// <summary>EXIF DateTimeOriginal, "yyyy-MM-ddTHH:mm:ss", when the photo has one.</summary>
+    public string? TakenAt { get; init; }
+}

@@ -106,7 +106,7 @@ public sealed class PhotoAnalyzer : IDisposable
 
             var results = Embed(photo, detected, thumbnails);
             times.Embed = Lap(stopwatch);
-            return new Analysis(photo.Width, photo.Height, photo.Orientation, found, results, embedder.ModelName, preview, times);
+            return new Analysis(photo.Width, photo.Height, photo.Orientation, found, results, embedder.ModelName, preview, times) { TakenAt = photo.TakenAt };
         }
 
         internal void WarmUp()

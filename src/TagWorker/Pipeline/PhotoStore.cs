@@ -66,8 +66,8 @@ public static class PhotoStore
         }
         connection.Execute("""
             UPDATE photos SET state = 'analyzed', error = NULL, width = $w, height = $h, orientation = $o, analyzed_at = $now,
-                updated_at = $now, preview = $preview WHERE id = $id
-            """, transaction, ("$w", analysis.Width), ("$h", analysis.Height), ("$o", analysis.Orientation), ("$now", now),
+                updated_at = $now, preview = $preview, taken_at = $taken WHERE id = $id
+            """, transaction, ("$w", analysis.Width), ("$h", analysis.Height), ("$o", analysis.Orientation), ("$now", now), ("$taken", analysis.TakenAt),
             ("$preview", preview), ("$id", photoId));
         transaction.Commit();
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Storage;
@@ -14,6 +15,26 @@ public static class StatusEndpoints
         bool Scanning, bool Watcher, long QueueLength, PipelineStatus? Pipeline);
 
     public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft);
+
+    public static Status Read(IServiceProvider services)
+    {
+        var database = services.GetRequiredService<Database>();
+        var state = services.GetRequiredService<ScanState>();
+        var watcher = services.GetRequiredService<LibraryWatcher>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        using var connection = database.Open();
+        var counts = LibraryCounts.Read(connection);
+        var pending = counts.Photos["pending"];
+        PipelineStatus? pipeline = null;
+        if (services.GetService<PipelineStats>() is { } stats)
+        {
+            var rate = stats.PerMinute(clock.GetUtcNow());
+            pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
+                rate > 0 ? Math.Round(pending / rate, 1) : null);
+        }
+        return new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
+            state.WatcherActive, pending + watcher.Pending, pipeline);
+    }
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)
     {
@@ -29,23 +50,10 @@ public static class StatusEndpoints
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "database unreachable");
             }
-        });
+        }).AllowAnonymous().WithTags("Status").WithSummary("Liveness: the database answers (the only endpoint without the token)");
 
-        app.MapGet("/api/status", (Database database, ScanState state, LibraryWatcher watcher, IServiceProvider services, TimeProvider clock) =>
-        {
-            using var connection = database.Open();
-            var counts = LibraryCounts.Read(connection);
-            var pending = counts.Photos["pending"];
-            PipelineStatus? pipeline = null;
-            if (services.GetService(typeof(PipelineStats)) is PipelineStats stats)
-            {
-                var rate = stats.PerMinute(clock.GetUtcNow());
-                pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
-                    rate > 0 ? Math.Round(pending / rate, 1) : null);
-            }
-            return TypedResults.Json(new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
-                state.WatcherActive, pending + watcher.Pending, pipeline), Hosting.Json.Options);
-        });
+        app.MapGet("/api/status", (IServiceProvider services) => TypedResults.Json(Read(services), Hosting.Json.Options))
+            .WithTags("Status").WithSummary("Photos and files by state, scanning, analysis rate and time left");
         return app;
     }
 }

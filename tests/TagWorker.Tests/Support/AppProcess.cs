@@ -12,6 +12,7 @@ public sealed class AppProcess : IDisposable
         Process = process;
         Url = url;
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ReviewApp.Token);
     }
 
     public Process Process { get; }
@@ -27,6 +28,7 @@ public sealed class AppProcess : IDisposable
             ["TagWorker__Library__DebounceMs"] = "200",
             ["TAGWORKER_HOME"] = Repo.Root, // where the set-up put the models and ONNX Runtime
         };
+        env.TryAdd("TagWorker__Auth__Token", ReviewApp.Token);
         var process = Shell.Start("dotnet", [Repo.AppDll, "serve", "--library", library, "--data", data, "--urls", url], env);
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();

@@ -5,6 +5,8 @@ using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Storage;
+using TagWorker.Faces;
+using TagWorker.WriteBack;
 
 namespace TagWorker.Tests.Support;
 
@@ -16,7 +18,7 @@ public sealed class Worker : IDisposable
 {
     private readonly IHost _host;
 
-    public Worker(string library, string data, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, bool withPipeline = false)
+    public Worker(string library, string data, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, bool withPipeline = false, bool withWriteBack = false)
     {
         var cli = CommandLine.Parse(["scan", "--library", library, "--data", data]);
         cli.Overrides["TagWorker:Library:SettleSeconds"] = "0";
@@ -30,6 +32,10 @@ public sealed class Worker : IDisposable
         if (withPipeline)
         {
             builder.AddPipeline(hosted: false);
+        }
+        if (withWriteBack)
+        {
+            builder.AddFaces(hosted: false).AddWriteBack(hosted: false);
         }
         if (clock is not null)
         {

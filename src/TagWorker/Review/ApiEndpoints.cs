@@ -1,0 +1,219 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using TagWorker.Faces;
+using TagWorker.Storage;
+using TagWorker.WriteBack;
+
+namespace TagWorker.Review;
+
+public sealed record NameRequest(string? Name);
+
+public sealed record MergeRequest(long Into);
+
+public sealed record FacesRequest(long[]? FaceIds, string? Reason = null, long? PersonId = null, string? Name = null);
+
+public sealed record PhotosRequest(long[]? PhotoIds);
+
+public sealed record AlbumRequest(string? Name, long[]? PhotoIds = null, string? FromSearch = null);
+
+public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null);
+
+public sealed record Done(string Result, long? Id = null, long? Count = null);
+
+/// <summary>The JSON API: every action of the review site, under /api, described at /openapi/v1.json.</summary>
+public static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (ReviewException e)
+            {
+                return Problems.From(e);
+            }
+        });
+
+        var people = api.MapGroup("/people").WithTags("People");
+        people.MapGet("/", (ReviewStore store, string? q, int? page, int? size) => store.People(q, page, size))
+            .WithSummary("Named people, by name; q searches names");
+        people.MapGet("/{id:long}", (ReviewStore store, long id) => store.Person(id)).WithSummary("One person or group");
+        people.MapGet("/{id:long}/faces", (ReviewStore store, long id, int? page, int? size) => store.FacesOf(id, page, size))
+            .WithSummary("A person's faces, unconfirmed first");
+        people.MapPost("/{id:long}/name", (ReviewActions actions, long id, NameRequest body) =>
+        {
+            actions.Name(id, body.Name);
+            return new Done("named", id);
+        }).WithSummary("Name a group (confirming its faces) or rename a person");
+        people.MapPost("/{id:long}/merge", (ReviewActions actions, long id, MergeRequest body) =>
+        {
+            actions.Merge(id, body.Into);
+            return new Done("merged", body.Into);
+        }).WithSummary("Merge this person into another");
+        people.MapPost("/{id:long}/ignore", (ReviewActions actions, long id) =>
+        {
+            actions.Ignore(id);
+            return new Done("ignored", id);
+        }).WithSummary("Ignore a group: it is not offered again");
+
+        api.MapGet("/groups", (ReviewStore store, int? page, int? size) => store.Groups(page, size))
+            .WithTags("People").WithSummary("Unnamed groups, largest first, with suggestions");
+
+        var faces = api.MapGroup("/faces").WithTags("Faces");
+        faces.MapGet("/{id:long}", (ReviewStore store, long id) => store.Face(id)).WithSummary("One face");
+        faces.MapGet("/{id:long}/thumbnail", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
+            Image(store.ImagePath("face", id), storage.Value.Dir, $"face {id}")).WithSummary("The face's thumbnail (JPEG)");
+        faces.MapGet("/{id:long}/similar", (ReviewStore store, Grouping grouping, long id, int? limit) =>
+        {
+            store.Face(id);
+            using var connection = store.Open();
+            var embedding = SimilarFaces.EmbeddingOf(connection, id)
+                ?? throw ReviewException.Invalid($"face {id} has no embedding (too small to recognise)");
+            var (found, similarPeople) = SimilarFaces.Find(connection, grouping.Embedder, embedding, Math.Clamp(limit ?? 30, 1, 200), id);
+            return new { faces = found, people = similarPeople.Take(5) };
+        }).WithSummary("The faces and people most like this face");
+        faces.MapPost("/accept", (ReviewActions actions, FacesRequest body) =>
+        {
+            actions.Accept(body.FaceIds ?? []);
+            return new Done("accepted", Count: body.FaceIds!.Length);
+        }).WithSummary("Confirm faces with the person they are with");
+        faces.MapPost("/reject", (ReviewActions actions, FacesRequest body) =>
+        {
+            actions.Reject(body.FaceIds ?? [], body.Reason);
+            return new Done("rejected", Count: body.FaceIds!.Length);
+        }).WithSummary("Reject faces: reason not_a_face (default) or stranger");
+        faces.MapPost("/move", (ReviewActions actions, FacesRequest body) =>
+        {
+            var person = actions.Move(body.FaceIds ?? [], body.PersonId, body.Name);
+            return new Done("moved", person, body.FaceIds!.Length);
+        }).WithSummary("Move faces to a person (person_id) or a name (existing or new)");
+        faces.MapPost("/{id:long}/not-this-person", (ReviewActions actions, long id) =>
+        {
+            actions.NotThisPerson(id);
+            return new Done("removed from person", id);
+        }).WithSummary("This face is not the person it is with");
+
+        var decisions = api.MapGroup("/decisions").WithTags("Decisions");
+        decisions.MapGet("/", (ReviewStore store, int? page, int? size) => store.Decisions(page, size)).WithSummary("Decisions, newest first");
+        decisions.MapPost("/undo", (ReviewActions actions) => actions.UndoLastDecision()
+            ? Results.Ok(new Done("undone"))
+            : Problems.From(ReviewException.Conflict("there is no decision left to undo"))).WithSummary("Undo the last decision");
+
+        var photos = api.MapGroup("/photos").WithTags("Photos");
+        photos.MapGet("/{id:long}", (ReviewStore store, long id) => store.Photo(id)).WithSummary("A photo: paths, faces, objects, metadata state");
+        photos.MapGet("/{id:long}/preview", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
+            Image(store.ImagePath("photo", id), storage.Value.Dir, $"photo {id}")).WithSummary("The photo's preview (JPEG)");
+        api.MapGet("/search", (ReviewStore store, string? people, string? match, string? @object, string? from, string? to, string? folder, int? page, int? size) =>
+            store.Search(ParseSearch(people, match, @object, from, to, folder), page, size))
+            .WithTags("Photos").WithSummary("Photos by people (comma-separated ids; match=all|any), object label, date taken (from/to yyyy-MM-dd) and folder");
+        api.MapGet("/labels", (ReviewStore store) => store.Labels()).WithTags("Photos").WithSummary("Object labels with photo counts");
+
+        var failed = api.MapGroup("/failed").WithTags("Status");
+        failed.MapGet("/", (ReviewStore store, int? page, int? size) => store.Failed(page, size)).WithSummary("Failed photos and files with reasons");
+        failed.MapPost("/{kind}/{id:long}/retry", (ReviewActions actions, string kind, long id) =>
+        {
+            actions.Retry(kind, id);
+            return new Done("queued", id);
+        }).WithSummary("Try a failed photo or file again");
+
+        var albums = api.MapGroup("/albums").WithTags("Albums");
+        albums.MapGet("/", (ReviewStore store, int? page, int? size) => store.Albums(page, size)).WithSummary("Albums");
+        albums.MapPost("/", (ReviewActions actions, ReviewStore store, AlbumRequest body) =>
+        {
+            var ids = body.FromSearch is { Length: > 0 } search ? store.SearchIds(ParseQueryString(search)) : body.PhotoIds;
+            var id = actions.CreateAlbum(body.Name, ids);
+            return Results.Created($"/api/albums/{id}", store.Album(id));
+        }).WithSummary("Create an album, optionally with photo_ids or from_search (a search query string)");
+        albums.MapGet("/{id:long}", (ReviewStore store, long id) => store.Album(id)).WithSummary("One album");
+        albums.MapGet("/{id:long}/photos", (ReviewStore store, long id, int? page, int? size) => store.AlbumPhotos(id, page, size)).WithSummary("An album's photos");
+        albums.MapPatch("/{id:long}", (ReviewActions actions, ReviewStore store, long id, NameRequest body) =>
+        {
+            actions.RenameAlbum(id, body.Name);
+            return store.Album(id);
+        }).WithSummary("Rename an album");
+        albums.MapDelete("/{id:long}", (ReviewActions actions, long id) =>
+        {
+            actions.DeleteAlbum(id);
+            return Results.NoContent();
+        }).WithSummary("Delete an album (the photos stay)");
+        albums.MapPost("/{id:long}/photos", (ReviewActions actions, long id, PhotosRequest body) =>
+            new Done("added", id, actions.AddToAlbum(id, body.PhotoIds ?? []))).WithSummary("Add photos to an album");
+        albums.MapPost("/{id:long}/photos/remove", (ReviewActions actions, long id, PhotosRequest body) =>
+            new Done("removed", id, actions.RemoveFromAlbum(id, body.PhotoIds ?? []))).WithSummary("Remove photos from an album");
+
+        var writes = api.MapGroup("/writeback").WithTags("Write-back");
+        writes.MapGet("/pending", (ReviewStore store, long? person, int? page, int? size) => store.PendingWrites(person, page, size))
+            .WithSummary("Photos whose metadata would change, with each change (approved or not)");
+        writes.MapPost("/approve", (ReviewActions actions, ApproveRequest body) =>
+        {
+            if (!body.All && body.PersonId is null && body.PhotoId is null)
+            {
+                throw ReviewException.Invalid("say what to approve: all, person_id or photo_id");
+            }
+            return new Done("approved", Count: actions.Approve(new ApprovalScope(body.PersonId, body.PhotoId)));
+        }).WithSummary("Approve pending changes: all, one person's or one photo's");
+        writes.MapPost("/apply", async (MetadataWriter writer, bool? dryRun, CancellationToken cancellationToken) =>
+            await writer.ApplyAsync(dryRun ?? false, cancellationToken)).WithSummary("Write approved changes now (dry_run: only report)");
+        writes.MapGet("/history", (ReviewStore store, int? page, int? size) => store.Writes(page, size)).WithSummary("Writes, newest first");
+        writes.MapGet("/history/{id:long}", (ReviewStore store, long id) => store.Write(id)).WithSummary("One write");
+        writes.MapPost("/history/{id:long}/undo", async (MetadataWriter writer, ReviewStore store, long id, CancellationToken cancellationToken) =>
+        {
+            store.Write(id);
+            return await writer.UndoAsync([id], cancellationToken);
+        }).WithSummary("Undo a write: restore the file as it was");
+        return app;
+    }
+
+    public static SearchQuery ParseSearch(string? people, string? match, string? label, string? from, string? to, string? folder)
+    {
+        var ids = new List<long>();
+        foreach (var part in (people ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            ids.Add(long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id
+                : throw ReviewException.Invalid($"people lists person ids; '{part}' is not one"));
+        }
+        var all = match switch
+        {
+            null or "" or "all" => true,
+            "any" => false,
+            _ => throw ReviewException.Invalid("match is all or any"),
+        };
+        return new SearchQuery(ids, all, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), Date(from, "from"), Date(to, "to"),
+            string.IsNullOrWhiteSpace(folder) ? null : folder);
+    }
+
+    /// <summary>A search written as a query string ("people=1,2&amp;object=dog"), as the search page links to it.</summary>
+    public static SearchQuery ParseQueryString(string query)
+    {
+        var values = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query.StartsWith('?') ? query : "?" + query);
+        string? Get(string key) => values.TryGetValue(key, out var v) ? v.ToString() : null;
+        return ParseSearch(Get("people"), Get("match"), Get("object"), Get("from"), Get("to"), Get("folder"));
+    }
+
+    private static DateOnly? Date(string? text, string name) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date
+        : throw ReviewException.Invalid($"{name} is a date as yyyy-MM-dd");
+
+    /// <summary>Serves a file the database named, and only if it lies inside the data folder.</summary>
+    private static IResult Image(string? relative, string dataDir, string what)
+    {
+        if (relative is null)
+        {
+            throw ReviewException.NotFound($"an image of {what}");
+        }
+        var root = Path.GetFullPath(dataDir) + Path.DirectorySeparatorChar;
+        var full = Path.GetFullPath(Path.Combine(root, relative));
+        if (!full.StartsWith(root, StringComparison.Ordinal) || !File.Exists(full))
+        {
+            throw ReviewException.NotFound($"an image of {what}");
+        }
+        return Results.File(full, "image/jpeg", enableRangeProcessing: false);
+    }
+}

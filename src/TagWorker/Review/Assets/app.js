@@ -1,0 +1,33 @@
+// TagWorker review site: selection helpers and keyboard shortcuts. Everything works without this script too.
+(() => {
+  const grid = document.querySelector('[data-selectable]');
+  if (grid) {
+    let last = null;
+    grid.addEventListener('click', (e) => {
+      const box = e.target.closest('input[type=checkbox]');
+      if (!box) return;
+      const boxes = [...grid.querySelectorAll('input[type=checkbox]')];
+      if (e.shiftKey && last) {
+        const [a, b] = [boxes.indexOf(last), boxes.indexOf(box)].sort((x, y) => x - y);
+        boxes.slice(a, b + 1).forEach((c) => { c.checked = box.checked; });
+      }
+      last = box;
+    });
+    document.querySelectorAll('[data-select-all]').forEach((button) => button.addEventListener('click', (e) => {
+      e.preventDefault();
+      const boxes = [...grid.querySelectorAll('input[type=checkbox]')];
+      const all = boxes.every((c) => c.checked);
+      boxes.forEach((c) => { c.checked = !all; });
+    }));
+    // a: accept selected, x: reject selected, s: select all (not while typing).
+    document.addEventListener('keydown', (e) => {
+      if (e.target.matches('input[type=text], input[type=search], textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
+      const target = { a: 'accept', x: 'reject', s: null }[e.key];
+      if (e.key === 's') { document.querySelector('[data-select-all]')?.click(); return; }
+      if (target) document.querySelector(`button[data-key="${target}"]`)?.click();
+    });
+  }
+  document.querySelectorAll('[data-confirm]').forEach((form) => form.addEventListener('submit', (e) => {
+    if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();
+  }));
+})();

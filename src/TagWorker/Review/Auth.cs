@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace TagWorker.Review;
+
+public sealed class AuthOptions
+{
+    public const string Section = "TagWorker:Auth";
+
+    /// <summary>The secret for the site and the API. Empty: generated on first start and kept in the data folder.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>Failed-or-not login attempts allowed per client address per minute.</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>How long a login lasts (sliding).</summary>
+    public int SessionDays { get; set; } = 30;
+}
+
+/// <summary>The one secret that opens the site and the API; compared in constant time.</summary>
+public sealed class AccessToken
+{
+    public const string FileName = "auth-token";
+
+    private readonly byte[] _hash;
+
+    private AccessToken(string value, string source)
+    {
+        _hash = SHA256.HashData(Encoding.UTF8.GetBytes(value));
+        Source = source;
+    }
+
+    /// <summary>Where the token came from, for the log (never the token itself).</summary>
+    public string Source { get; }
+
+    public bool Matches(string? candidate) =>
+        candidate is { Length: > 0 } && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
+
+    /// <summary>The configured token, else the one kept in the data folder, else a new one written there (mode 600).</summary>
+    public static AccessToken Resolve(AuthOptions options, string dataDir, ILogger logger)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Token))
+        {
+            if (options.Token.Trim().Length < 8)
+            {
+                throw new Hosting.UsageException("TagWorker__Auth__Token is shorter than 8 characters; use a longer secret.");
+            }
+            logger.LogInformation("The review site and API use the token from the configuration (TagWorker__Auth__Token)");
+            return new AccessToken(options.Token.Trim(), "configuration");
+        }
+        var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= 8 } stored)
+        {
+            logger.LogInformation("The review site's token is in {Path}", path);
+            return new AccessToken(stored, path);
+        }
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        Directory.CreateDirectory(dataDir);
+        var options600 = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var writer = new StreamWriter(path, Encoding.ASCII, options600))
+        {
+            writer.WriteLine(token);
+        }
+        logger.LogWarning("Generated a token for the review site and API: it is in {Path} (set TagWorker__Auth__Token to choose your own)", path);
+        return new AccessToken(token, path);
+    }
+}
+
+/// <summary><c>Authorization: Bearer &lt;token&gt;</c> for the API.</summary>
+public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AccessToken token)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        if (!token.Matches(header["Bearer ".Length..].Trim()))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("wrong token"));
+        }
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner")], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send Authorization: Bearer <token> (see the worker's log for where the token is).");
+    }
+}

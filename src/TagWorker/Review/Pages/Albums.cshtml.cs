@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class AlbumsModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+{
+    public Paged<AlbumSummary> Albums { get; private set; } = null!;
+
+    public IActionResult OnGet() => Show(() => Albums = store.Albums(PageNumber, 48));
+
+    public IActionResult OnPostCreate(string? name) => Act(() =>
+    {
+        actions.CreateAlbum(name);
+        return $"Created the album {ReviewActions.CleanName(name)}.";
+    });
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+{
+    public Paged<GroupSummary> Groups { get; private set; } = null!;
+
+    public IActionResult OnGet() => Show(() => Groups = store.Groups(PageNumber, 24));
+
+    public IActionResult OnPostName(long id, string? name) => Act(() =>
+    {
+        actions.Name(id, name);
+        return $"Named the group {ReviewActions.CleanName(name)}.";
+    });
+
+    public IActionResult OnPostMerge(long id, long into) => Act(() =>
+    {
+        actions.Merge(id, into);
+        return "Merged.";
+    });
+
+    public IActionResult OnPostIgnore(long id) => Act(() =>
+    {
+        actions.Ignore(id);
+        return "Ignored the group.";
+    });
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using TagWorker.Library;
+using TagWorker.Pipeline;
+using TagWorker.Storage;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class IndexModel(ReviewStore store, IServiceProvider services) : ReviewPageModel
+{
+    public StatusEndpoints.Status Status { get; private set; } = null!;
+    public Paged<FailedItem> Failed { get; private set; } = null!;
+    public Paged<WriteItem> Writes { get; private set; } = null!;
+    public long People { get; private set; }
+    public long Groups { get; private set; }
+    public long PendingWrites { get; private set; }
+
+    public void OnGet()
+    {
+        Status = StatusEndpoints.Read(services);
+        Failed = store.Failed(1, 5);
+        Writes = store.Writes(1, 5);
+        People = store.People(null, 1, 1).Total;
+        Groups = store.Groups(1, 1).Total;
+        PendingWrites = store.PendingWrites(null, 1, 1).Total;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class PersonModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public long Id { get; set; }
+
+    public PersonSummary Person { get; private set; } = null!;
+    public Paged<FaceItem> Faces { get; private set; } = null!;
+    public IReadOnlyList<PersonSummary> Others { get; private set; } = [];
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        Person = store.Person(Id);
+        Faces = store.FacesOf(Id, PageNumber, 60);
+        Others = store.People(null, 1, ReviewStore.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
+    });
+
+    public IActionResult OnPostName(string? name) => Act(() =>
+    {
+        actions.Name(Id, name);
+        return $"Saved the name {ReviewActions.CleanName(name)}.";
+    });
+
+    public IActionResult OnPostMerge(long into) => Act(() =>
+    {
+        actions.Merge(Id, into);
+        return "Merged.";
+    }, $"/person/{into}");
+
+    public IActionResult OnPostIgnore() => Act(() =>
+    {
+        actions.Ignore(Id);
+        return "Ignored this group.";
+    });
+
+    public IActionResult OnPostAccept(long[] faceIds) => Act(() =>
+    {
+        actions.Accept(faceIds);
+        return $"Accepted {faceIds.Length} faces.";
+    });
+
+    public IActionResult OnPostReject(long[] faceIds) => Act(() =>
+    {
+        actions.Reject(faceIds, "not_a_face");
+        return $"Rejected {faceIds.Length} faces (not a face).";
+    });
+
+    public IActionResult OnPostStranger(long[] faceIds) => Act(() =>
+    {
+        actions.Reject(faceIds, "stranger");
+        return $"Marked {faceIds.Length} faces as strangers.";
+    });
+
+    public IActionResult OnPostNotThis(long[] faceIds) => Act(() =>
+    {
+        if (faceIds.Length == 0)
+        {
+            throw ReviewException.Invalid("select at least one face");
+        }
+        foreach (var face in faceIds)
+        {
+            actions.NotThisPerson(face);
+        }
+        return $"Took {faceIds.Length} faces out of this person.";
+    });
+
+    public IActionResult OnPostMove(long[] faceIds, string? moveTo) => Act(() =>
+    {
+        var target = actions.Move(faceIds, null, moveTo);
+        return $"Moved {faceIds.Length} faces to {ReviewActions.CleanName(moveTo)} (person {target}).";
+    });
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Mvc;
+using TagWorker.WriteBack;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public long Id { get; set; }
+
+    public PhotoDetail Photo { get; private set; } = null!;
+
+    public IActionResult OnGet() => Show(() => Photo = store.Photo(Id));
+
+    public IActionResult OnPostMove(long face, string? name) => Act(() =>
+    {
+        actions.Move([face], null, name);
+        return $"This face is now {ReviewActions.CleanName(name)}.";
+    });
+
+    public IActionResult OnPostReject(long face) => Act(() =>
+    {
+        actions.Reject([face], "not_a_face");
+        return "Rejected the face.";
+    });
+
+    public IActionResult OnPostApprove() => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: Id))} changes.");
+}

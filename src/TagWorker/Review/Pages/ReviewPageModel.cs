@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace TagWorker.Review.Pages;
+
+/// <summary>What every review page shares: a page number from the query, and actions that report back with a message.</summary>
+public abstract class ReviewPageModel : PageModel
+{
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int PageNumber { get; set; } = 1;
+
+    [TempData]
+    public string? Message { get; set; }
+
+    [TempData]
+    public string? Error { get; set; }
+
+    /// <summary>Runs an action; a refused one (not found, bad input) comes back as the page's error message, not an error page.</summary>
+    protected IActionResult Act(Func<string> action, string? redirectTo = null)
+    {
+        try
+        {
+            Message = action();
+        }
+        catch (ReviewException e)
+        {
+            Error = e.Message;
+        }
+        return redirectTo is null ? Redirect(Request.Path + Request.QueryString) : LocalRedirect(redirectTo);
+    }
+
+    /// <summary>Reads a page of data; a missing item becomes a 404 page.</summary>
+    protected IActionResult Show(Action load)
+    {
+        try
+        {
+            load();
+            return Page();
+        }
+        catch (ReviewException e) when (e.Status == 404)
+        {
+            return NotFound();
+        }
+        catch (ReviewException e)
+        {
+            Error = e.Message;
+            return Page();
+        }
+    }
+}

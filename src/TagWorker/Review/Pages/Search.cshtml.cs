@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class SearchModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+{
+    public SearchQuery Query { get; private set; } = new([], true, null, null, null, null);
+    public Paged<PhotoSummary>? Results { get; private set; }
+    public IReadOnlyList<PersonSummary> AllPeople { get; private set; } = [];
+    public IReadOnlyList<LabelCount> Labels { get; private set; } = [];
+
+    /// <summary>The search as a query string without the page number (for paging links and albums).</summary>
+    public string QueryString { get; private set; } = "";
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        AllPeople = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+        Labels = store.Labels();
+        var q = Request.Query;
+        Query = ApiEndpoints.ParseSearch(string.Join(',', q["people"].ToArray()), q["match"], q["object"], q["from"], q["to"], q["folder"]);
+        QueryString = string.Join('&', q.Where(kv => kv.Key != "page").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}")));
+        if (!Query.IsEmpty)
+        {
+            Results = store.Search(Query, PageNumber, 60);
+        }
+    });
+
+    public IActionResult OnPostAlbum(string? search, string? name) => Act(() =>
+    {
+            var query = ApiEndpoints.ParseQueryString(search ?? "");
+            if (query.IsEmpty)
+            {
+                throw ReviewException.Invalid("search for something first");
+            }
+            actions.CreateAlbum(name, store.SearchIds(query));
+            return $"Made the album {ReviewActions.CleanName(name)}.";
+        }, "/albums");
+}

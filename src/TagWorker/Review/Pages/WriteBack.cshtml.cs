@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using TagWorker.WriteBack;
+
+namespace TagWorker.Review.Pages;
+
+public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, MetadataWriter writer, IOptions<WriteBackOptions> options) : ReviewPageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public long? Person { get; set; }
+
+    public string PagerQuery => Person is null ? "" : $"person={Person}&";
+
+    public Paged<PendingPhoto> Pending { get; private set; } = null!;
+    public Paged<WriteItem> History { get; private set; } = null!;
+    public IReadOnlyList<PersonSummary> People { get; private set; } = [];
+
+    public string Target => options.Value.Mode == WriteMode.Embedded ? "the photo files themselves (embedded XMP, with a backup)" : "XMP sidecars beside the photos (photo.jpg.xmp)";
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        Pending = store.PendingWrites(Person, PageNumber, 50);
+        History = store.Writes(1, 20);
+        People = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+    });
+
+    public IActionResult OnPostApproveAll() => Act(() => $"Approved {actions.Approve(ApprovalScope.All)} changes.");
+
+    public IActionResult OnPostApprovePerson(long person) => Act(() => $"Approved {actions.Approve(new ApprovalScope(PersonId: person))} changes.");
+
+    public IActionResult OnPostApprovePhoto(long photo) => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: photo))} changes.");
+
+    public async Task<IActionResult> OnPostApplyAsync(CancellationToken cancellationToken)
+    {
+        var report = await writer.ApplyAsync(dryRun: false, cancellationToken);
+        Message = $"{report.Written} files written, {report.Unchanged} unchanged, {report.Failed} failed.";
+        if (report.Failed > 0)
+        {
+            Error = string.Join("; ", report.Files.Where(f => f.State == "failed").Take(3).Select(f => $"{f.Path}: {f.Error}"));
+        }
+        return Redirect(Request.Path);
+    }
+
+    public async Task<IActionResult> OnPostUndoAsync(long write, CancellationToken cancellationToken)
+    {
+        var report = await writer.UndoAsync([write], cancellationToken);
+        if (report.Failed > 0)
+        {
+            Error = string.Join("; ", report.Messages);
+        }
+        else
+        {
+            Message = string.Join("; ", report.Messages);
+        }
+        return Redirect(Request.Path);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Numerics.Tensors;
+using TagWorker.Faces;
+using TagWorker.Storage;
+
+namespace TagWorker.Review;
+
+/// <summary>
+/// People's mean faces for suggestions on the review pages, loaded at most every 30 s (or after a decision
+/// made here), so listing groups does not read every embedding on every request.
+/// </summary>
+public sealed class ProfileCache(Database database, Grouping grouping, TimeProvider clock)
+{
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+    private readonly Lock _lock = new();
+    private Dictionary<long, PersonProfile> _profiles = [];
+    private PersonProfile[] _named = [];
+    private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+
+    public void Invalidate()
+    {
+        lock (_lock)
+        {
+            _loadedAt = DateTimeOffset.MinValue;
+        }
+    }
+
+    /// <summary>The named people closest to a group's mean face ("Is this Alice? 0.71").</summary>
+    public IReadOnlyList<Suggestion> Suggest(long groupId, int count = 3)
+    {
+        var (profiles, named) = Current();
+        if (!profiles.TryGetValue(groupId, out var group))
+        {
+            return [];
+        }
+        return named.Where(n => n.Id != groupId)
+            .Select(n => new Suggestion(n.Id, n.Name!, Math.Round(TensorPrimitives.Dot(group.Centroid, n.Centroid), 3)))
+            .OrderByDescending(s => s.Similarity).Take(count).ToArray();
+    }
+
+    private (Dictionary<long, PersonProfile>, PersonProfile[]) Current()
+    {
+        lock (_lock)
+        {
+            if (clock.GetUtcNow() - _loadedAt > MaxAge)
+            {
+                using var connection = database.Open();
+                var all = PeopleProfiles.Load(connection, grouping.Embedder, exemplars: 1);
+                _profiles = all.ToDictionary(p => p.Id);
+                _named = all.Where(p => p.Name is not null && !p.Ignored).ToArray();
+                _loadedAt = clock.GetUtcNow();
+            }
+            return (_profiles, _named);
+        }
+    }
+}

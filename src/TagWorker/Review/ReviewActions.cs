@@ -1,0 +1,289 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TagWorker.Faces;
+using TagWorker.Library;
+using TagWorker.Storage;
+using TagWorker.WriteBack;
+
+namespace TagWorker.Review;
+
+/// <summary>
+/// Every change the review site and the API can make, checked first (a missing person or face is a
+/// 404, a bad name a 400), then carried out by the decision log, the albums or the write-back queue.
+/// </summary>
+public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, IServiceProvider services,
+    IOptions<WriteBackOptions> writeBack, TimeProvider clock)
+{
+    public const int MaxNameLength = 200;
+    public const int MaxBatch = 1000;
+
+    /// <summary>Names an unnamed group (confirming its faces) or renames a person.</summary>
+    public void Name(long personId, string? name)
+    {
+        var clean = CleanName(name);
+        var current = PersonName(personId);
+        if (current is null)
+        {
+            decisions.Name(personId, clean);
+        }
+        else
+        {
+            decisions.Rename(personId, clean);
+        }
+        profiles.Invalidate();
+    }
+
+    public void Merge(long fromId, long intoId)
+    {
+        PersonName(fromId);
+        PersonName(intoId);
+        if (fromId == intoId)
+        {
+            throw ReviewException.Invalid("a person cannot be merged into itself");
+        }
+        decisions.Merge(fromId, intoId);
+        profiles.Invalidate();
+    }
+
+    public void Ignore(long personId)
+    {
+        PersonName(personId);
+        decisions.Ignore(personId);
+        profiles.Invalidate();
+    }
+
+    public void Accept(IReadOnlyList<long> faceIds)
+    {
+        CheckFaces(faceIds);
+        decisions.Accept(faceIds);
+    }
+
+    public void Reject(IReadOnlyList<long> faceIds, string? reason)
+    {
+        CheckFaces(faceIds);
+        var why = reason ?? "not_a_face";
+        if (why is not ("not_a_face" or "stranger"))
+        {
+            throw ReviewException.Invalid("reason is not_a_face or stranger");
+        }
+        foreach (var face in faceIds)
+        {
+            decisions.Reject(face, why);
+        }
+        profiles.Invalidate();
+    }
+
+    /// <summary>Moves faces to a person (by id) or to a name: an existing named person, or a new one.</summary>
+    public long Move(IReadOnlyList<long> faceIds, long? personId, string? name)
+    {
+        CheckFaces(faceIds);
+        long target;
+        if (personId is { } id)
+        {
+            PersonName(id);
+            target = id;
+            foreach (var face in faceIds)
+            {
+                decisions.Move(face, target);
+            }
+        }
+        else
+        {
+            var clean = CleanName(name);
+            using var connection = database.Open();
+            if (connection.Scalar("SELECT id FROM people WHERE name = $n COLLATE NOCASE ORDER BY id LIMIT 1", null, ("$n", clean)) is long existing)
+            {
+                target = existing;
+                foreach (var face in faceIds)
+                {
+                    decisions.Move(face, target);
+                }
+            }
+            else
+            {
+                target = decisions.Split(faceIds, clean);
+            }
+        }
+        profiles.Invalidate();
+        return target;
+    }
+
+    public void NotThisPerson(long faceId)
+    {
+        CheckFaces([faceId]);
+        decisions.NotThisPerson(faceId);
+        profiles.Invalidate();
+    }
+
+    public bool UndoLastDecision()
+    {
+        var undone = decisions.UndoLast();
+        profiles.Invalidate();
+        return undone;
+    }
+
+    /// <summary>Analyses a failed photo again, or reads a failed file again on the next pass.</summary>
+    public void Retry(string kind, long id)
+    {
+        using var connection = database.Open();
+        if (kind == "photo")
+        {
+            if (connection.Execute("UPDATE photos SET state = 'pending', error = NULL, updated_at = $now WHERE id = $id AND state = 'failed'", null,
+                ("$now", Now()), ("$id", id)) == 0)
+            {
+                throw ReviewException.NotFound($"failed photo {id}");
+            }
+        }
+        else if (kind == "file")
+        {
+            if (connection.Scalar("SELECT path FROM files WHERE id = $id AND state = 'failed'", null, ("$id", id)) is not string path)
+            {
+                throw ReviewException.NotFound($"failed file {id}");
+            }
+            // A different mtime makes the next pass read the file again.
+            connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id", null, ("$id", id));
+            services.GetService<LibraryWatcher>()?.Hint([path]);
+        }
+        else
+        {
+            throw ReviewException.Invalid("kind is photo or file");
+        }
+    }
+
+    public long CreateAlbum(string? name, IReadOnlyList<long>? photoIds = null)
+    {
+        var clean = CleanName(name);
+        using var connection = database.Open();
+        var id = (long)connection.Scalar("INSERT INTO albums (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", null,
+            ("$n", clean), ("$now", Now()))!;
+        if (photoIds is { Count: > 0 })
+        {
+            AddToAlbum(id, photoIds);
+        }
+        return id;
+    }
+
+    public void RenameAlbum(long id, string? name)
+    {
+        var clean = CleanName(name);
+        using var connection = database.Open();
+        if (connection.Execute("UPDATE albums SET name = $n, updated_at = $now WHERE id = $id", null, ("$n", clean), ("$now", Now()), ("$id", id)) == 0)
+        {
+            throw ReviewException.NotFound($"album {id}");
+        }
+    }
+
+    public void DeleteAlbum(long id)
+    {
+        using var connection = database.Open();
+        if (connection.Execute("DELETE FROM albums WHERE id = $id", null, ("$id", id)) == 0)
+        {
+            throw ReviewException.NotFound($"album {id}");
+        }
+    }
+
+    public int AddToAlbum(long id, IReadOnlyList<long> photoIds)
+    {
+        CheckBatch(photoIds, "photo_ids", allowLarge: true);
+        using var connection = database.Open();
+        AlbumExists(connection, id);
+        using var transaction = connection.BeginTransaction();
+        var missing = photoIds.Where(p => connection.Scalar("SELECT 1 FROM photos WHERE id = $p AND removed_at IS NULL", transaction, ("$p", p)) is null).ToArray();
+        if (missing.Length > 0)
+        {
+            throw ReviewException.NotFound($"photo {missing[0]}");
+        }
+        var added = photoIds.Distinct().Sum(p => connection.Execute("INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, $now)",
+            transaction, ("$a", id), ("$p", p), ("$now", Now())));
+        connection.Execute("UPDATE albums SET updated_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
+        transaction.Commit();
+        return added;
+    }
+
+    public int RemoveFromAlbum(long id, IReadOnlyList<long> photoIds)
+    {
+        CheckBatch(photoIds, "photo_ids", allowLarge: true);
+        using var connection = database.Open();
+        AlbumExists(connection, id);
+        using var transaction = connection.BeginTransaction();
+        var removed = photoIds.Distinct().Sum(p => connection.Execute("DELETE FROM album_photos WHERE album_id = $a AND photo_id = $p", transaction, ("$a", id), ("$p", p)));
+        transaction.Commit();
+        return removed;
+    }
+
+    /// <summary>Approves pending changes (all, one person's, or one photo's) and wakes the writer.</summary>
+    public int Approve(ApprovalScope scope)
+    {
+        if (scope.PersonId is { } person)
+        {
+            PersonName(person);
+        }
+        using var connection = database.Open();
+        if (scope.PhotoId is { } photo && connection.Scalar("SELECT 1 FROM photos WHERE id = $id", null, ("$id", photo)) is null)
+        {
+            throw ReviewException.NotFound($"photo {photo}");
+        }
+        var approved = Changes.Approve(connection, writeBack.Value, scope, Now());
+        services.GetService<WriteSignal>()?.Wake();
+        return approved;
+    }
+
+    public static string CleanName(string? name)
+    {
+        var trimmed = name?.Trim() ?? "";
+        if (trimmed.Length == 0 || trimmed.Length > MaxNameLength)
+        {
+            throw ReviewException.Invalid($"a name has 1 to {MaxNameLength} characters");
+        }
+        if (trimmed.Any(char.IsControl))
+        {
+            throw ReviewException.Invalid("a name cannot contain control characters");
+        }
+        return trimmed;
+    }
+
+    /// <summary>The person's name (null for an unnamed group); 404 when there is no such person.</summary>
+    private string? PersonName(long personId)
+    {
+        using var connection = database.Open();
+        using var command = connection.Command("SELECT name FROM people WHERE id = $id", null, ("$id", personId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? reader.GetNullableString(0) : throw ReviewException.NotFound($"person {personId}");
+    }
+
+    private void CheckFaces(IReadOnlyList<long> faceIds)
+    {
+        CheckBatch(faceIds, "face_ids");
+        using var connection = database.Open();
+        foreach (var face in faceIds)
+        {
+            if (connection.Scalar("SELECT 1 FROM faces WHERE id = $f", null, ("$f", face)) is null)
+            {
+                throw ReviewException.NotFound($"face {face}");
+            }
+        }
+    }
+
+    private static void CheckBatch(IReadOnlyList<long>? ids, string name, bool allowLarge = false)
+    {
+        if (ids is null || ids.Count == 0)
+        {
+            throw ReviewException.Invalid($"{name} must list at least one id");
+        }
+        if (!allowLarge && ids.Count > MaxBatch)
+        {
+            throw ReviewException.Invalid($"{name} lists more than {MaxBatch} ids");
+        }
+    }
+
+    private static void AlbumExists(Microsoft.Data.Sqlite.SqliteConnection connection, long id)
+    {
+        if (connection.Scalar("SELECT 1 FROM albums WHERE id = $id", null, ("$id", id)) is null)
+        {
+            throw ReviewException.NotFound($"album {id}");
+        }
+    }
+
+    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+}

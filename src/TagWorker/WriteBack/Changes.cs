@@ -1,0 +1,103 @@
+using Microsoft.Data.Sqlite;
+using TagWorker.Storage;
+
+namespace TagWorker.WriteBack;
+
+/// <summary>One keyword set that would change in one photo: a person (by id, so a rename is one change) or an object label.</summary>
+public sealed record Change(long PhotoId, string Subject, string? Before, string? After, bool Approved)
+{
+    public bool IsPerson => Subject.StartsWith(Subjects.PersonPrefix, StringComparison.Ordinal);
+}
+
+public static class Subjects
+{
+    public const string PersonPrefix = "person:";
+    public const string ObjectPrefix = "object:";
+
+    public static string Person(long id) => PersonPrefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string ForObject(string label) => ObjectPrefix + label;
+}
+
+/// <summary>Which photos is an approval for: every pending change, one person's, or one photo's.</summary>
+public sealed record ApprovalScope(long? PersonId = null, long? PhotoId = null)
+{
+    public static ApprovalScope All { get; } = new();
+}
+
+/// <summary>
+/// What the owner's decisions mean for the photos' metadata: the desired keyword sets (named, not ignored
+/// people whose faces were not rejected, and object labels) against what TagWorker last wrote. Only
+/// differences the owner approved are ever written.
+/// </summary>
+public static class Changes
+{
+    /// <summary>SQL for the pending changes: columns photo_id, subject, before, after, approved.</summary>
+    private static string Sql(IReadOnlyList<string> skipped) => $"""
+        WITH desired (photo_id, subject, value) AS (
+            SELECT DISTINCT f.photo_id, 'person:' || pe.id, pe.name
+            FROM faces f JOIN people pe ON pe.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
+            WHERE pe.name IS NOT NULL AND pe.ignored = 0 AND f.rejected IS NULL AND ph.removed_at IS NULL
+            UNION
+            SELECT DISTINCT o.photo_id, 'object:' || o.label, o.label
+            FROM objects o JOIN photos ph ON ph.id = o.photo_id
+            WHERE ph.removed_at IS NULL AND o.label NOT IN ({string.Join(", ", skipped.Select((_, i) => $"$skip{i}").DefaultIfEmpty("''"))})
+        ),
+        changes (photo_id, subject, before, after) AS (
+            SELECT d.photo_id, d.subject, w.value, d.value FROM desired d
+            LEFT JOIN written w ON w.photo_id = d.photo_id AND w.subject = d.subject
+            WHERE w.value IS NULL OR w.value <> d.value
+            UNION ALL
+            SELECT w.photo_id, w.subject, w.value, NULL FROM written w JOIN photos ph ON ph.id = w.photo_id
+            WHERE ph.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.photo_id = w.photo_id AND d.subject = w.subject)
+        )
+        SELECT c.photo_id, c.subject, c.before, c.after, a.photo_id IS NOT NULL AS approved FROM changes c
+        LEFT JOIN approvals a ON a.photo_id = c.photo_id AND a.subject = c.subject
+        """;
+
+    private static (string, object?)[] Parameters(IReadOnlyList<string> skipped, params (string, object?)[] more) =>
+        [.. skipped.Select((s, i) => ($"$skip{i}", (object?)s)), .. more];
+
+    /// <summary>Pending changes, optionally only for one photo, one subject, or only approved ones.</summary>
+    public static List<Change> Pending(SqliteConnection connection, WriteBackOptions options, long? photoId = null, string? subject = null,
+        bool approvedOnly = false, SqliteTransaction? transaction = null)
+    {
+        var skipped = options.SkippedObjects;
+        var sql = $"SELECT * FROM ({Sql(skipped)}) WHERE ($photo IS NULL OR photo_id = $photo) AND ($subject IS NULL OR subject = $subject)"
+            + (approvedOnly ? " AND approved" : "") + " ORDER BY photo_id, subject";
+        using var command = connection.Command(sql, transaction, Parameters(skipped, ("$photo", photoId), ("$subject", subject)));
+        using var reader = command.ExecuteReader();
+        var changes = new List<Change>();
+        while (reader.Read())
+        {
+            changes.Add(new Change(reader.GetInt64(0), reader.GetString(1), reader.GetNullableString(2), reader.GetNullableString(3), reader.GetBoolean(4)));
+        }
+        return changes;
+    }
+
+    /// <summary>Photos with pending changes, newest id first, one page at a time; and how many there are.</summary>
+    public static (List<long> Photos, long Total) PendingPhotos(SqliteConnection connection, WriteBackOptions options, int offset, int limit, long? personId = null)
+    {
+        var skipped = options.SkippedObjects;
+        var filter = "($subject IS NULL OR subject = $subject)";
+        var subject = personId is null ? null : Subjects.Person(personId.Value);
+        var total = (long)connection.Scalar($"SELECT count(DISTINCT photo_id) FROM ({Sql(skipped)}) WHERE {filter}", null,
+            Parameters(skipped, ("$subject", subject)))!;
+        var photos = connection.Ids($"SELECT DISTINCT photo_id FROM ({Sql(skipped)}) WHERE {filter} ORDER BY photo_id DESC LIMIT $limit OFFSET $offset", null,
+            Parameters(skipped, ("$subject", subject), ("$limit", limit), ("$offset", offset)));
+        return (photos, total);
+    }
+
+    /// <summary>Approves the pending changes in <paramref name="scope"/>; returns how many changes were approved.</summary>
+    public static int Approve(SqliteConnection connection, WriteBackOptions options, ApprovalScope scope, string now)
+    {
+        var skipped = options.SkippedObjects;
+        var subject = scope.PersonId is { } person ? Subjects.Person(person) : null;
+        return connection.Execute($"""
+            INSERT OR IGNORE INTO approvals (photo_id, subject, approved_at)
+            SELECT photo_id, subject, $now FROM ({Sql(skipped)})
+            WHERE NOT approved AND ($photo IS NULL OR photo_id = $photo) AND ($subject IS NULL OR subject = $subject)
+            """, null, Parameters(skipped, ("$now", now), ("$photo", scope.PhotoId), ("$subject", subject)));
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TagWorker.Hosting;
+using TagWorker.Library;
+
+namespace TagWorker.WriteBack;
+
+public static class WriteBackExtensions
+{
+    /// <summary>The writer; with <paramref name="hosted"/>, approved changes are written while serving.</summary>
+    public static IHostApplicationBuilder AddWriteBack(this IHostApplicationBuilder builder, bool hosted)
+    {
+        builder.Services.AddSettings<WriteBackOptions>(WriteBackOptions.Section);
+        builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
+        builder.Services.AddSingleton<ExifTool>();
+        builder.Services.AddSingleton<WriteSignal>();
+        builder.Services.AddSingleton<MetadataWriter>();
+        if (hosted)
+        {
+            builder.Services.AddHostedService<WriteBackService>();
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TagWorker.Tests.Support;
+
+namespace TagWorker.Tests.Review;
+
+/// <summary>Every API endpoint through the real app: success, not found, bad input, unauthorised.</summary>
+[Collection(nameof(Isolated))]
+public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<ReviewFixture>
+{
+    private readonly HttpClient _api = fixture.App.Api();
+
+    private async Task<JsonElement> Get(string url, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var response = await _api.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{url}: {(int)response.StatusCode} {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
+    }
+
+    private async Task<JsonElement> Post(string url, object? body, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var response = await _api.PostAsJsonAsync(url, body ?? new { });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{url}: {(int)response.StatusCode} {text}");
+        if (expected >= HttpStatusCode.BadRequest)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
+    }
+
+    private async Task<long> LargestGroup()
+    {
+        // Tests share one library and name groups as they go: when the unnamed ones run out, a named person will do.
+        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
+            .Concat((await Get("/api/people?size=50")).GetProperty("items").EnumerateArray());
+        return groups.First(g => g.GetProperty("faces").GetInt64() >= 2).GetProperty("id").GetInt64();
+    }
+
+    [Theory]
+    [InlineData("/api/status")]
+    [InlineData("/api/people")]
+    [InlineData("/api/groups")]
+    [InlineData("/api/search?object=bus")]
+    [InlineData("/api/albums")]
+    [InlineData("/api/writeback/pending")]
+    [InlineData("/api/faces/1/thumbnail")]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/people")]
+    public async Task Everything_but_healthz_needs_the_token(string url)
+    {
+        using var anonymous = fixture.App.Anonymous();
+        var response = await anonymous.GetAsync(url);
+        if (url.StartsWith("/api", StringComparison.Ordinal) || url.StartsWith("/openapi", StringComparison.Ordinal))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        }
+        using var wrong = fixture.App.Anonymous();
+        wrong.DefaultRequestHeaders.Authorization = new("Bearer", "not-the-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/status")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_api()
+    {
+        var doc = await Get("/openapi/v1.json");
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var path in new[] { "/api/people", "/api/groups", "/api/faces/accept", "/api/search", "/api/albums", "/api/writeback/approve", "/api/status" })
+        {
+            Assert.Contains(path, paths);
+        }
+    }
+
+    [Fact]
+    public async Task Groups_come_largest_first_and_naming_one_makes_a_person()
+    {
+        var groups = (await Get("/api/groups")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("faces").GetInt64()).ToList();
+        Assert.Equal(groups.OrderDescending(), groups);
+        var group = await LargestGroup();
+        const string name = "<script>alert(1)</script> \"Ann\" & Co";
+        await Post($"/api/people/{group}/name", new { name });
+        var person = await Get($"/api/people/{group}");
+        Assert.Equal(name, person.GetProperty("name").GetString());
+        var people = await Get($"/api/people?q={Uri.EscapeDataString("script")}");
+        Assert.Contains(people.GetProperty("items").EnumerateArray(), p => p.GetProperty("id").GetInt64() == group);
+        var faces = await Get($"/api/people/{group}/faces");
+        Assert.All(faces.GetProperty("items").EnumerateArray(), f => Assert.Equal("user", f.GetProperty("assigned_by").GetString()));
+
+        await Post("/api/people/999999/name", new { name = "x" }, HttpStatusCode.NotFound);
+        await Post($"/api/people/{group}/name", new { name = "  " }, HttpStatusCode.BadRequest);
+        await Post($"/api/people/{group}/name", new { name = new string('a', 201) }, HttpStatusCode.BadRequest);
+        await Get("/api/people/999999", HttpStatusCode.NotFound);
+        await Get("/api/people?page=0", HttpStatusCode.BadRequest);
+        await Get("/api/people?size=1000", HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Faces_can_be_accepted_rejected_moved_and_taken_out_and_the_last_decision_undone()
+    {
+        var group = await LargestGroup();
+        var faces = (await Get($"/api/people/{group}/faces")).GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetInt64()).ToArray();
+        await Post("/api/faces/accept", new { face_ids = new[] { faces[0] } });
+        Assert.Equal("user", (await Get($"/api/faces/{faces[0]}")).GetProperty("assigned_by").GetString());
+
+        await Post("/api/faces/reject", new { face_ids = new[] { faces[1] }, reason = "stranger" });
+        var rejected = await Get($"/api/faces/{faces[1]}");
+        Assert.Equal("stranger", rejected.GetProperty("rejected").GetString());
+        await Post("/api/decisions/undo", null);
+        Assert.Equal(JsonValueKind.Null, (await Get($"/api/faces/{faces[1]}")).GetProperty("rejected").ValueKind);
+
+        var moved = await Post("/api/faces/move", new { face_ids = new[] { faces[1] }, name = "Somebody Else" });
+        var target = moved.GetProperty("id").GetInt64();
+        Assert.Equal("Somebody Else", (await Get($"/api/people/{target}")).GetProperty("name").GetString());
+        await Post($"/api/faces/{faces[1]}/not-this-person", null);
+        Assert.Equal(JsonValueKind.Null, (await Get($"/api/faces/{faces[1]}")).GetProperty("person_id").ValueKind);
+
+        await Post("/api/faces/accept", new { face_ids = Array.Empty<long>() }, HttpStatusCode.BadRequest);
+        await Post("/api/faces/accept", new { face_ids = new[] { 999999L } }, HttpStatusCode.NotFound);
+        await Post("/api/faces/reject", new { face_ids = new[] { faces[0] }, reason = "ugly" }, HttpStatusCode.BadRequest);
+        await Post("/api/faces/move", new { face_ids = new[] { faces[0] }, person_id = 999999 }, HttpStatusCode.NotFound);
+        await Post("/api/faces/999999/not-this-person", null, HttpStatusCode.NotFound);
+        await Get("/api/faces/999999", HttpStatusCode.NotFound);
+        var decisions = await Get("/api/decisions");
+        Assert.True(decisions.GetProperty("total").GetInt64() >= 4);
+    }
+
+    [Fact]
+    public async Task Images_are_served_by_database_id_only()
+    {
+        var group = await LargestGroup();
+        var face = (await Get($"/api/people/{group}/faces")).GetProperty("items")[0];
+        var response = await _api.GetAsync($"/api/faces/{face.GetProperty("id").GetInt64()}/thumbnail");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        var preview = await _api.GetAsync($"/api/photos/{face.GetProperty("photo_id").GetInt64()}/preview");
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/faces/999999/thumbnail")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/faces/..%2F..%2Fetc%2Fpasswd/thumbnail")).StatusCode);
+        var photo = await Get($"/api/photos/{face.GetProperty("photo_id").GetInt64()}");
+        Assert.NotEmpty(photo.GetProperty("paths").EnumerateArray());
+        await Get("/api/photos/999999", HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Search_finds_photos_by_people_object_folder_and_date()
+    {
+        var bus = await Get("/api/search?object=bus");
+        Assert.Equal(1, bus.GetProperty("total").GetInt64());
+        var folder = await Get("/api/search?folder=2024/trip");
+        Assert.Equal(3, folder.GetProperty("total").GetInt64());
+        Assert.All(folder.GetProperty("items").EnumerateArray(), p => Assert.StartsWith("2024/trip/", p.GetProperty("path").GetString(), StringComparison.Ordinal));
+        Assert.Equal(0, (await Get("/api/search?folder=2024/tr%25")).GetProperty("total").GetInt64()); // % is literal
+
+        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
+            .Concat((await Get("/api/people?size=50")).GetProperty("items").EnumerateArray())
+            .Where(g => g.GetProperty("faces").GetInt64() >= 2).Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
+        var any = (await Get($"/api/search?people={groups[0]},{groups[1]}&match=any")).GetProperty("total").GetInt64();
+        var all = (await Get($"/api/search?people={groups[0]},{groups[1]}&match=all")).GetProperty("total").GetInt64();
+        var first = (await Get($"/api/search?people={groups[0]}")).GetProperty("total").GetInt64();
+        Assert.True(any >= first && first >= all && first >= 2, $"any {any}, first {first}, all {all}");
+
+        var dated = await Get("/api/search?from=2008-01-01&to=2008-12-31"); // camera_canon_40d_small.jpg was taken 2008-05-30
+        Assert.Equal(1, dated.GetProperty("total").GetInt64());
+        await Get("/api/search?from=yesterday", HttpStatusCode.BadRequest);
+        await Get("/api/search?people=abc", HttpStatusCode.BadRequest);
+        await Get("/api/search?people=1&match=some", HttpStatusCode.BadRequest);
+        Assert.Contains((await Get("/api/labels")).EnumerateArray(), l => l.GetProperty("label").GetString() == "bus");
+    }
+
+    [Fact]
+    public async Task Albums_are_created_filled_renamed_emptied_and_deleted()
+    {
+        var created = await Post("/api/albums", new { name = "Trip <2024>", from_search = "folder=2024/trip" }, HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetInt64();
+        Assert.Equal(3, created.GetProperty("photos").GetInt64());
+        var photos = (await Get($"/api/albums/{id}/photos")).GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).ToArray();
+        Assert.Equal(1, (await Post($"/api/albums/{id}/photos/remove", new { photo_ids = new[] { photos[0] } })).GetProperty("count").GetInt64());
+        Assert.Equal(1, (await Post($"/api/albums/{id}/photos", new { photo_ids = new[] { photos[0] } })).GetProperty("count").GetInt64());
+        var renamed = await _api.PatchAsJsonAsync($"/api/albums/{id}", new { name = "Trip" });
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("Trip", (await Get($"/api/albums/{id}")).GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await _api.DeleteAsync($"/api/albums/{id}")).StatusCode);
+        await Get($"/api/albums/{id}", HttpStatusCode.NotFound);
+        await Post("/api/albums", new { name = "" }, HttpStatusCode.BadRequest);
+        await Post("/api/albums/999999/photos", new { photo_ids = new[] { 1L } }, HttpStatusCode.NotFound);
+        var other = (await Post("/api/albums", new { name = "Empty" }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
+        await Post($"/api/albums/{other}/photos", new { photo_ids = new[] { 999999L } }, HttpStatusCode.NotFound);
+        await Post($"/api/albums/{other}/photos", new { photo_ids = Array.Empty<long>() }, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Write_back_shows_the_diff_writes_only_after_approval_and_undoes()
+    {
+        var group = await LargestGroup();
+        await Post($"/api/people/{group}/name", new { name = "Writer Test" });
+        var pending = await Get($"/api/writeback/pending?person={group}");
+        var item = pending.GetProperty("items")[0];
+        var path = item.GetProperty("photo").GetProperty("path").GetString()!;
+        Assert.Contains(item.GetProperty("changes").EnumerateArray(), c => c.GetProperty("after").GetString() == "Writer Test" && !c.GetProperty("approved").GetBoolean());
+
+        var notYet = await Post("/api/writeback/apply", null);
+        Assert.DoesNotContain(notYet.GetProperty("files").EnumerateArray(), f => f.GetProperty("path").GetString() == path);
+        Assert.False(File.Exists(Path.Combine(fixture.Library, path + ".xmp")));
+
+        await Post("/api/writeback/approve", new { }, HttpStatusCode.BadRequest);
+        await Post("/api/writeback/approve", new { person_id = 999999 }, HttpStatusCode.NotFound);
+        Assert.True((await Post("/api/writeback/approve", new { person_id = group })).GetProperty("count").GetInt64() >= 1);
+        await Post("/api/writeback/apply", null); // the approval also woke the background writer: either may have written it
+        Assert.Contains("Writer Test", File.ReadAllText(Path.Combine(fixture.Library, path + ".xmp")), StringComparison.Ordinal);
+
+        var history = await Get("/api/writeback/history");
+        var write = history.GetProperty("items").EnumerateArray().First(w => w.GetProperty("path").GetString() == path);
+        await Post($"/api/writeback/history/{write.GetProperty("id").GetInt64()}/undo", null);
+        Assert.False(File.Exists(Path.Combine(fixture.Library, path + ".xmp")));
+        await Post("/api/writeback/history/999999/undo", null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Failed_files_are_listed_and_can_be_retried()
+    {
+        var failed = await Get("/api/failed");
+        Assert.Equal(0, failed.GetProperty("total").GetInt64());
+        await Post("/api/failed/photo/999999/retry", null, HttpStatusCode.NotFound);
+        await Post("/api/failed/other/1/retry", null, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task The_site_logs_in_with_the_token_escapes_names_and_needs_antiforgery()
+    {
+        using var browser = fixture.App.Anonymous(cookies: true);
+        var loginResponse = await browser.GetAsync("/login");
+        Assert.True(loginResponse.StatusCode == HttpStatusCode.OK, $"{loginResponse.StatusCode} {loginResponse.Headers.Location}");
+        var login = await loginResponse.Content.ReadAsStringAsync();
+        var antiforgery = AntiforgeryField().Match(login).Groups[1].Value;
+        var wrong = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = "wrong", ["__RequestVerificationToken"] = antiforgery,
+        }));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        var right = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = ReviewApp.Token, ["__RequestVerificationToken"] = antiforgery,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+        var cookie = right.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("tagworker=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+
+        var group = await LargestGroup();
+        await Post($"/api/people/{group}/name", new { name = "<script>alert(1)</script> O'Hara" });
+        var pageResponse = await browser.GetAsync($"/person/{group}");
+        Assert.True(pageResponse.StatusCode == HttpStatusCode.OK, $"{pageResponse.StatusCode} {pageResponse.Headers.Location}");
+        var page = await pageResponse.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<script>alert(1)</script>", page, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/people")).StatusCode);
+
+        // The cookie alone cannot change anything: forms and API calls need the antiforgery token.
+        var form = await browser.PostAsync($"/person/{group}?handler=Name", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "Mallory" }));
+        Assert.Equal(HttpStatusCode.BadRequest, form.StatusCode);
+        var api = await browser.PostAsJsonAsync($"/api/people/{group}/name", new { name = "Mallory" });
+        Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
+        Assert.NotEqual("Mallory", (await Get($"/api/people/{group}")).GetProperty("name").GetString());
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}
