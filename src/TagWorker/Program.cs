@@ -26,6 +26,8 @@ try
         "bench-cluster" => BenchClusterCommand.Execute(cli),
         "regroup" => RegroupCommand.Run(cli),
         "similar" => SimilarCommand.Run(cli),
+        "bench-web" => await TagWorker.Review.BenchWebCommand.RunAsync(cli),
+        "bench-write" => await TagWorker.WriteBack.BenchWriteCommand.RunAsync(cli),
         "apply" => await TagWorker.WriteBack.WriteBackCommands.ApplyAsync(cli, cancel.Token),
         "undo" => await TagWorker.WriteBack.WriteBackCommands.UndoAsync(cli, cancel.Token),
         _ => throw new UsageException($"unknown command '{cli.Command}'"),

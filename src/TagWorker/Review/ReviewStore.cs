@@ -272,7 +272,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         using var connection = database.Open();
         var (ids, total) = Changes.PendingPhotos(connection, writeBack.Value, offset, s, personId);
         var photos = ids.Count == 0 ? [] : ReadPhotos(connection, $"WHERE ph.id IN ({string.Join(',', ids)}) ORDER BY ph.id DESC");
-        var items = photos.Select(photo => new PendingPhoto(photo, Changes.Pending(connection, writeBack.Value, photoId: photo.Id))).ToArray();
+        var changes = Changes.Pending(connection, writeBack.Value, ids).ToLookup(c => c.PhotoId);
+        var items = photos.Select(photo => new PendingPhoto(photo, changes[photo.Id].ToArray())).ToArray();
         return new Paged<PendingPhoto>(items, p, s, total);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using TagWorker.Storage;
 
@@ -32,16 +33,24 @@ public sealed record ApprovalScope(long? PersonId = null, long? PhotoId = null)
 /// </summary>
 public static class Changes
 {
-    /// <summary>SQL for the pending changes: columns photo_id, subject, before, after, approved.</summary>
+    /// <summary>
+    /// SQL for the pending changes: columns photo_id, subject, before, after, approved. $photos (a JSON array of ids, or
+    /// NULL for all) and $person (or NULL) narrow every branch before the join, so one photo's changes never evaluate
+    /// the whole library.
+    /// </summary>
     private static string Sql(IReadOnlyList<string> skipped) => $"""
         WITH desired (photo_id, subject, value) AS (
             SELECT DISTINCT f.photo_id, 'person:' || pe.id, pe.name
             FROM faces f JOIN people pe ON pe.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
             WHERE pe.name IS NOT NULL AND pe.ignored = 0 AND f.rejected IS NULL AND ph.removed_at IS NULL
+              AND ($photos IS NULL OR f.photo_id IN (SELECT value FROM json_each($photos)))
+              AND ($person IS NULL OR pe.id = $person)
             UNION
             SELECT DISTINCT o.photo_id, 'object:' || o.label, o.label
             FROM objects o JOIN photos ph ON ph.id = o.photo_id
             WHERE ph.removed_at IS NULL AND o.label NOT IN ({string.Join(", ", skipped.Select((_, i) => $"$skip{i}").DefaultIfEmpty("''"))})
+              AND ($photos IS NULL OR o.photo_id IN (SELECT value FROM json_each($photos)))
+              AND $person IS NULL
         ),
         changes (photo_id, subject, before, after) AS (
             SELECT d.photo_id, d.subject, w.value, d.value FROM desired d
@@ -50,23 +59,28 @@ public static class Changes
             UNION ALL
             SELECT w.photo_id, w.subject, w.value, NULL FROM written w JOIN photos ph ON ph.id = w.photo_id
             WHERE ph.removed_at IS NULL
+              AND ($photos IS NULL OR w.photo_id IN (SELECT value FROM json_each($photos)))
+              AND ($person IS NULL OR w.subject = 'person:' || $person)
               AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.photo_id = w.photo_id AND d.subject = w.subject)
         )
         SELECT c.photo_id, c.subject, c.before, c.after, a.photo_id IS NOT NULL AS approved FROM changes c
         LEFT JOIN approvals a ON a.photo_id = c.photo_id AND a.subject = c.subject
         """;
 
-    private static (string, object?)[] Parameters(IReadOnlyList<string> skipped, params (string, object?)[] more) =>
-        [.. skipped.Select((s, i) => ($"$skip{i}", (object?)s)), .. more];
+    private static (string, object?)[] Parameters(IReadOnlyList<string> skipped, IEnumerable<long>? photos, long? person, params (string, object?)[] more) =>
+        [.. skipped.Select((s, i) => ($"$skip{i}", (object?)s)), ("$photos", photos is null ? null : JsonSerializer.Serialize(photos)), ("$person", person), .. more];
 
-    /// <summary>Pending changes, optionally only for one photo, one subject, or only approved ones.</summary>
-    public static List<Change> Pending(SqliteConnection connection, WriteBackOptions options, long? photoId = null, string? subject = null,
+    /// <summary>Pending changes, optionally only for some photos, only approved ones.</summary>
+    public static List<Change> Pending(SqliteConnection connection, WriteBackOptions options, long? photoId = null,
+        bool approvedOnly = false, SqliteTransaction? transaction = null) =>
+        Pending(connection, options, photoId is { } id ? [id] : null, approvedOnly, transaction);
+
+    public static List<Change> Pending(SqliteConnection connection, WriteBackOptions options, IReadOnlyCollection<long>? photoIds,
         bool approvedOnly = false, SqliteTransaction? transaction = null)
     {
         var skipped = options.SkippedObjects;
-        var sql = $"SELECT * FROM ({Sql(skipped)}) WHERE ($photo IS NULL OR photo_id = $photo) AND ($subject IS NULL OR subject = $subject)"
-            + (approvedOnly ? " AND approved" : "") + " ORDER BY photo_id, subject";
-        using var command = connection.Command(sql, transaction, Parameters(skipped, ("$photo", photoId), ("$subject", subject)));
+        var sql = $"SELECT * FROM ({Sql(skipped)})" + (approvedOnly ? " WHERE approved" : "") + " ORDER BY photo_id, subject";
+        using var command = connection.Command(sql, transaction, Parameters(skipped, photoIds, null));
         using var reader = command.ExecuteReader();
         var changes = new List<Change>();
         while (reader.Read())
@@ -76,28 +90,21 @@ public static class Changes
         return changes;
     }
 
-    /// <summary>Photos with pending changes, newest id first, one page at a time; and how many there are.</summary>
+    /// <summary>Photos with pending changes (of one person, or any), newest id first, one page at a time; and how many there are.</summary>
     public static (List<long> Photos, long Total) PendingPhotos(SqliteConnection connection, WriteBackOptions options, int offset, int limit, long? personId = null)
     {
         var skipped = options.SkippedObjects;
-        var filter = "($subject IS NULL OR subject = $subject)";
-        var subject = personId is null ? null : Subjects.Person(personId.Value);
-        var total = (long)connection.Scalar($"SELECT count(DISTINCT photo_id) FROM ({Sql(skipped)}) WHERE {filter}", null,
-            Parameters(skipped, ("$subject", subject)))!;
-        var photos = connection.Ids($"SELECT DISTINCT photo_id FROM ({Sql(skipped)}) WHERE {filter} ORDER BY photo_id DESC LIMIT $limit OFFSET $offset", null,
-            Parameters(skipped, ("$subject", subject), ("$limit", limit), ("$offset", offset)));
-        return (photos, total);
+        var photos = connection.Ids($"SELECT DISTINCT photo_id FROM ({Sql(skipped)}) ORDER BY photo_id DESC", null, Parameters(skipped, null, personId));
+        return (photos.Skip(offset).Take(limit).ToList(), photos.Count);
     }
 
     /// <summary>Approves the pending changes in <paramref name="scope"/>; returns how many changes were approved.</summary>
     public static int Approve(SqliteConnection connection, WriteBackOptions options, ApprovalScope scope, string now)
     {
         var skipped = options.SkippedObjects;
-        var subject = scope.PersonId is { } person ? Subjects.Person(person) : null;
         return connection.Execute($"""
             INSERT OR IGNORE INTO approvals (photo_id, subject, approved_at)
-            SELECT photo_id, subject, $now FROM ({Sql(skipped)})
-            WHERE NOT approved AND ($photo IS NULL OR photo_id = $photo) AND ($subject IS NULL OR subject = $subject)
-            """, null, Parameters(skipped, ("$now", now), ("$photo", scope.PhotoId), ("$subject", subject)));
+            SELECT photo_id, subject, $now FROM ({Sql(skipped)}) WHERE NOT approved
+            """, null, Parameters(skipped, scope.PhotoId is { } photo ? [photo] : null, scope.PersonId, ("$now", now)));
     }
 }

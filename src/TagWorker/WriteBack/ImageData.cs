@@ -59,6 +59,53 @@ public static class ImageData
         return -1;
     }
 
+    private static ReadOnlySpan<byte> XmpSignature => "http://ns.adobe.com/xap/1.0/\0"u8;
+
+    private static ReadOnlySpan<byte> ExtendedXmpSignature => "http://ns.adobe.com/xmp/extension/\0"u8;
+
+    /// <summary>
+    /// The XMP packet of a JPEG read straight from its APP1 segment (no exiftool round trip). False when the file is
+    /// not a JPEG or splits its XMP into extended segments: then exiftool reads it.
+    /// </summary>
+    public static bool TryReadJpegXmp(ReadOnlySpan<byte> jpeg, out byte[]? packet)
+    {
+        packet = null;
+        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
+        {
+            return false;
+        }
+        var i = 2;
+        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
+        {
+            var marker = jpeg[i + 1];
+            if (marker is 0xDA or 0xD9)
+            {
+                return true;
+            }
+            if (marker == 0xFF)
+            {
+                i++;
+                continue;
+            }
+            var length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+            if (i + 2 + length > jpeg.Length)
+            {
+                return false;
+            }
+            var body = jpeg.Slice(i + 4, length - 2);
+            if (marker == 0xE1 && body.StartsWith(ExtendedXmpSignature))
+            {
+                return false;
+            }
+            if (marker == 0xE1 && body.StartsWith(XmpSignature) && packet is null)
+            {
+                packet = body[XmpSignature.Length..].ToArray();
+            }
+            i += 2 + length;
+        }
+        return false;
+    }
+
     private static byte[] PixelHash(byte[] data)
     {
         var decoder = new ImageDecoder(Options.Create(new ImagingOptions()));

@@ -145,7 +145,8 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
     private List<Plan> LoadPlans()
     {
         using var connection = database.Open();
-        var approved = Changes.Pending(connection, Settings, approvedOnly: true);
+        var approvedPhotos = connection.Ids("SELECT DISTINCT photo_id FROM approvals");
+        var approved = approvedPhotos.Count == 0 ? [] : Changes.Pending(connection, Settings, approvedPhotos, approvedOnly: true);
         var plans = new List<Plan>();
         foreach (var group in approved.GroupBy(c => c.PhotoId))
         {
@@ -215,7 +216,7 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
             try
             {
                 var snapshot = Snapshot.Take(target);
-                var packet = mode == "sidecar" ? snapshot.Bytes : ReadEmbeddedPacket(target);
+                var packet = mode == "sidecar" ? snapshot.Bytes : ReadEmbeddedPacket(target, snapshot.Bytes);
                 IXmpMeta meta;
                 try
                 {
@@ -410,11 +411,15 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
         return output.Stdout;
     }
 
-    private byte[]? ReadEmbeddedPacket(string path)
+    private byte[]? ReadEmbeddedPacket(string path, byte[]? bytes = null)
     {
         if (!File.Exists(path))
         {
             throw new WriteBackException("the photo is no longer there");
+        }
+        if (ImageData.TryReadJpegXmp(bytes ?? File.ReadAllBytes(path), out var packet))
+        {
+            return packet;
         }
         var text = ReadEmbeddedPacketText(path);
         return text.Length == 0 ? null : System.Text.Encoding.UTF8.GetBytes(text);

@@ -84,10 +84,16 @@ public static class Xmp
 
     /// <summary>Parses a packet (a sidecar, or the XMP block of a photo); null or empty gives an empty document.</summary>
     /// <exception cref="XmpException">The packet is not valid XMP.</exception>
-    public static IXmpMeta Parse(byte[]? packet) =>
-        packet is null || packet.Length == 0 || packet.All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
-            ? XmpMetaFactory.Create()
-            : XmpMetaFactory.ParseFromBuffer(packet, new ParseOptions { RequireXmpMeta = false });
+    public static IXmpMeta Parse(byte[]? packet)
+    {
+        // Some cameras and tools end the packet with NUL padding, which the XML parser refuses.
+        var length = packet?.Length ?? 0;
+        while (length > 0 && packet![length - 1] is 0 or (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            length--;
+        }
+        return length == 0 ? XmpMetaFactory.Create() : XmpMetaFactory.ParseFromBuffer(packet!, 0, length, new ParseOptions { RequireXmpMeta = false });
+    }
 
     /// <summary>UTF-8 without a byte-order mark, canonical RDF, with the packet wrapper (as exiftool and Lightroom write sidecars).</summary>
     public static byte[] Serialize(IXmpMeta meta)
