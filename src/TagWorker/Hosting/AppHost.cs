@@ -29,7 +29,7 @@ public static class AppHost
         });
         Configure(builder.Configuration, cli);
         AddLogging(builder, toStandardError: false);
-        builder.WebHost.UseUrls(builder.Configuration["TagWorker:Web:Urls"] ?? "http://127.0.0.1:8080");
+        builder.WebHost.UseUrls(builder.Configuration[$"{WebOptions.Section}:Urls"] ?? new WebOptions().Urls);
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(8));
         return builder;
     }

@@ -15,6 +15,10 @@ public static class Usage
           eval-faces --images DIR --labels CSV [--json]     group labelled photos' faces and score the grouping
           bench-cluster [--faces N,N,...] [--json]          time face grouping on generated embeddings
           bench-scan [--files N] [--dir DIR] [--json]       time reconciliation of a generated library
+          apply [--dry-run] [--json]                        write approved names and labels into XMP now
+          undo (--write ID | --since TIME) [--json]         restore files as they were before TagWorker wrote them
+          bench-web [--photos N] [--faces N] [--runs N]     time every page and list endpoint on a generated database
+          bench-write [--photo FILE] [--count N]            time sidecar and embedded writes (backup and checks included)
 
         Every option is also a setting: config/appsettings.json, or environment variables such as
         TagWorker__Library__Root=/photos and TagWorker__Data__Dir=/data.

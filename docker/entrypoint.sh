@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The container's entry point (also what the tests run against the published app, with TAGWORKER_ROOT set):
+#  1. paths and defaults from image.env, under $TAGWORKER_ROOT;
+#  2. runs as PUID:PGID (default 1000:1000) so sidecars and the data folder belong to the library's owner;
+#  3. a settings file in /config on first start (edit it there); models fetched with checksums into /models;
+#  4. thread counts follow the container's CPU limit unless set;
+#  5. exec the worker, so it receives SIGTERM directly.
+set -euo pipefail
+root=${TAGWORKER_ROOT:-}
+here=$(cd "$(dirname "$0")" && pwd)
+say() { echo "[entrypoint] $*" >&2; }
+
+while IFS='=' read -r key value; do
+  [[ -z "$key" || "$key" == \#* ]] && continue
+  case "$value" in /*) value="$root$value" ;; esac
+  [ -n "${!key:-}" ] || export "$key=$value"
+done < "$here/image.env"
+
+app="$TAGWORKER_HOME"
+config_dir=$(dirname "$TAGWORKER_CONFIG")
+mkdir -p "$TagWorker__Data__Dir" "$TagWorker__Inference__ModelsDir" "$config_dir" 2>/dev/null || true
+[ -f "$TAGWORKER_CONFIG" ] || cp "$app/appsettings.json" "$TAGWORKER_CONFIG" 2>/dev/null || say "cannot write $TAGWORKER_CONFIG; using the defaults"
+[ -f "$TAGWORKER_CONFIG" ] || export TAGWORKER_CONFIG="$app/appsettings.json"
+
+# Models: the manifest the image carries, and the files it names (from MODELS_SOURCE, else their download address).
+cp -f "$app/models/manifest.json" "$TagWorker__Inference__ModelsDir/manifest.json"
+TAGWORKER_MODELS_SOURCE=${TAGWORKER_MODELS_SOURCE:-$app/models} "$app/models/fetch" "$TagWorker__Inference__ModelsDir" \
+  || say "some models are missing from $TagWorker__Inference__ModelsDir: put them there (see models/manifest.json) and restart"
+
+# Thread counts from the CPU limit (cgroup v2 cpu.max), unless configured.
+if [ -z "${TagWorker__Pipeline__InferenceThreads:-}" ] && [ -r /sys/fs/cgroup/cpu.max ]; then
+  read -r quota period < /sys/fs/cgroup/cpu.max || true
+  if [ "${quota:-max}" != "max" ] && [ -n "${period:-}" ]; then
+    cpus=$(( (quota + period - 1) / period ))
+    export TagWorker__Pipeline__InferenceThreads=$(( cpus > 1 ? cpus / 2 : 1 ))
+    export TagWorker__Pipeline__DecodeThreads=$(( cpus > 1 ? cpus / 2 : 1 ))
+    export DOTNET_PROCESSOR_COUNT=$cpus
+  fi
+fi
+
+cmd=(dotnet "$app/TagWorker.dll" "${@:-serve}")
+if [ "$(id -u)" = "0" ]; then
+  uid=${PUID:-1000}
+  gid=${PGID:-1000}
+  chown -R "$uid:$gid" "$TagWorker__Data__Dir" "$TagWorker__Inference__ModelsDir" 2>/dev/null || true
+  chown "$uid:$gid" "$config_dir" "$TAGWORKER_CONFIG" 2>/dev/null || true
+  say "running as $uid:$gid"
+  exec setpriv --reuid="$uid" --regid="$gid" --clear-groups "${cmd[@]}"
+fi
+exec "${cmd[@]}"
