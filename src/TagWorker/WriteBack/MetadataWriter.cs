@@ -30,6 +30,9 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
 
     private WriteBackOptions Settings => options.Value;
 
+    /// <summary>Called with the target's path right before the changed-meanwhile check: tests let another program write there.</summary>
+    internal Action<string>? BeforeReplace { get; set; }
+
     private sealed record WrittenRow(string Subject, string Value, Entries Entries);
 
     private sealed record Plan(long PhotoId, List<Change> Changes, List<WrittenRow> Before, int StoredW, int StoredH,
@@ -280,6 +283,7 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
                     }
                     transaction.Commit();
                 }
+                BeforeReplace?.Invoke(target);
                 if (!snapshot.StillSame(target))
                 {
                     File.Delete(temp);

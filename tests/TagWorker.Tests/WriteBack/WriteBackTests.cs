@@ -333,6 +333,72 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact]
+    public void A_sidecar_another_program_changes_between_read_and_replace_is_merged_again_not_overwritten()
+    {
+        Start("Sidecar", "biden_1.jpg");
+        var sidecar = _library.Combine("biden_1.jpg.xmp");
+        Assert.Equal(0, Shell.Run("exiftool", "-o", sidecar, "-XMP-dc:Subject=Before", _library.Combine("biden_1.jpg")).ExitCode);
+        NameLargestFace("biden_1.jpg", "Joe");
+        var interfered = false;
+        Writer.BeforeReplace = target =>
+        {
+            if (!interfered)
+            {
+                interfered = true; // digiKam, say, adds a keyword while TagWorker is writing
+                Assert.Equal(0, Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", target).ExitCode);
+            }
+        };
+        var report = ApproveAndApply();
+        Assert.True(interfered);
+        Assert.Equal("done", Assert.Single(report.Files).State);
+        var subjects = NotLabels(ExifTool(sidecar), "Subject");
+        Assert.Equal(["Before", "Meanwhile", "Joe"], subjects);
+        using var connection = _worker!.Open();
+        Assert.Equal("changed by another program meanwhile; merged again", connection.Scalar("SELECT error FROM writes WHERE state = 'failed'"));
+    }
+
+    [Fact]
+    public void A_library_folder_the_worker_cannot_write_fails_clearly_and_loses_nothing()
+    {
+        Start("Sidecar", "biden_1.jpg");
+        NameLargestFace("biden_1.jpg", "Joe");
+        using (var connection = _worker!.Open())
+        {
+            Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, "2026-01-01");
+        }
+        var photo = File.ReadAllBytes(_library.Combine("biden_1.jpg"));
+        _worker.Dispose();
+        _worker = null;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // The real app, as an unprivileged user (root writes anywhere), on a library it may read but not write.
+        Shell.Run("chmod", "-R", "a+rwX", _data.Path);
+        Shell.Run("chmod", "555", _library.Path);
+        try
+        {
+            var args = new List<string> { "dotnet", Repo.AppDll, "apply", "--library", _library.Path, "--data", _data.Path };
+            if (Shell.IsRoot)
+            {
+                args.InsertRange(0, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+            }
+            var env = new Dictionary<string, string?>(Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value))
+            {
+                ["HOME"] = Path.GetTempPath(), ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+            };
+            var result = Shell.Run(args[0], args.Skip(1), env);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("failed", result.Output, StringComparison.Ordinal);
+            Assert.Contains("permission denied", result.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(_library.Combine("biden_1.jpg.xmp")));
+            Assert.Equal(photo, File.ReadAllBytes(_library.Combine("biden_1.jpg")));
+            Assert.Empty(Directory.GetFiles(_library.Path, ".*"));
+        }
+        finally
+        {
+            Shell.Run("chmod", "755", _library.Path);
+        }
+    }
+
+    [Fact]
     public void A_dry_run_reports_and_touches_nothing()
     {
         Start("Sidecar", "biden_1.jpg");
