@@ -38,14 +38,14 @@ public static class Changes
     /// NULL for all) and $person (or NULL) narrow every branch before the join, so one photo's changes never evaluate
     /// the whole library.
     /// </summary>
-    private static string Sql(IReadOnlyList<string> skipped) => $"""
+    private static string Sql(IReadOnlyList<string> skipped, bool approvals = true) => $"""
         WITH desired (photo_id, subject, value) AS (
             SELECT DISTINCT f.photo_id, 'person:' || pe.id, pe.name
             FROM faces f JOIN people pe ON pe.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
             WHERE pe.name IS NOT NULL AND pe.ignored = 0 AND f.rejected IS NULL AND ph.removed_at IS NULL
               AND ($photos IS NULL OR f.photo_id IN (SELECT value FROM json_each($photos)))
               AND ($person IS NULL OR pe.id = $person)
-            UNION
+            UNION ALL -- person and object subjects never collide: no second de-duplication
             SELECT DISTINCT o.photo_id, 'object:' || o.label, o.label
             FROM objects o JOIN photos ph ON ph.id = o.photo_id
             WHERE ph.removed_at IS NULL AND o.label NOT IN ({string.Join(", ", skipped.Select((_, i) => $"$skip{i}").DefaultIfEmpty("''"))})
@@ -63,8 +63,9 @@ public static class Changes
               AND ($person IS NULL OR w.subject = 'person:' || $person)
               AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.photo_id = w.photo_id AND d.subject = w.subject)
         )
-        SELECT c.photo_id, c.subject, c.before, c.after, a.photo_id IS NOT NULL AS approved FROM changes c
-        LEFT JOIN approvals a ON a.photo_id = c.photo_id AND a.subject = c.subject
+        {(approvals
+            ? "SELECT c.photo_id, c.subject, c.before, c.after, a.photo_id IS NOT NULL AS approved FROM changes c LEFT JOIN approvals a ON a.photo_id = c.photo_id AND a.subject = c.subject"
+            : "SELECT DISTINCT photo_id FROM changes")}
         """;
 
     private static (string, object?)[] Parameters(IReadOnlyList<string> skipped, IEnumerable<long>? photos, long? person, params (string, object?)[] more) =>
@@ -94,7 +95,7 @@ public static class Changes
     public static (List<long> Photos, long Total) PendingPhotos(SqliteConnection connection, WriteBackOptions options, int offset, int limit, long? personId = null)
     {
         var skipped = options.SkippedObjects;
-        var photos = connection.Ids($"SELECT DISTINCT photo_id FROM ({Sql(skipped)}) ORDER BY photo_id DESC", null, Parameters(skipped, null, personId));
+        var photos = connection.Ids($"{Sql(skipped, approvals: false)} ORDER BY photo_id DESC", null, Parameters(skipped, null, personId));
         return (photos.Skip(offset).Take(limit).ToList(), photos.Count);
     }
 
