@@ -10,6 +10,8 @@ namespace TagWorker.WriteBack;
 /// </summary>
 public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
 {
+    private static readonly string[] SetprivPaths = ["/usr/bin/setpriv", "/bin/setpriv"];
+    private static readonly string[] StayOpen = ["-stay_open", "True", "-@", "-", "-common_args", "-q", "-q"];
     private readonly Lock _lock = new();
     private Process? _process;
     private int _sequence;
@@ -49,7 +51,10 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
             return _process;
         }
         _process?.Dispose();
-        var info = new ProcessStartInfo(options.Value.ExifTool)
+        // exiftool dies with the worker (setpriv --pdeathsig): after a crash no orphan may finish a write the
+        // next start has already rolled back.
+        var setpriv = SetprivPaths.FirstOrDefault(File.Exists);
+        var info = new ProcessStartInfo(setpriv ?? options.Value.ExifTool)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -59,7 +64,7 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
             StandardErrorEncoding = Encoding.UTF8,
             StandardInputEncoding = new UTF8Encoding(false),
         };
-        foreach (var arg in new[] { "-stay_open", "True", "-@", "-", "-common_args", "-q", "-q" })
+        foreach (var arg in setpriv is null ? StayOpen : ["--pdeathsig", "KILL", options.Value.ExifTool, .. StayOpen])
         {
             info.ArgumentList.Add(arg);
         }

@@ -257,8 +257,10 @@ public sealed class MetadataWriter(Database database, ExifTool exifTool, IOption
                     """, null, ("$p", plan.PhotoId), ("$path", relative), ("$mode", mode), ("$added", JsonSerializer.Serialize(addedNames)),
                     ("$removed", JsonSerializer.Serialize(removedNames)), ("$before", JsonSerializer.Serialize(plan.Before)),
                     ("$after", JsonSerializer.Serialize(afterRows)), ("$hb", snapshot.Hash), ("$now", Now()))!;
-                var backup = snapshot.Exists ? Backup(target, writeId.Value) : null;
                 temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileNameWithoutExtension(target)}.tagworker-{writeId}{Path.GetExtension(target)}");
+                // Journaled before it exists, so a crash while it is being written still finds and removes it.
+                connection.Execute("UPDATE writes SET temp = $t WHERE id = $id", null, ("$t", temp), ("$id", writeId));
+                var backup = snapshot.Exists ? Backup(target, writeId.Value) : null;
                 if (mode == "sidecar")
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(target)!);

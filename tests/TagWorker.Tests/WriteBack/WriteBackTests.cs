@@ -399,6 +399,60 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGKILL_in_the_middle_of_embedded_writes_leaves_every_photo_whole_and_the_next_run_finishes()
+    {
+        // 60 distinct JPEGs (bus.jpg with a different comment each), known to the database, each with a named face.
+        var source = Path.Combine(Repo.Photos, "bus.jpg");
+        var argfile = _data.Combine("args.txt");
+        File.WriteAllLines(argfile, Enumerable.Range(0, 60).SelectMany(i => new[] { $"-Comment=copy {i}", "-o", _library.Combine($"bus_{i:D2}.jpg"), source, "-execute" }));
+        Assert.Equal(0, Shell.Run("exiftool", "-q", "-@", argfile).ExitCode);
+        File.Delete(argfile);
+        foreach (var file in Directory.GetFiles(_library.Path))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
+        }
+        _worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Embedded" }, withWriteBack: true);
+        await _worker.ScanAsync();
+        using (var connection = _worker.Open())
+        {
+            connection.Execute("UPDATE photos SET state = 'analyzed', width = 810, height = 1080, orientation = 1");
+            connection.Execute("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Kill Test', 'now', 'now')");
+            connection.Execute("INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by) SELECT id, 100, 200, 150, 180, x'', 0.9, 150, 100, 1, 'user' FROM photos");
+            Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, "2026-01-01");
+        }
+        var originals = Directory.GetFiles(_library.Path, "*.jpg").ToDictionary(f => f, File.ReadAllBytes);
+
+        var env = new Dictionary<string, string?>(Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value))
+        {
+            ["TagWorker__WriteBack__Mode"] = "Embedded",
+        };
+        using (var apply = Shell.Start("dotnet", [Repo.AppDll, "apply", "--library", _library.Path, "--data", _data.Path], env))
+        {
+            for (var i = 0; i < 600 && _worker.Query<long>("SELECT count(*) FROM writes WHERE state = 'done'") < 5; i++)
+            {
+                await Task.Delay(20);
+            }
+            Shell.Run("kill", "-KILL", apply.Id.ToString(CultureInfo.InvariantCulture));
+            await apply.WaitForExitAsync();
+        }
+        var done = _worker.Query<long>("SELECT count(*) FROM writes WHERE state = 'done'");
+        Assert.InRange(done, 5, 59); // killed part-way
+
+        foreach (var (path, before) in originals)
+        {
+            var now = File.ReadAllBytes(path);
+            Assert.Equal(before.AsSpan(ImageData.StartOfScan(before)).ToArray(), now.AsSpan(ImageData.StartOfScan(now)).ToArray());
+            Assert.True(now.AsSpan().SequenceEqual(before) || Strings(ExifTool(path), "Subject").Contains("Kill Test"), $"{path} is neither the old nor the new file");
+        }
+
+        Assert.Equal(0, Apply(dryRun: false).Failed);
+        Assert.All(originals.Keys, path => Assert.Contains("Kill Test", Strings(ExifTool(path), "PersonInImage")));
+        Assert.Equal(0L, _worker.Query<long>("SELECT count(*) FROM writes WHERE state = 'started'"));
+        Assert.Empty(Directory.GetFiles(_library.Path, ".*"));
+        Assert.Equal(0, (await _worker.ScanAsync()).New);
+    }
+
+    [Fact]
     public void A_dry_run_reports_and_touches_nothing()
     {
         Start("Sidecar", "biden_1.jpg");
