@@ -101,40 +101,25 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     public PhotoDetail Photo(long id)
     {
         using var connection = database.Open();
-        using var command = connection.Command("""
+        var photo = connection.Rows("""
             SELECT ph.state, ph.error, ph.width, ph.height, ph.orientation, ph.taken_at, ph.preview IS NOT NULL
             FROM photos ph WHERE ph.id = $id AND ph.removed_at IS NULL
-            """, null, ("$id", id));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
+            """, r => (State: r.GetString(0), Error: r.GetNullableString(1), Width: (int?)r.GetNullableInt64(2), Height: (int?)r.GetNullableInt64(3),
+                Orientation: (int?)r.GetNullableInt64(4), TakenAt: r.GetNullableString(5), HasPreview: r.GetBoolean(6)), null, ("$id", id));
+        if (photo.Count == 0)
         {
             throw ReviewException.NotFound($"photo {id}");
         }
-        var paths = Strings(connection, "SELECT path FROM files WHERE photo_id = $id AND state = 'present' ORDER BY path", ("$id", id));
+        var p = photo[0];
+        var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $id AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$id", id));
         var faces = ReadFaces(connection, "WHERE f.photo_id = $id ORDER BY f.x", ("$id", id));
-        var objects = new List<ObjectItem>();
-        using (var objectCommand = connection.Command("SELECT id, label, confidence, x, y, w, h FROM objects WHERE photo_id = $id ORDER BY confidence DESC", null, ("$id", id)))
-        using (var objectReader = objectCommand.ExecuteReader())
-        {
-            while (objectReader.Read())
-            {
-                objects.Add(new ObjectItem(objectReader.GetInt64(0), objectReader.GetString(1), Math.Round(objectReader.GetDouble(2), 3),
-                    objectReader.GetDouble(3), objectReader.GetDouble(4), objectReader.GetDouble(5), objectReader.GetDouble(6)));
-            }
-        }
-        var written = new List<WrittenValue>();
-        using (var writtenCommand = connection.Command("SELECT subject, value FROM written WHERE photo_id = $id ORDER BY subject", null, ("$id", id)))
-        using (var writtenReader = writtenCommand.ExecuteReader())
-        {
-            while (writtenReader.Read())
-            {
-                written.Add(new WrittenValue(writtenReader.GetString(0), writtenReader.GetString(1)));
-            }
-        }
+        var objects = connection.Rows("SELECT id, label, confidence, x, y, w, h FROM objects WHERE photo_id = $id ORDER BY confidence DESC",
+            r => new ObjectItem(r.GetInt64(0), r.GetString(1), Math.Round(r.GetDouble(2), 3), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6)),
+            null, ("$id", id));
+        var written = connection.Rows("SELECT subject, value FROM written WHERE photo_id = $id ORDER BY subject",
+            r => new WrittenValue(r.GetString(0), r.GetString(1)), null, ("$id", id));
         var pending = Changes.Pending(connection, writeBack.Value, photoId: id);
-        return new PhotoDetail(id, reader.GetString(0), reader.GetNullableString(1), paths,
-            reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetInt32(4),
-            reader.GetNullableString(5), reader.GetBoolean(6), faces, objects, written, pending);
+        return new PhotoDetail(id, p.State, p.Error, paths, p.Width, p.Height, p.Orientation, p.TakenAt, p.HasPreview, faces, objects, written, pending);
     }
 
     public Paged<PhotoSummary> Search(SearchQuery query, int? page, int? size)
@@ -188,14 +173,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     public IReadOnlyList<LabelCount> Labels()
     {
         using var connection = database.Open();
-        using var command = connection.Command("SELECT label, count(DISTINCT photo_id) FROM objects GROUP BY label ORDER BY 2 DESC, label");
-        using var reader = command.ExecuteReader();
-        var labels = new List<LabelCount>();
-        while (reader.Read())
-        {
-            labels.Add(new LabelCount(reader.GetString(0), reader.GetInt64(1)));
-        }
-        return labels;
+        return connection.Rows("SELECT label, count(DISTINCT photo_id) FROM objects GROUP BY label ORDER BY 2 DESC, label",
+            r => new LabelCount(r.GetString(0), r.GetInt64(1)));
     }
 
     /// <summary>Photos that could not be analysed and files that could not be read, newest first.</summary>
@@ -210,14 +189,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
             SELECT 'file', fi.id, fi.path, coalesce(fi.error, ''), fi.seen_at FROM files fi WHERE fi.state = 'failed'
             """;
         var total = (long)connection.Scalar($"SELECT count(*) FROM ({union})")!;
-        using var command = connection.Command($"SELECT kind, id, path, reason, at FROM ({union}) ORDER BY at DESC, id DESC LIMIT $limit OFFSET $offset", null,
-            ("$limit", s), ("$offset", offset));
-        using var reader = command.ExecuteReader();
-        var items = new List<FailedItem>();
-        while (reader.Read())
-        {
-            items.Add(new FailedItem(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
-        }
+        var items = connection.Rows($"SELECT kind, id, path, reason, at FROM ({union}) ORDER BY at DESC, id DESC LIMIT $limit OFFSET $offset",
+            r => new FailedItem(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4)), null, ("$limit", s), ("$offset", offset));
         return new Paged<FailedItem>(items, p, s, total);
     }
 
@@ -226,14 +199,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         var (p, s, offset) = Paging(page, size);
         using var connection = database.Open();
         var total = (long)connection.Scalar("SELECT count(*) FROM decisions")!;
-        using var command = connection.Command("SELECT id, kind, summary, created_at, undone_at FROM decisions ORDER BY id DESC LIMIT $limit OFFSET $offset", null,
-            ("$limit", s), ("$offset", offset));
-        using var reader = command.ExecuteReader();
-        var items = new List<DecisionItem>();
-        while (reader.Read())
-        {
-            items.Add(new DecisionItem(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetNullableString(4)));
-        }
+        var items = connection.Rows("SELECT id, kind, summary, created_at, undone_at FROM decisions ORDER BY id DESC LIMIT $limit OFFSET $offset",
+            r => new DecisionItem(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetNullableString(4)), null, ("$limit", s), ("$offset", offset));
         return new Paged<DecisionItem>(items, p, s, total);
     }
 
@@ -302,86 +269,31 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     public static string EscapeLike(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal)
         .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    private static List<PersonSummary> ReadPeople(SqliteConnection connection, string sql, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command(sql, null, parameters);
-        using var reader = command.ExecuteReader();
-        var people = new List<PersonSummary>();
-        while (reader.Read())
-        {
-            people.Add(new PersonSummary(reader.GetInt64(0), reader.GetNullableString(1), reader.GetInt64(3), reader.GetInt64(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetInt64(2) != 0));
-        }
-        return people;
-    }
+    private static List<PersonSummary> ReadPeople(SqliteConnection connection, string sql, params (string, object?)[] parameters) =>
+        connection.Rows(sql, r => new PersonSummary(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(3), r.GetInt64(4), r.GetNullableInt64(5), r.GetInt64(2) != 0),
+            null, parameters);
 
-    private static List<FaceItem> ReadFaces(SqliteConnection connection, string tail, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command($"""
+    private static List<FaceItem> ReadFaces(SqliteConnection connection, string tail, params (string, object?)[] parameters) =>
+        connection.Rows($"""
             SELECT f.id, f.photo_id, f.person_id, pe.name, f.confidence, f.size_px, f.assigned_by, f.rejected, f.x, f.y, f.w, f.h, f.thumbnail IS NOT NULL
             FROM faces f LEFT JOIN people pe ON pe.id = f.person_id {tail}
-            """, null, parameters);
-        using var reader = command.ExecuteReader();
-        var faces = new List<FaceItem>();
-        while (reader.Read())
-        {
-            faces.Add(new FaceItem(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetNullableString(3),
-                Math.Round(reader.GetDouble(4), 3), Math.Round(reader.GetDouble(5), 1), reader.GetNullableString(6), reader.GetNullableString(7),
-                reader.GetDouble(8), reader.GetDouble(9), reader.GetDouble(10), reader.GetDouble(11), reader.GetBoolean(12)));
-        }
-        return faces;
-    }
+            """, r => new FaceItem(r.GetInt64(0), r.GetInt64(1), r.GetNullableInt64(2), r.GetNullableString(3), Math.Round(r.GetDouble(4), 3),
+                Math.Round(r.GetDouble(5), 1), r.GetNullableString(6), r.GetNullableString(7), r.GetDouble(8), r.GetDouble(9), r.GetDouble(10), r.GetDouble(11),
+                r.GetBoolean(12)), null, parameters);
 
-    private static List<PhotoSummary> ReadPhotos(SqliteConnection connection, string tail, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command($"SELECT ph.id, {FirstPath}, ph.taken_at, ph.state FROM photos ph {tail}", null, parameters);
-        using var reader = command.ExecuteReader();
-        var photos = new List<PhotoSummary>();
-        while (reader.Read())
-        {
-            photos.Add(new PhotoSummary(reader.GetInt64(0), reader.GetNullableString(1), reader.GetNullableString(2), reader.GetString(3)));
-        }
-        return photos;
-    }
+    private static List<PhotoSummary> ReadPhotos(SqliteConnection connection, string tail, params (string, object?)[] parameters) =>
+        connection.Rows($"SELECT ph.id, {FirstPath}, ph.taken_at, ph.state FROM photos ph {tail}",
+            r => new PhotoSummary(r.GetInt64(0), r.GetNullableString(1), r.GetNullableString(2), r.GetString(3)), null, parameters);
 
-    private static List<AlbumSummary> ReadAlbums(SqliteConnection connection, string tail, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command($"""
+    private static List<AlbumSummary> ReadAlbums(SqliteConnection connection, string tail, params (string, object?)[] parameters) =>
+        connection.Rows($"""
             SELECT a.id, a.name, (SELECT count(*) FROM album_photos ap WHERE ap.album_id = a.id),
                 (SELECT ap.photo_id FROM album_photos ap WHERE ap.album_id = a.id ORDER BY ap.added_at LIMIT 1), a.created_at
             FROM albums a {tail}
-            """, null, parameters);
-        using var reader = command.ExecuteReader();
-        var albums = new List<AlbumSummary>();
-        while (reader.Read())
-        {
-            albums.Add(new AlbumSummary(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.GetString(4)));
-        }
-        return albums;
-    }
+            """, r => new AlbumSummary(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetNullableInt64(3), r.GetString(4)), null, parameters);
 
-    private static List<WriteItem> ReadWrites(SqliteConnection connection, string tail, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command($"SELECT id, photo_id, path, mode, state, error, created_at, undone_at, added, removed FROM writes {tail}", null, parameters);
-        using var reader = command.ExecuteReader();
-        var writes = new List<WriteItem>();
-        while (reader.Read())
-        {
-            writes.Add(new WriteItem(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetNullableString(5), reader.GetString(6), reader.GetNullableString(7), reader.GetString(8), reader.GetString(9)));
-        }
-        return writes;
-    }
-
-    private static List<string> Strings(SqliteConnection connection, string sql, params (string, object?)[] parameters)
-    {
-        using var command = connection.Command(sql, null, parameters);
-        using var reader = command.ExecuteReader();
-        var values = new List<string>();
-        while (reader.Read())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
+    private static List<WriteItem> ReadWrites(SqliteConnection connection, string tail, params (string, object?)[] parameters) =>
+        connection.Rows($"SELECT id, photo_id, path, mode, state, error, created_at, undone_at, added, removed FROM writes {tail}",
+            r => new WriteItem(r.GetInt64(0), r.GetNullableInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetNullableString(5), r.GetString(6),
+                r.GetNullableString(7), r.GetString(8), r.GetString(9)), null, parameters);
 }

@@ -31,17 +31,25 @@ public static class SqliteExtensions
     }
 
     /// <summary>The first column of every row, as ids.</summary>
-    public static List<long> Ids(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    public static List<long> Ids(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters) =>
+        connection.Rows(sql, r => r.GetInt64(0), transaction, parameters);
+
+    /// <summary>Every row, read by <paramref name="read"/>.</summary>
+    public static List<T> Rows<T>(this SqliteConnection connection, string sql, Func<SqliteDataReader, T> read, SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters)
     {
         using var command = connection.Command(sql, transaction, parameters);
         using var reader = command.ExecuteReader();
-        var ids = new List<long>();
+        var rows = new List<T>();
         while (reader.Read())
         {
-            ids.Add(reader.GetInt64(0));
+            rows.Add(read(reader));
         }
-        return ids;
+        return rows;
     }
+
+    public static long? GetNullableInt64(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
     /// <summary>A float32 vector stored as a blob (face embeddings).</summary>
     public static float[] GetEmbedding(this SqliteDataReader reader, int ordinal) =>

@@ -81,14 +81,8 @@ public static class Changes
     {
         var skipped = options.SkippedObjects;
         var sql = $"SELECT * FROM ({Sql(skipped)})" + (approvedOnly ? " WHERE approved" : "") + " ORDER BY photo_id, subject";
-        using var command = connection.Command(sql, transaction, Parameters(skipped, photoIds, null));
-        using var reader = command.ExecuteReader();
-        var changes = new List<Change>();
-        while (reader.Read())
-        {
-            changes.Add(new Change(reader.GetInt64(0), reader.GetString(1), reader.GetNullableString(2), reader.GetNullableString(3), reader.GetBoolean(4)));
-        }
-        return changes;
+        return connection.Rows(sql, r => new Change(r.GetInt64(0), r.GetString(1), r.GetNullableString(2), r.GetNullableString(3), r.GetBoolean(4)),
+            transaction, Parameters(skipped, photoIds, null));
     }
 
     /// <summary>Photos with pending changes (of one person, or any), newest id first, one page at a time; and how many there are.</summary>

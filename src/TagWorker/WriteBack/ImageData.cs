@@ -7,10 +7,8 @@ namespace TagWorker.WriteBack;
 /// <summary>The proof an embedded write touched only metadata: the image data before and after are identical.</summary>
 public static class ImageData
 {
-    public static void EnsureSame(string original, string written)
+    public static void EnsureSame(byte[] a, byte[] b)
     {
-        var a = File.ReadAllBytes(original);
-        var b = File.ReadAllBytes(written);
         if (IsJpeg(a))
         {
             var sa = StartOfScan(a);

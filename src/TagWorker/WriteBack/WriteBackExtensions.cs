@@ -14,6 +14,8 @@ public static class WriteBackExtensions
         builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
         builder.Services.AddSingleton<ExifTool>();
         builder.Services.AddSingleton<WriteSignal>();
+        builder.Services.AddSingleton<WriteJournal>();
+        builder.Services.AddSingleton<EmbeddedXmp>();
         builder.Services.AddSingleton<MetadataWriter>();
         if (hosted)
         {

@@ -105,7 +105,7 @@ public sealed class ContainerTests
             File.Copy(Path.Combine(Repo.Photos, photo), root.Combine("photos", photo));
         }
 
-        var port = FreePort();
+        var port = AppProcess.FreePort();
         var env = new Dictionary<string, string?>
         {
             ["TAGWORKER_ROOT"] = root.Path,
@@ -162,12 +162,5 @@ public sealed class ContainerTests
                 process.Kill(entireProcessTree: true);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -77,7 +77,7 @@ public sealed class AppProcess : IDisposable
         Http.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -314,7 +314,7 @@ public sealed class WriteBackTests : IDisposable
         var temp = _library.Combine(".biden_1.jpg.tagworker-1.xmp");
         File.WriteAllText(temp, "half");
         File.WriteAllText(_library.Combine("obama_1.jpg.xmp"), "new");
-        var hashNew = MetadataWriter.HashOf(_library.Combine("obama_1.jpg.xmp"));
+        var hashNew = FileSnapshot.HashOf(_library.Combine("obama_1.jpg.xmp"));
         using (var connection = _worker.Open())
         {
             connection.Execute("""
