@@ -12,33 +12,19 @@ COPY config/ config/
 COPY src/ src/
 RUN dotnet publish src/TagWorker/TagWorker.csproj -c Release --no-restore -o /app
 
-# 2. ONNX Runtime's CPU build for the target architecture, from the npm package, checksummed (same pins as scripts/setup).
-FROM debian:bookworm-slim AS onnxruntime
-ARG TARGETARCH
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*
-COPY scripts/setup /tmp/setup
-RUN set -eu; \
-    case "$TARGETARCH" in amd64) arch=x64 ;; arm64) arch=arm64 ;; *) echo "no ONNX Runtime build for $TARGETARCH"; exit 1 ;; esac; \
-    version=$(sed -n 's/^ORT_VERSION=//p' /tmp/setup); \
-    want=$(sed -n "s/^ *\\[$arch\\]=\\([0-9a-f]*\\).*/\\1/p" /tmp/setup); \
-    curl -fsSL "https://registry.npmjs.org/onnxruntime-node/-/onnxruntime-node-$version.tgz" -o /tmp/ort.tgz; \
-    tar -xzf /tmp/ort.tgz -C /tmp "package/bin/napi-v6/linux/$arch/libonnxruntime.so.1"; \
-    mkdir -p /ort && mv "/tmp/package/bin/napi-v6/linux/$arch/libonnxruntime.so.1" /ort/; \
-    [ "$(sha256sum /ort/libonnxruntime.so.1 | cut -d' ' -f1)" = "$want" ] || { echo "ONNX Runtime checksum mismatch"; exit 1; }
-
-# 3. Run: the ASP.NET runtime on Debian, libvips and exiftool from Debian. No SDK, no build tools, no npm.
+# 2. Run: the ASP.NET runtime on Debian, libvips and exiftool from Debian. No SDK, no build tools, no npm.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libvips42 libimage-exiftool-perl util-linux ca-certificates curl tzdata \
  && rm -rf /var/lib/apt/lists/*
 ARG BAKE_MODELS=0
 COPY --from=build /app /app
-COPY --from=onnxruntime /ort/libonnxruntime.so.1 /app/native/libonnxruntime.so.1
 COPY models/manifest.json models/fetch /app/models/
 COPY models/ /tmp/models/
 RUN if [ "$BAKE_MODELS" = "1" ]; then cp /tmp/models/*.onnx /app/models/; fi; rm -rf /tmp/models
 COPY docker/image.env docker/entrypoint.sh /app/docker/
 ENV DOTNET_gcServer=0 \
+    MALLOC_ARENA_MAX=1 \
     PUID=1000 \
     PGID=1000 \
     TZ=Etc/UTC

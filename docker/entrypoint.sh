@@ -3,8 +3,7 @@
 #  1. paths and defaults from image.env, under $TAGWORKER_ROOT;
 #  2. runs as PUID:PGID (default 1000:1000) so sidecars and the data folder belong to the library's owner;
 #  3. a settings file in /config on first start (edit it there); models fetched with checksums into /models;
-#  4. thread counts follow the container's CPU limit unless set;
-#  5. exec the worker, so it receives SIGTERM directly.
+#  4. exec the worker, so it receives SIGTERM directly.
 set -euo pipefail
 root=${TAGWORKER_ROOT:-}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,17 +25,6 @@ mkdir -p "$TagWorker__Data__Dir" "$TagWorker__Inference__ModelsDir" "$config_dir
 cp -f "$app/models/manifest.json" "$TagWorker__Inference__ModelsDir/manifest.json"
 TAGWORKER_MODELS_SOURCE=${TAGWORKER_MODELS_SOURCE:-$app/models} "$app/models/fetch" "$TagWorker__Inference__ModelsDir" \
   || say "some models are missing from $TagWorker__Inference__ModelsDir: put them there (see models/manifest.json) and restart"
-
-# Thread counts from the CPU limit (cgroup v2 cpu.max), unless configured.
-if [ -z "${TagWorker__Pipeline__InferenceThreads:-}" ] && [ -r /sys/fs/cgroup/cpu.max ]; then
-  read -r quota period < /sys/fs/cgroup/cpu.max || true
-  if [ "${quota:-max}" != "max" ] && [ -n "${period:-}" ]; then
-    cpus=$(( (quota + period - 1) / period ))
-    export TagWorker__Pipeline__InferenceThreads=$(( cpus > 1 ? cpus / 2 : 1 ))
-    export TagWorker__Pipeline__DecodeThreads=$(( cpus > 1 ? cpus / 2 : 1 ))
-    export DOTNET_PROCESSOR_COUNT=$cpus
-  fi
-fi
 
 cmd=(dotnet "$app/TagWorker.dll" "${@:-serve}")
 if [ "$(id -u)" = "0" ]; then

@@ -4,6 +4,7 @@ using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 
+ProcessMemory.ShareNativeHeap();
 try
 {
     var cli = CommandLine.Parse(args);

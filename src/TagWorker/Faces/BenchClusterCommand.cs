@@ -71,7 +71,7 @@ public static class BenchClusterCommand
         var nearestMs = stopwatch.Elapsed.TotalMilliseconds / repeats;
         return new Run(n, exactSeconds, Math.Round(indexed, 2), labels.Where(l => l >= 0).Distinct().Count(),
             Math.Round(labels.Count(l => l < 0) / (double)n, 3), agreement?.BCubedPrecision, agreement?.BCubedRecall,
-            Math.Round(nearestMs, 3), Library.BenchScanCommand.PeakMemoryMb());
+            Math.Round(nearestMs, 3), ProcessMemory.PeakMb());
     }
 
     private static float[] Generate(int n, Random random)

@@ -42,7 +42,7 @@ public static class EvalFacesCommand
             builder.AddStorage().AddLibrary().AddPipeline(hosted: false).AddFaces(hosted: false);
             using var host = builder.Build();
             await host.Services.GetRequiredService<Reconciler>().RunAsync(null, CancellationToken.None);
-            await host.Services.GetRequiredService<AnalysisPipeline>().RunAsync(untilIdle: true, CancellationToken.None);
+            await host.Services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, CancellationToken.None);
 
             var report = Evaluate(host.Services, labels);
             Print(cli, report);

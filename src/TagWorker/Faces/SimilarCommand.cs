@@ -58,10 +58,10 @@ public static class SimilarCommand
     private static float[] LargestFace(PhotoAnalyzer analyzer, string file)
     {
         var times = new StageTimes();
-        var (decoded, _) = analyzer.Decode(File.ReadAllBytes(file), preview: false, times);
+        var decoded = analyzer.Decode(file, times);
         using (decoded)
         {
-            return analyzer.Analyze(decoded, thumbnails: false, null, times).Faces
+            return analyzer.Analyze(decoded, thumbnails: false, preview: false, times).Faces
                 .Where(f => f.Embedding is not null).OrderByDescending(f => f.Box.Area).FirstOrDefault()?.Embedding
                 ?? throw new UsageException($"no face found in {file}");
         }

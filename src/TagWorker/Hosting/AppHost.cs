@@ -15,7 +15,7 @@ namespace TagWorker.Hosting;
 /// </summary>
 public static class AppHost
 {
-    private static readonly string[] PathKeys = ["TagWorker:Library:Root", "TagWorker:Data:Dir", "TagWorker:Inference:ModelsDir", "TagWorker:Inference:OnnxRuntimePath"];
+    private static readonly string[] PathKeys = ["TagWorker:Library:Root", "TagWorker:Data:Dir", "TagWorker:Inference:ModelsDir"];
 
     public static string Home => Path.GetFullPath(Environment.GetEnvironmentVariable("TAGWORKER_HOME") ?? Directory.GetCurrentDirectory());
 

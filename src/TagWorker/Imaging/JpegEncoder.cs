@@ -1,43 +1,34 @@
+using System.Runtime.InteropServices;
+using NetVips;
+
 namespace TagWorker.Imaging;
 
-/// <summary>Encodes RGB pixels as a JPEG (thumbnails and previews) through libvips.</summary>
-public static unsafe class JpegEncoder
+/// <summary>Face thumbnails and previews: a part of an RGB image, shrunk and encoded as JPEG by libvips.</summary>
+public static class JpegEncoder
 {
-    public static byte[] Encode(RgbImage image, int quality)
+    /// <summary>The whole image, or the given rectangle (clipped to it), shrunk to at most <paramref name="maxSide"/>.</summary>
+    public static byte[] Encode(RgbImage image, int maxSide, int quality, (double Left, double Top, double Width, double Height)? area = null)
     {
-        Vips.EnsureLoaded();
-        nint vipsImage;
-        fixed (byte* pixels = image.Pixels)
-        {
-            vipsImage = Vips.NewFromMemoryCopy(pixels, (nuint)(image.Width * image.Height * 3), image.Width, image.Height, 3, Vips.FormatUchar);
-        }
-        if (vipsImage == 0)
-        {
-            throw Vips.Error("cannot wrap pixels");
-        }
+        var (left, top, width, height) = area ?? (0, 0, image.Width, image.Height);
+        var x0 = Math.Clamp((int)Math.Floor(left), 0, image.Width - 1);
+        var y0 = Math.Clamp((int)Math.Floor(top), 0, image.Height - 1);
+        var x1 = Math.Clamp((int)Math.Ceiling(left + width), x0 + 1, image.Width);
+        var y1 = Math.Clamp((int)Math.Ceiling(top + height), y0 + 1, image.Height);
+        var pinned = GCHandle.Alloc(image.Buffer, GCHandleType.Pinned);
         try
         {
-            nint buffer;
-            nuint length;
-            fixed (byte* q = "Q\0"u8, strip = "strip\0"u8)
+            return LibVips.Run(() =>
             {
-                if (Vips.JpegSaveBuffer(vipsImage, &buffer, &length, q, quality, strip, 1, 0) != 0)
-                {
-                    throw Vips.Error("cannot encode JPEG");
-                }
-            }
-            try
-            {
-                return new ReadOnlySpan<byte>((void*)buffer, (int)length).ToArray();
-            }
-            finally
-            {
-                Vips.Free(buffer);
-            }
+                using var whole = Image.NewFromMemory(pinned.AddrOfPinnedObject(), (ulong)(image.Width * image.Height * 3),
+                    image.Width, image.Height, 3, Enums.BandFormat.Uchar);
+                using var part = whole.ExtractArea(x0, y0, x1 - x0, y1 - y0);
+                using var small = part.ThumbnailImage(maxSide, height: maxSide, size: Enums.Size.Down);
+                return small.JpegsaveBuffer(q: quality);
+            }, "cannot encode a JPEG");
         }
         finally
         {
-            Vips.Unref(vipsImage);
+            pinned.Free();
         }
     }
 }

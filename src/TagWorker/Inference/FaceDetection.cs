@@ -6,7 +6,8 @@ namespace TagWorker.Inference;
 public sealed record FaceDetection(float Score, Box Box, (float X, float Y)[] Landmarks);
 
 /// <summary>A face detector; YOLOv8-face by default, YuNet by configuration.</summary>
-public interface IFaceDetector
+public interface IFaceDetector : IDisposable
 {
-    IReadOnlyList<FaceDetection> Detect(RgbImage image);
+    /// <summary>Faces in the pixels of the image <paramref name="image"/> was scaled from.</summary>
+    IReadOnlyList<FaceDetection> Detect(ScaledImage image);
 }

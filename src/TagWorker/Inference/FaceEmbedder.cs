@@ -9,11 +9,13 @@ public sealed record FaceEmbedding(float[] Vector, float Sharpness);
 /// pixels as the manifest says, runs the faces in batches and L2-normalises the output. Also
 /// measures sharpness (variance of the Laplacian of the aligned face) as a quality signal.
 /// </summary>
-public sealed class FaceEmbedder(OnnxSession session, ModelSpec model)
+public sealed class FaceEmbedder(OnnxModel session, ModelSpec model) : IDisposable
 {
-    private const int Batch = 16;
+    private readonly OnnxBuffers _buffers = new();
+    private const int Batch = 4;
     private readonly int _faceSize = 3 * model.Input.Width * model.Input.Height;
     private float[] _input = [];
+    private readonly float[] _grey = new float[model.Input.Width * model.Input.Height];
 
     public string ModelName => model.Name;
 
@@ -34,7 +36,7 @@ public sealed class FaceEmbedder(OnnxSession session, ModelSpec model)
                 ImageOps.WarpAffineInto(image, FaceAligner.Estimate(landmarks[start + i], model.Template), model.Input, face);
                 sharpness[i] = Sharpness(face);
             }
-            var output = session.Run(_input.AsSpan(0, count * _faceSize), [count, 3, model.Input.Height, model.Input.Width])[0];
+            var output = session.Run(_input, [count, 3, model.Input.Height, model.Input.Width], _buffers)[0];
             var dims = (int)output.Shape[1];
             for (var i = 0; i < count; i++)
             {
@@ -45,6 +47,8 @@ public sealed class FaceEmbedder(OnnxSession session, ModelSpec model)
         }
         return results;
     }
+
+    public void Dispose() => _buffers.Dispose();
 
     public static void Normalise(Span<float> vector)
     {
@@ -59,7 +63,7 @@ public sealed class FaceEmbedder(OnnxSession session, ModelSpec model)
     private float Sharpness(ReadOnlySpan<float> face)
     {
         int w = model.Input.Width, h = model.Input.Height, plane = w * h;
-        var grey = new float[plane];
+        var grey = _grey;
         for (var i = 0; i < plane; i++)
         {
             // Back to 0..255 whatever the model's normalisation, then luma (channel order does not matter much here).

@@ -6,9 +6,6 @@ public sealed class InferenceOptions
 {
     public const string Section = "TagWorker:Inference";
 
-    /// <summary>libonnxruntime.so.1; empty: .native/ under TAGWORKER_HOME, then beside the binary.</summary>
-    public string? OnnxRuntimePath { get; set; }
-
     /// <summary>Folder holding the model files and manifest.json; relative to TAGWORKER_HOME.</summary>
     [Required(AllowEmptyStrings = false)]
     public string ModelsDir { get; set; } = "models";

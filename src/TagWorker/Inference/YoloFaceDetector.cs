@@ -7,16 +7,17 @@ namespace TagWorker.Inference;
 /// are the box distribution (l, t, r, b x 16 bins: softmax, expected value), 64 the face logit,
 /// 65-79 five landmarks as (x, y, visibility).
 /// </summary>
-public sealed class YoloFaceDetector(OnnxSession session, ModelSpec model, double confidence, double iou) : IFaceDetector
+public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double confidence, double iou) : IFaceDetector
 {
     private const int Bins = 16;
     private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
+    private readonly OnnxBuffers _buffers = new();
     private readonly float _logitThreshold = (float)Math.Log(confidence / (1 - confidence));
 
-    public IReadOnlyList<FaceDetection> Detect(RgbImage image)
+    public IReadOnlyList<FaceDetection> Detect(ScaledImage image)
     {
-        var letterbox = ImageOps.LetterboxInto(image, model.Input, _input);
-        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width]);
+        var letterbox = ImageOps.ToTensor(image, model.Input, _input);
+        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width], _buffers);
         var candidates = new List<(float Score, Box Box, int Class)>();
         var landmarks = new List<(float X, float Y)[]>();
         Span<float> sides = stackalloc float[4];
@@ -47,7 +48,7 @@ public sealed class YoloFaceDetector(OnnxSession session, ModelSpec model, doubl
                     var (px, py) = letterbox.ToImage((2 * kx + ax - 0.5) * stride, (2 * ky + ay - 0.5) * stride);
                     points[j] = ((float)px, (float)py);
                 }
-                candidates.Add((Sigmoid(logit), new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.Width, image.Height), 0));
+                candidates.Add((Sigmoid(logit), new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight), 0));
                 landmarks.Add(points);
             }
         }
@@ -55,6 +56,8 @@ public sealed class YoloFaceDetector(OnnxSession session, ModelSpec model, doubl
             .Select(i => new FaceDetection(candidates[i].Score, candidates[i].Box, landmarks[i]))
             .ToArray();
     }
+
+    public void Dispose() => _buffers.Dispose();
 
     private static float ExpectedBin(ReadOnlySpan<float> values, int firstChannel, int plane, int cell)
     {

@@ -6,14 +6,17 @@ namespace TagWorker.Inference;
 /// YuNet (OpenCV Zoo, MIT): per stride 8/16/32, outputs cls_s, obj_s [1,N,1], bbox_s [1,N,4] and
 /// kps_s [1,N,10]; score = sqrt(cls * obj); centre = (col + b0, row + b1) * s, size = exp(b2, b3) * s.
 /// </summary>
-public sealed class YuNetDetector(OnnxSession session, ModelSpec model, double confidence, double iou) : IFaceDetector
+public sealed class YuNetDetector(OnnxModel session, ModelSpec model, double confidence, double iou) : IFaceDetector
 {
     private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
+    private readonly OnnxBuffers _buffers = new();
 
-    public IReadOnlyList<FaceDetection> Detect(RgbImage image)
+    public void Dispose() => _buffers.Dispose();
+
+    public IReadOnlyList<FaceDetection> Detect(ScaledImage image)
     {
-        var letterbox = ImageOps.LetterboxInto(image, model.Input, _input);
-        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width]).ToDictionary(o => o.Name);
+        var letterbox = ImageOps.ToTensor(image, model.Input, _input);
+        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width], _buffers).ToDictionary(o => o.Name);
         var candidates = new List<(float Score, Box Box, int Class)>();
         var landmarks = new List<(float X, float Y)[]>();
         foreach (var stride in new[] { 8, 16, 32 })
@@ -41,7 +44,7 @@ public sealed class YuNetDetector(OnnxSession session, ModelSpec model, double c
                     var (px, py) = letterbox.ToImage((col + kps[i * 10 + 2 * j]) * stride, (row + kps[i * 10 + 2 * j + 1]) * stride);
                     points[j] = ((float)px, (float)py);
                 }
-                candidates.Add((score, new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.Width, image.Height), 0));
+                candidates.Add((score, new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight), 0));
                 landmarks.Add(points);
             }
         }

@@ -40,7 +40,7 @@ public static class BenchScanCommand
             };
             ChangeOnePercent(library, count);
             passes.Add(await TimeAsync("1% changed or moved", reconciler, count));
-            var report = new Report(count, Find(library), passes, PeakMemoryMb());
+            var report = new Report(count, Find(library), passes, ProcessMemory.PeakMb());
             Print(cli, report);
             return 0;
         }
@@ -56,7 +56,7 @@ public static class BenchScanCommand
     private static async Task<Pass> TimeAsync(string name, Reconciler reconciler, int count)
     {
         var result = await reconciler.RunAsync(null, CancellationToken.None);
-        return new Pass(name, result.Seconds, Math.Round(count / result.Seconds), PeakMemoryMb(), Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1), result);
+        return new Pass(name, result.Seconds, Math.Round(count / result.Seconds), ProcessMemory.PeakMb(), Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1), result);
     }
 
     private static string FilePath(string library, int i) => Path.Combine(library, $"folder{i / 100:D4}", $"photo{i:D6}.jpg");
@@ -96,14 +96,6 @@ public static class BenchScanCommand
         }
         find.WaitForExit();
         return Math.Round(stopwatch.Elapsed.TotalSeconds, 3);
-    }
-
-    /// <summary>Peak resident memory of this process (VmHWM), in MB.</summary>
-    public static double PeakMemoryMb()
-    {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        var kb = line is null ? Environment.WorkingSet / 1024 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-        return Math.Round(kb / 1024.0, 1);
     }
 
     private static void Print(CommandLine cli, Report report)

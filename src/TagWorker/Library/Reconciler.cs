@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TagWorker.Hosting;
 using TagWorker.Storage;
 
 namespace TagWorker.Library;
@@ -95,7 +96,7 @@ public sealed class Reconciler(
         {
             // A pass over a large library leaves tens of MB of listing behind; on a NAS, give it
             // back now rather than whenever the next allocation burst happens to trigger a GC.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            ProcessMemory.GiveBack();
         }
         logger.LogInformation(
             "Reconciled {Scope}: {Seen} files, {New} new, {Changed} changed, {Moved} moved, {Removed} removed, {Unchanged} unchanged, {Failed} failed, {Deferred} deferred in {Seconds:F2}s",

@@ -56,10 +56,9 @@ public static class AnalyzeCommand
         try
         {
             var times = new StageTimes();
-            var (photo, _) = analyzer.Decode(File.ReadAllBytes(file), preview: false, times);
-            using (photo)
+            using (var photo = analyzer.Decode(file, times))
             {
-                var analysis = analyzer.Analyze(photo, thumbnails: false, null, times);
+                var analysis = analyzer.Analyze(photo, thumbnails: false, preview: false, times);
                 return new FileJson(file, analysis.Width, analysis.Height, analysis.Orientation,
                     analysis.Objects.Select(o => new ObjectJson(o.Label, Math.Round(o.Confidence, 3), Xywh(o.Box))).ToArray(),
                     analysis.Faces.Select(f => new FaceJson(Math.Round(f.Confidence, 3), Xywh(f.Box),

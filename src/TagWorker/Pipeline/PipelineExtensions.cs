@@ -35,8 +35,10 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<ThumbnailStore>();
         builder.Services.AddSingleton<PipelineStats>();
         builder.Services.AddSingleton<AnalysisPipeline>();
-        if (hosted && builder.Configuration.GetValue("TagWorker:Pipeline:Enabled", true))
+        if (hosted && (builder.Configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>()?.Enabled ?? true))
         {
+            builder.Services.AddSingleton(sp => new Lazy<AnalysisPipeline>(sp.GetRequiredService<AnalysisPipeline>));
+            builder.Services.AddSingleton(sp => new Lazy<PhotoAnalyzer>(sp.GetRequiredService<PhotoAnalyzer>));
             builder.Services.AddHostedService<PipelineService>();
         }
         return builder;

@@ -1,11 +1,24 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TagWorker.Hosting;
+using TagWorker.Library;
+using TagWorker.Storage;
 
 namespace TagWorker.Pipeline;
 
-/// <summary>Runs the analysis pipeline while the worker serves; a crash of the pipeline is logged and it starts again.</summary>
-public sealed class PipelineService(IServiceProvider services, ILogger<PipelineService> logger) : BackgroundService
+/// <summary>
+/// Runs the analysis pipeline while the worker serves. When nothing has been pending for
+/// <see cref="PipelineOptions.ReleaseModelsAfterMinutes"/>, the pipeline ends, the models are
+/// released and memory is given back; the next pending photo starts it (and loads them) again.
+/// A crash of the pipeline is logged and it starts again.
+/// </summary>
+public sealed class PipelineService(
+    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, ScanState scans, IOptions<PipelineOptions> options,
+    ILogger<PipelineService> logger) : BackgroundService
 {
+    private readonly PipelineOptions _options = options.Value;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -13,9 +26,15 @@ public sealed class PipelineService(IServiceProvider services, ILogger<PipelineS
         {
             try
             {
-                // Resolved here, not injected: loading the models must not hold up the web host's start.
-                var pipeline = (AnalysisPipeline)services.GetService(typeof(AnalysisPipeline))!;
-                await pipeline.RunAsync(untilIdle: false, stoppingToken);
+                await WaitForPendingAsync(stoppingToken);
+                // Lazy: loading the models must not hold up the web host's start.
+                await pipeline.Value.RunAsync(TimeSpan.FromMinutes(_options.ReleaseModelsAfterMinutes), stoppingToken);
+                if (analyzer.Value.Release())
+                {
+                    ProcessMemory.GiveBack();
+                    logger.LogInformation("Nothing to analyse for {Minutes} min: models released, resident memory {Resident:F0} MB",
+                        _options.ReleaseModelsAfterMinutes, ProcessMemory.ResidentMb());
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -26,6 +45,21 @@ public sealed class PipelineService(IServiceProvider services, ILogger<PipelineS
                 logger.LogError(e, "The analysis pipeline stopped; starting it again in 30 s");
                 await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken);
             }
+        }
+    }
+
+    private async Task WaitForPendingAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            using (var connection = database.Open())
+            {
+                if (PhotoStore.NextPending(connection, 0, 1).Count > 0)
+                {
+                    return;
+                }
+            }
+            await scans.WaitForChangeAsync(TimeSpan.FromSeconds(_options.IdlePollSeconds), stoppingToken);
         }
     }
 }

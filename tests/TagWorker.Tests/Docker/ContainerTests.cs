@@ -73,8 +73,6 @@ public sealed class ContainerTests
         {
             Assert.Contains($"\"{volume}\"", dockerfile, StringComparison.Ordinal);
         }
-        Assert.Equal(env["TAGWORKER_HOME"] + "/native/libonnxruntime.so.1", env["TagWorker__Inference__OnnxRuntimePath"]);
-        Assert.Contains("/app/native/libonnxruntime.so.1", dockerfile, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,13 +85,11 @@ public sealed class ContainerTests
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
         // What the Dockerfile copies into /app besides the published app.
         Directory.CreateDirectory(Path.Combine(app, "models"));
-        Directory.CreateDirectory(Path.Combine(app, "native"));
         Directory.CreateDirectory(Path.Combine(app, "docker"));
         foreach (var file in new[] { "manifest.json", "fetch" })
         {
             File.Copy(Path.Combine(Repo.Root, "models", file), Path.Combine(app, "models", file));
         }
-        File.Copy(Analyzers.Paths()["TagWorker:Inference:OnnxRuntimePath"]!, Path.Combine(app, "native", "libonnxruntime.so.1"));
         foreach (var file in new[] { "image.env", "entrypoint.sh" })
         {
             File.Copy(Path.Combine(Repo.Root, "docker", file), Path.Combine(app, "docker", file));

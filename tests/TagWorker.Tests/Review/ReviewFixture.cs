@@ -40,7 +40,7 @@ public sealed class ReviewFixture : IAsyncLifetime
         {
             await Task.Delay(100);
         }
-        await services.GetRequiredService<AnalysisPipeline>().RunAsync(untilIdle: true, CancellationToken.None);
+        await services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, CancellationToken.None);
         services.GetRequiredService<Grouping>().Regroup();
     }
 

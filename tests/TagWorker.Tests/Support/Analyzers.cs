@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
@@ -30,12 +29,10 @@ public sealed class Analyzers : IDisposable
 
     public PhotoAnalyzer Analyzer { get; }
 
-    /// <summary>Where the set-up put the models and ONNX Runtime, for any host a test builds.</summary>
+    /// <summary>Where the set-up put the models, for any host a test builds.</summary>
     public static Dictionary<string, string?> Paths() => new()
     {
         ["TagWorker:Inference:ModelsDir"] = Repo.Models,
-        ["TagWorker:Inference:OnnxRuntimePath"] = Path.Combine(Repo.Root, ".native", "onnxruntime",
-            RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64", "libonnxruntime.so.1"),
     };
 
     public Analysis Analyze(string file, bool thumbnails = false) => Analyze(File.ReadAllBytes(file), thumbnails);
@@ -43,10 +40,9 @@ public sealed class Analyzers : IDisposable
     public Analysis Analyze(byte[] bytes, bool thumbnails = false)
     {
         var times = new StageTimes();
-        var (photo, preview) = Analyzer.Decode(bytes, preview: thumbnails, times);
-        using (photo)
+        using (var photo = Analyzer.Decode(bytes, times))
         {
-            return Analyzer.Analyze(photo, thumbnails, preview, times);
+            return Analyzer.Analyze(photo, thumbnails, preview: thumbnails, times);
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class Worker : IDisposable
     public Reconciler Reconciler => Services.GetRequiredService<Reconciler>();
 
     public Task RunPipelineAsync(CancellationToken cancellationToken = default) =>
-        Services.GetRequiredService<AnalysisPipeline>().RunAsync(untilIdle: true, cancellationToken);
+        Services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, cancellationToken);
 
     public Task<ScanResult> ScanAsync(IReadOnlyCollection<string>? scope = null) => Reconciler.RunAsync(scope, CancellationToken.None);
 
