@@ -81,6 +81,7 @@ public sealed class PhotoAnalyzer : IDisposable
             }
             _models.Dispose();
             _models = null;
+            RgbImage.ReleasePool();
             return true;
         }
     }

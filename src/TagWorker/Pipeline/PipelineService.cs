@@ -31,9 +31,12 @@ public sealed class PipelineService(
                 await pipeline.Value.RunAsync(TimeSpan.FromMinutes(_options.ReleaseModelsAfterMinutes), stoppingToken);
                 if (analyzer.Value.Release())
                 {
-                    ProcessMemory.GiveBack();
-                    logger.LogInformation("Nothing to analyse for {Minutes} min: models released, resident memory {Resident:F0} MB",
-                        _options.ReleaseModelsAfterMinutes, ProcessMemory.ResidentMb());
+                    // The workers' threads finish a moment after their tasks: collect once they are gone.
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                    Database.ReleaseIdleConnections();
+                    ProcessMemory.GiveBack(idleLibraries: ["libonnxruntime", "libvips", "libheif", "libde265", "libx265", "libaom", "libdav1d"]);
+                    logger.LogInformation("Nothing to analyse for {Minutes} min: models released, resident memory {Resident:F0} MB (managed heap {Heap:F0} MB)",
+                        _options.ReleaseModelsAfterMinutes, ProcessMemory.ResidentMb(), GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -21,6 +21,9 @@ public sealed class Database(IOptions<StorageOptions> options)
         return OpenRaw();
     }
 
+    /// <summary>Closes pooled idle connections (each keeps a page cache); the next Open starts a fresh one.</summary>
+    public static void ReleaseIdleConnections() => SqliteConnection.ClearAllPools();
+
     private SqliteConnection OpenRaw()
     {
         var builder = new SqliteConnectionStringBuilder
