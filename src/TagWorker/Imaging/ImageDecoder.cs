@@ -8,9 +8,12 @@ namespace TagWorker.Imaging;
 
 /// <summary>
 /// Decodes any format TagWorker accepts (JPEG, PNG, WebP, HEIC/AVIF, TIFF, JPEG XL) to 8-bit sRGB
-/// RGB with the orientation applied, through libvips' thumbnail: shrink-on-load, so a 12 MP JPEG
-/// never decodes at full size. The header is read first, so a decompression bomb is refused before
-/// a single pixel is decoded. Files are read through their descriptor, never whole into memory.
+/// RGB with the orientation applied, shrinking while loading, so a 12 MP JPEG never decodes at full
+/// size. The header is read first, so a decompression bomb is refused before a single pixel is
+/// decoded. Files are read through their descriptor, never whole into memory.
+/// JPEGs without a colour profile (most cameras) load with libjpeg's own shrink and rotation: the
+/// same pixels as libvips' thumbnail, ~15 ms less per 12 MP photo (measured: 46 vs 58-62 ms).
+/// Everything else goes through thumbnail, which also converts embedded colour profiles to sRGB.
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -47,14 +50,7 @@ public sealed class ImageDecoder
             throw new ImagingException(string.Create(CultureInfo.InvariantCulture,
                 $"{header.Width}x{header.Height} is {megapixels:F0} megapixels, over the limit of {_options.MaxMegapixels} (Imaging:MaxMegapixels)"));
         }
-        var size = _options.WorkingSize;
-        // fail_on goes to the loader through option_string: 8.14's thumbnail does not pass its own
-        // fail_on on, and without it a truncated JPEG decodes "successfully" with a grey bottom.
-        var image = LibVips.Run(() =>
-        {
-            using var thumb = Image.ThumbnailSource(source, size, "fail_on=truncated", height: size, size: Enums.Size.Down);
-            return ToRgb(thumb);
-        }, "cannot decode");
+        var image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header) : Thumbnail(source), "cannot decode");
         var (width, height, orientation) = header.Orientation >= 5
             ? (header.Height, header.Width, header.Orientation)
             : (header.Width, header.Height, header.Orientation);
@@ -66,13 +62,45 @@ public sealed class ImageDecoder
         return new DecodedPhoto(image, width, height, orientation, header.TakenAt);
     }
 
-    private sealed record Header(int Width, int Height, int Orientation, string? TakenAt);
+    private RgbImage Thumbnail(Source source)
+    {
+        var size = _options.WorkingSize;
+        // fail_on goes to the loader through option_string: 8.14's thumbnail does not pass its own
+        // fail_on on, and without it a truncated JPEG decodes "successfully" with a grey bottom.
+        using var thumb = Image.ThumbnailSource(source, size, "fail_on=truncated", height: size, size: Enums.Size.Down);
+        return ToRgb(thumb);
+    }
+
+    private RgbImage LoadJpeg(Source source, Header header)
+    {
+        var size = _options.WorkingSize;
+        var longest = Math.Max(header.Width, header.Height);
+        var shrink = 8;
+        while (shrink > 1 && (longest + shrink - 1) / shrink < size)
+        {
+            shrink /= 2;
+        }
+        using var loaded = Image.JpegloadSource(source, shrink: shrink, autorotate: true, access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated);
+        var side = Math.Max(loaded.Width, loaded.Height);
+        if (side <= size)
+        {
+            return ToRgb(loaded);
+        }
+        using var resized = loaded.Resize((double)size / side); // lanczos3, as thumbnail resizes
+        return ToRgb(resized);
+    }
+
+    private sealed record Header(int Width, int Height, int Orientation, string? TakenAt, bool PlainJpeg);
 
     private static Header ReadHeader(Source source)
     {
         using var image = Image.NewFromSource(source, access: Enums.Access.Sequential);
         var orientation = image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int value and >= 1 and <= 8 ? value : 1;
-        return new Header(image.Width, image.Height, orientation, TakenAt(image));
+        var plainJpeg = image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string loader
+            && loader.StartsWith("jpegload", StringComparison.Ordinal)
+            && image.GetTypeOf("icc-profile-data") == IntPtr.Zero
+            && image.Interpretation == Enums.Interpretation.Srgb;
+        return new Header(image.Width, image.Height, orientation, TakenAt(image), plainJpeg);
     }
 
     /// <summary>

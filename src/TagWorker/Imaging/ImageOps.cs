@@ -166,6 +166,46 @@ public static class ImageOps
         }
     }
 
+    /// <summary>Cuts out a rectangle (clipped to the image) and scales it so its longest side is at most <paramref name="maxSide"/>.</summary>
+    public static RgbImage CropAndShrink(RgbImage image, double left, double top, double width, double height, int maxSide)
+    {
+        var x0 = Math.Clamp((int)Math.Floor(left), 0, image.Width - 1);
+        var y0 = Math.Clamp((int)Math.Floor(top), 0, image.Height - 1);
+        var x1 = Math.Clamp((int)Math.Ceiling(left + width), x0 + 1, image.Width);
+        var y1 = Math.Clamp((int)Math.Ceiling(top + height), y0 + 1, image.Height);
+        int w = x1 - x0, h = y1 - y0;
+        var scale = Math.Min(1.0, (double)maxSide / Math.Max(w, h));
+        int outW = Math.Max(1, (int)Math.Round(w * scale)), outH = Math.Max(1, (int)Math.Round(h * scale));
+        var output = new RgbImage(outW, outH);
+        var src = image.Pixels;
+        var dst = output.Pixels;
+        // Area average: each output pixel is the mean of the input pixels it covers.
+        for (var oy = 0; oy < outH; oy++)
+        {
+            int sy0 = y0 + oy * h / outH, sy1 = Math.Max(sy0 + 1, y0 + (oy + 1) * h / outH);
+            for (var ox = 0; ox < outW; ox++)
+            {
+                int sx0 = x0 + ox * w / outW, sx1 = Math.Max(sx0 + 1, x0 + (ox + 1) * w / outW);
+                int r = 0, g = 0, b = 0, n = (sy1 - sy0) * (sx1 - sx0);
+                for (var sy = sy0; sy < sy1; sy++)
+                {
+                    var row = sy * image.Stride;
+                    for (var sx = sx0; sx < sx1; sx++)
+                    {
+                        r += src[row + sx * 3];
+                        g += src[row + sx * 3 + 1];
+                        b += src[row + sx * 3 + 2];
+                    }
+                }
+                var o = (oy * outW + ox) * 3;
+                dst[o] = (byte)((r + n / 2) / n);
+                dst[o + 1] = (byte)((g + n / 2) / n);
+                dst[o + 2] = (byte)((b + n / 2) / n);
+            }
+        }
+        return output;
+    }
+
     private static (int Low, int High, float Fraction) Axis(double position, int size)
     {
         var low = (int)Math.Floor(position);

@@ -8,6 +8,9 @@ public sealed record FaceDetection(float Score, Box Box, (float X, float Y)[] La
 /// <summary>A face detector; YOLOv8-face by default, YuNet by configuration.</summary>
 public interface IFaceDetector : IDisposable
 {
-    /// <summary>Faces in the pixels of the image <paramref name="image"/> was scaled from.</summary>
-    IReadOnlyList<FaceDetection> Detect(ScaledImage image);
+    /// <summary>
+    /// Faces in the pixels of the image <paramref name="image"/> was scaled from; <paramref name="input"/>
+    /// (at least the model's input size) is where the model's input is built.
+    /// </summary>
+    IReadOnlyList<FaceDetection> Detect(ScaledImage image, float[] input);
 }

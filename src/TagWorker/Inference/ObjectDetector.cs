@@ -11,28 +11,21 @@ public sealed record ObjectDetection(string Label, float Confidence, Box Box);
 /// </summary>
 public sealed class ObjectDetector(OnnxModel session, ModelSpec model, double confidence, double iou) : IDisposable
 {
-    private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
     private readonly OnnxBuffers _buffers = new();
+    private float[] _best = [];
+    private int[] _class = [];
 
-    public IReadOnlyList<ObjectDetection> Detect(ScaledImage image)
+    public IReadOnlyList<ObjectDetection> Detect(ScaledImage image, float[] input)
     {
-        var letterbox = ImageOps.ToTensor(image, model.Input, _input);
-        var output = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width], _buffers)[0];
+        var letterbox = ImageOps.ToTensor(image, model.Input, input);
+        var output = session.Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers)[0];
         var values = output.Values.Span;
         int channels = (int)output.Shape[1], anchors = (int)output.Shape[2], classes = channels - 4;
+        BestClasses(values, anchors, classes);
         var candidates = new List<(float Score, Box Box, int Class)>();
         for (var a = 0; a < anchors; a++)
         {
-            var best = 0;
-            var score = values[4 * anchors + a];
-            for (var c = 1; c < classes; c++)
-            {
-                var s = values[(4 + c) * anchors + a];
-                if (s > score)
-                {
-                    (score, best) = (s, c);
-                }
-            }
+            var (score, best) = (_best[a], _class[a]);
             if (score < confidence)
             {
                 continue;
@@ -48,6 +41,31 @@ public sealed class ObjectDetector(OnnxModel session, ModelSpec model, double co
     }
 
     public void Dispose() => _buffers.Dispose();
+
+    /// <summary>Each anchor's best class, reading the class rows in order (the output is class-major).</summary>
+    private void BestClasses(ReadOnlySpan<float> values, int anchors, int classes)
+    {
+        if (_best.Length < anchors)
+        {
+            (_best, _class) = (new float[anchors], new int[anchors]);
+        }
+        var best = _best.AsSpan(0, anchors);
+        var cls = _class.AsSpan(0, anchors);
+        values.Slice(4 * anchors, anchors).CopyTo(best);
+        cls.Clear();
+        for (var c = 1; c < classes; c++)
+        {
+            var row = values.Slice((4 + c) * anchors, anchors);
+            for (var a = 0; a < row.Length; a++)
+            {
+                if (row[a] > best[a])
+                {
+                    best[a] = row[a];
+                    cls[a] = c;
+                }
+            }
+        }
+    }
 
     private string Label(int index) => index < model.Labels.Count ? model.Labels[index] : $"class{index}";
 }

@@ -10,14 +10,13 @@ namespace TagWorker.Inference;
 public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double confidence, double iou) : IFaceDetector
 {
     private const int Bins = 16;
-    private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
     private readonly OnnxBuffers _buffers = new();
     private readonly float _logitThreshold = (float)Math.Log(confidence / (1 - confidence));
 
-    public IReadOnlyList<FaceDetection> Detect(ScaledImage image)
+    public IReadOnlyList<FaceDetection> Detect(ScaledImage image, float[] input)
     {
-        var letterbox = ImageOps.ToTensor(image, model.Input, _input);
-        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width], _buffers);
+        var letterbox = ImageOps.ToTensor(image, model.Input, input);
+        var outputs = session.Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers);
         var candidates = new List<(float Score, Box Box, int Class)>();
         var landmarks = new List<(float X, float Y)[]>();
         Span<float> sides = stackalloc float[4];

@@ -8,15 +8,14 @@ namespace TagWorker.Inference;
 /// </summary>
 public sealed class YuNetDetector(OnnxModel session, ModelSpec model, double confidence, double iou) : IFaceDetector
 {
-    private readonly float[] _input = new float[3 * model.Input.Width * model.Input.Height];
     private readonly OnnxBuffers _buffers = new();
 
     public void Dispose() => _buffers.Dispose();
 
-    public IReadOnlyList<FaceDetection> Detect(ScaledImage image)
+    public IReadOnlyList<FaceDetection> Detect(ScaledImage image, float[] input)
     {
-        var letterbox = ImageOps.ToTensor(image, model.Input, _input);
-        var outputs = session.Run(_input, [1, 3, model.Input.Height, model.Input.Width], _buffers).ToDictionary(o => o.Name);
+        var letterbox = ImageOps.ToTensor(image, model.Input, input);
+        var outputs = session.Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers).ToDictionary(o => o.Name);
         var candidates = new List<(float Score, Box Box, int Class)>();
         var landmarks = new List<(float X, float Y)[]>();
         foreach (var stride in new[] { 8, 16, 32 })

@@ -17,6 +17,7 @@ public sealed class AnalysisWorker : IDisposable
     private readonly ObjectDetector _objects;
     private readonly IFaceDetector _faces;
     private readonly FaceEmbedder _embedder;
+    private readonly float[] _input; // both detectors build their input here, one after the other
     private bool _disposed;
 
     internal AnalysisWorker(AnalysisModels models, ImagingOptions imaging, InferenceOptions options, Action returned)
@@ -33,6 +34,7 @@ public sealed class AnalysisWorker : IDisposable
             ? new YuNetDetector(models.FaceModel, face, faceConfidence, faceIou)
             : new YoloFaceDetector(models.FaceModel, face, faceConfidence, faceIou);
         _embedder = new FaceEmbedder(models.EmbedModel, models.Embedding);
+        _input = new float[3 * Math.Max(models.Objects.Input.Width * models.Objects.Input.Height, face.Input.Width * face.Input.Height)];
     }
 
     /// <param name="preview">Also make the preview JPEG (PreviewSize on the long side).</param>
@@ -47,7 +49,7 @@ public sealed class AnalysisWorker : IDisposable
             : JpegEncoder.Encode(photo.Image, _imaging.PreviewSize, _imaging.JpegQuality);
         times.Decode += Lap(stopwatch);
         var sameSize = (_models.Faces.Input.Width, _models.Faces.Input.Height) == (_models.Objects.Input.Width, _models.Objects.Input.Height);
-        var found = _objects.Detect(forObjects)
+        var found = _objects.Detect(forObjects, _input)
             .Select(o => new ObjectResult(o.Label, o.Confidence, o.Box.Scale(scale).Clip(photo.Width, photo.Height)))
             .ToArray();
         times.Objects = Lap(stopwatch);
@@ -56,7 +58,7 @@ public sealed class AnalysisWorker : IDisposable
         if (!_options.FacesOnlyWithPerson || found.Any(o => o.Label == "person"))
         {
             using var forFaces = sameSize ? null : ImageOps.Letterbox(photo.Image, _models.Faces.Input.Width, _models.Faces.Input.Height);
-            detected = _faces.Detect(forFaces ?? forObjects);
+            detected = _faces.Detect(forFaces ?? forObjects, _input);
         }
         times.Faces = Lap(stopwatch);
 

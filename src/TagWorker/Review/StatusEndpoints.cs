@@ -14,7 +14,8 @@ public static class StatusEndpoints
         LibraryCounts Counts, DateTimeOffset? LastScanAt, ScanResult? LastScan, DateTimeOffset? NextScanAt,
         bool Scanning, bool Watcher, long QueueLength, PipelineStatus? Pipeline);
 
-    public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft);
+    /// <param name="ModelsLoaded">False while idle: the models were released and load again with the next photo.</param>
+    public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft, bool ModelsLoaded);
 
     public static Status Read(IServiceProvider services)
     {
@@ -30,7 +31,7 @@ public static class StatusEndpoints
         {
             var rate = stats.PerMinute(clock.GetUtcNow());
             pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
-                rate > 0 ? Math.Round(pending / rate, 1) : null);
+                rate > 0 ? Math.Round(pending / rate, 1) : null, services.GetService<PhotoAnalyzer>()?.Loaded ?? false);
         }
         return new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
             state.WatcherActive, pending + watcher.Pending, pipeline);
