@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
 using TagWorker.Pipeline;
 using TagWorker.Storage;
@@ -13,6 +14,7 @@ public static class RegroupCommand
         var builder = AppHost.CreateCommandBuilder(cli);
         builder.AddStorage().AddAnalysisSettings().AddFaces(hosted: false);
         using var host = builder.Build();
+        using var dataLock = DataDirectory.Lock(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "regroup");
         var result = host.Services.GetRequiredService<Grouping>().Regroup();
         if (cli.Has("--json"))
         {

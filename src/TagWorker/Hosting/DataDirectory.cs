@@ -1,8 +1,56 @@
 namespace TagWorker.Hosting;
 
-/// <summary>Refuses to start on a data folder the worker cannot write, with a message that says so.</summary>
+/// <summary>
+/// The data folder's guards: refuse one the worker cannot write, and let only one worker at a time
+/// change it (two would analyse every photo twice, roll back each other's writes in crash recovery,
+/// and forget each other's tags). Read-only commands (status) take no lock.
+/// </summary>
 public static class DataDirectory
 {
+    private const string LockName = "tagworker.lock";
+    private const string HolderName = "tagworker.lock.holder";
+    private const string LibraryName = "library-root";
+
+    /// <summary>The library this data folder belongs to, as serve and scan last saw it.</summary>
+    public static void RememberLibrary(string dir, string libraryRoot) =>
+        File.WriteAllText(Path.Combine(dir, LibraryName), Path.GetFullPath(libraryRoot));
+
+    /// <summary>
+    /// For commands that act on files the data folder knows (apply, undo): the library serve and scan
+    /// used with it, unless the command line or the environment names one.
+    /// </summary>
+    public static void UseRememberedLibrary(CommandLine cli, string dataDir)
+    {
+        var file = Path.Combine(dataDir, LibraryName);
+        if (!cli.Overrides.ContainsKey("TagWorker:Library:Root") && Environment.GetEnvironmentVariable("TagWorker__Library__Root") is null
+            && File.Exists(file))
+        {
+            cli.Overrides["TagWorker:Library:Root"] = File.ReadAllText(file).Trim();
+        }
+    }
+
+    /// <summary>
+    /// Takes the data folder for this process (an exclusive advisory lock, released when the process
+    /// ends however it ends); refuses with a message naming the process that holds it.
+    /// </summary>
+    public static IDisposable Lock(string dir, string command)
+    {
+        Directory.CreateDirectory(dir);
+        FileStream held;
+        try
+        {
+            held = new FileStream(Path.Combine(dir, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            var holder = File.Exists(Path.Combine(dir, HolderName)) ? File.ReadAllText(Path.Combine(dir, HolderName)).Trim() : "another TagWorker";
+            throw new UsageException($"The data folder {dir} is in use by {holder}. Stop it first, or give this command another --data folder.");
+        }
+        File.WriteAllText(Path.Combine(dir, HolderName),
+            $"`tagworker {command}` (process {Environment.ProcessId}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)");
+        return held;
+    }
+
     public static void EnsureWritable(string dir)
     {
         try

@@ -20,6 +20,9 @@ public static class ServeCommand
         builder.AddReview();
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
+        using var dataLock = DataDirectory.Lock(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "serve");
+        DataDirectory.RememberLibrary(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir,
+            app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);
         Directory.CreateDirectory(app.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);
         app.MapReview();
         await app.RunAsync();

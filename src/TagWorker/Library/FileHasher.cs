@@ -1,22 +1,20 @@
-using System.Buffers;
-using System.Security.Cryptography;
-
 namespace TagWorker.Library;
 
 public enum HashOutcome { Hashed, Failed, Unsettled }
 
-public readonly record struct HashedFile(ListedFile File, HashOutcome Outcome, byte[]? Sha256, string? Error);
+public readonly record struct HashedFile(ListedFile File, HashOutcome Outcome, FileHashes? Hashes, string? Error);
 
 /// <summary>
-/// Streams a file through SHA-256, but only a file that holds still: one written to very recently,
-/// or whose size or mtime moved between the listing and the end of hashing, is "unsettled" and left
-/// for a later look, so a half-copied photo is never given an identity.
+/// Reads a file once for both identities (the file's bytes and its image, <see cref="ImageHash"/>;
+/// decoded pixels for TIFF and JPEG XL), but only a file that holds still: one written to very
+/// recently, or whose size or mtime moved between the listing and the end of hashing, is
+/// "unsettled" and left for a later look, so a half-copied photo is never given an identity.
 /// </summary>
-public static class FileHasher
+public sealed class FileHasher(Imaging.PixelHash pixels)
 {
     private const int BufferSize = 256 * 1024;
 
-    public static HashedFile Hash(string fullPath, ListedFile listed, TimeSpan settle, DateTime utcNow)
+    public HashedFile Hash(string fullPath, ListedFile listed, TimeSpan settle, DateTime utcNow)
     {
         try
         {
@@ -28,7 +26,7 @@ public static class FileHasher
             {
                 return new HashedFile(listed, HashOutcome.Failed, null, "empty file (0 bytes)");
             }
-            var hash = Sha256(fullPath);
+            var hash = Identify(fullPath);
             var after = FileFacts.Of(fullPath);
             if (!after.Exists)
             {
@@ -54,24 +52,21 @@ public static class FileHasher
         }
     }
 
-    /// <summary>SHA-256 of a whole file, streamed through one pooled buffer (no per-file large allocation).</summary>
-    public static byte[] Sha256(string fullPath)
+    /// <summary>Both hashes of a file; a file whose image cannot be decoded keeps only its byte identity.</summary>
+    public FileHashes Identify(string fullPath)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var hashes = ImageHash.Compute(fullPath);
+        if (hashes.Image is not null || !hashes.MixedContainer)
+        {
+            return hashes;
+        }
         try
         {
-            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            int read;
-            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
-            {
-                sha.AppendData(buffer, 0, read);
-            }
-            return sha.GetHashAndReset();
+            return hashes with { Image = pixels.Compute(fullPath) };
         }
-        finally
+        catch (Imaging.ImagingException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return hashes; // not a photo we can decode: the pipeline records why
         }
     }
 }

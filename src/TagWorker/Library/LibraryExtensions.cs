@@ -10,9 +10,13 @@ public static class LibraryExtensions
     public static IHostApplicationBuilder AddLibrary(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
+        builder.Services.AddSettings<Imaging.ImagingOptions>(Imaging.ImagingOptions.Section);
+        builder.Services.AddSingleton<Imaging.PixelHash>();
+        builder.Services.AddSingleton<FileHasher>();
         builder.Services.AddSingleton<PathFilter>();
         builder.Services.AddSingleton<LibraryWalker>();
         builder.Services.AddSingleton<Reconciler>();
+        builder.Services.AddSingleton<LibrarySafety>();
         builder.Services.AddSingleton<ScanState>();
         builder.Services.AddSingleton<LibraryWatcher>();
         return builder;

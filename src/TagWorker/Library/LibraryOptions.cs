@@ -40,6 +40,20 @@ public sealed class LibraryOptions
     [Range(0, 3650)]
     public int RemovedGraceDays { get; set; } = 30;
 
+    /// <summary>
+    /// A full pass that finds more than this share (percent) of the present files gone, and more than
+    /// <see cref="HoldRemovalsOverFiles"/>, holds the removal back: a moved or unmounted library looks
+    /// like that. It goes ahead when the owner confirms, or after <see cref="HoldRemovalsPasses"/> passes see the same.
+    /// </summary>
+    [Range(0, 100)]
+    public int HoldRemovalsOverPercent { get; set; } = 10;
+
+    [Range(0, 1_000_000)]
+    public int HoldRemovalsOverFiles { get; set; } = 50;
+
+    [Range(1, 1000)]
+    public int HoldRemovalsPasses { get; set; } = 3;
+
     /// <summary>Threads hashing new or changed files; 0 means one per core.</summary>
     [Range(0, 64)]
     public int HashThreads { get; set; }

@@ -45,24 +45,58 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
         }
     }
 
+    /// <summary>The photo these exact bytes are.</summary>
     public long? FindPhoto(byte[] sha256) =>
         Run("SELECT photo_id FROM photo_hashes WHERE sha256 = $h", c => c.ExecuteScalar(), ("$h", sha256)) as long?;
 
-    public long AddPhoto(byte[] sha256, long size)
+    /// <summary>The photo this image is, whatever metadata the file carries.</summary>
+    public long? FindPhotoByImage(byte[]? imageHash) => imageHash is null ? null :
+        Run("SELECT photo_id FROM image_hashes WHERE hash = $h", c => c.ExecuteScalar(), ("$h", imageHash)) as long?;
+
+    public long AddPhoto(FileHashes hashes, long size)
     {
         var id = (long)Run("INSERT INTO photos (size, state, created_at, updated_at) VALUES ($size, 'pending', $now, $now) RETURNING id",
             c => c.ExecuteScalar(), ("$size", size), ("$now", now))!;
-        Run("INSERT INTO photo_hashes (sha256, photo_id) VALUES ($h, $id)", c => c.ExecuteNonQuery(), ("$h", sha256), ("$id", id));
+        AddHashes(id, hashes);
         return id;
     }
 
-    public void SaveFile(ListedFile file, long? photoId, string state, string? error) =>
+    /// <summary>These bytes (and this image) are also photo <paramref name="photoId"/>.</summary>
+    public void AddHashes(long photoId, FileHashes hashes)
+    {
+        Run("INSERT OR IGNORE INTO photo_hashes (sha256, photo_id) VALUES ($h, $id)", c => c.ExecuteNonQuery(), ("$h", hashes.File), ("$id", photoId));
+        if (hashes.Image is not null)
+        {
+            Run("INSERT OR IGNORE INTO image_hashes (hash, photo_id) VALUES ($h, $id)", c => c.ExecuteNonQuery(), ("$h", hashes.Image), ("$id", photoId));
+        }
+    }
+
+    /// <summary>Another program changed the file's metadata, not its image: the photo reads its header again.</summary>
+    public void MarkMetadataChanged(long photoId) =>
+        Run("UPDATE photos SET metadata_changed_at = $now, updated_at = $now WHERE id = $id", c => c.ExecuteNonQuery(), ("$id", photoId), ("$now", now));
+
+    /// <summary>
+    /// The image itself was edited (cropped, rotated, retouched): the same photo in a new version, analysed
+    /// again; its faces are matched to the new ones (PhotoStore), so names and decisions carry over.
+    /// </summary>
+    public void NewVersion(long photoId) =>
         Run("""
-            INSERT INTO files (path, photo_id, size, mtime, state, error, seen_at) VALUES ($path, $photo, $size, $mtime, $state, $error, $now)
+            UPDATE photos SET state = 'pending', error = NULL, version = version + 1, metadata_changed_at = NULL, updated_at = $now
+            WHERE id = $id
+            """, c => c.ExecuteNonQuery(), ("$id", photoId), ("$now", now));
+
+    /// <summary>True when the photo has a present file other than <paramref name="path"/>.</summary>
+    public bool HasOtherCopy(long photoId, string path) =>
+        Run("SELECT EXISTS (SELECT 1 FROM files WHERE photo_id = $id AND state = 'present' AND path <> $path)",
+            c => Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture), ("$id", photoId), ("$path", path)) == 1;
+
+    public void SaveFile(ListedFile file, long? photoId, string state, string? error, byte[]? imageHash = null) =>
+        Run("""
+            INSERT INTO files (path, photo_id, size, mtime, state, error, seen_at, image_hash) VALUES ($path, $photo, $size, $mtime, $state, $error, $now, $image)
             ON CONFLICT (path) DO UPDATE SET photo_id = coalesce($photo, photo_id), size = $size, mtime = $mtime,
-                state = $state, error = $error, seen_at = $now, removed_at = NULL
+                state = $state, error = $error, seen_at = $now, removed_at = NULL, image_hash = coalesce($image, image_hash)
             """, c => c.ExecuteNonQuery(), ("$path", file.Path), ("$photo", photoId), ("$size", file.Size), ("$mtime", file.MtimeTicks),
-            ("$state", state), ("$error", error), ("$now", now));
+            ("$state", state), ("$error", error), ("$now", now), ("$image", imageHash));
 
     public void Retire(long fileId) =>
         Run("UPDATE files SET state = 'removed', removed_at = $now WHERE id = $id", c => c.ExecuteNonQuery(), ("$id", fileId), ("$now", now));
@@ -76,19 +110,43 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
             WHERE id = $id
             """, c => c.ExecuteNonQuery(), ("$id", photoId), ("$now", now));
 
+    /// <summary>The removal being held back, if any: (id, files, passes, confirmed).</summary>
+    public (long Id, int Files, int Passes, bool Confirmed)? OpenHold() =>
+        connection.Rows("SELECT id, files, passes, confirmed_at IS NOT NULL FROM removal_holds WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 1",
+            r => (r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), r.GetBoolean(3)), transaction) is [var hold] ? hold : null;
+
+    public void Hold(int files, int known, IEnumerable<string> sample) =>
+        connection.Execute("""
+            INSERT INTO removal_holds (files, known, sample, created_at, seen_at) VALUES ($f, $k, $s, $now, $now)
+            """, transaction, ("$f", files), ("$k", known), ("$s", System.Text.Json.JsonSerializer.Serialize(sample.Take(10))), ("$now", now));
+
+    public void SeenAgain(long holdId, int files) =>
+        connection.Execute("UPDATE removal_holds SET passes = passes + 1, files = $f, seen_at = $now WHERE id = $id", transaction,
+            ("$f", files), ("$now", now), ("$id", holdId));
+
+    public void ResolveHolds() =>
+        connection.Execute("UPDATE removal_holds SET resolved_at = $now WHERE resolved_at IS NULL", transaction, ("$now", now));
+
     /// <summary>
-    /// Deletes photos removed longer than the grace period, with everything attached to them;
-    /// returns how many, and their thumbnail files (relative to the data folder) to delete after commit.
+    /// Deletes photos removed longer than the grace period, with everything attached to them; photos
+    /// holding the owner's decisions (a confirmed or rejected face) only with <paramref name="evenConfirmed"/>
+    /// (the owner said so): a library that moved must not cost the owner's work. Returns how many, and
+    /// their thumbnail files (relative to the data folder) to delete after commit.
     /// </summary>
-    public (int Photos, List<string> Files) PurgeRemovedBefore(DateTimeOffset cutoff)
+    public (int Photos, List<string> Files) PurgeRemovedBefore(DateTimeOffset cutoff, bool evenConfirmed = false)
     {
         var before = cutoff.ToString("O", CultureInfo.InvariantCulture);
+        connection.Execute("DROP TABLE IF EXISTS temp.purge", transaction);
+        connection.Execute($"""
+            CREATE TEMP TABLE purge AS SELECT id FROM photos p WHERE removed_at < $before
+            {(evenConfirmed ? "" : "AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id AND (f.assigned_by = 'user' OR f.rejected IS NOT NULL))")}
+            """, transaction, ("$before", before));
         var files = new List<string>();
         using (var command = connection.Command("""
-            SELECT preview FROM photos WHERE removed_at < $before AND preview IS NOT NULL
+            SELECT preview FROM photos WHERE id IN (SELECT id FROM temp.purge) AND preview IS NOT NULL
             UNION ALL
-            SELECT f.thumbnail FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.removed_at < $before AND f.thumbnail IS NOT NULL
-            """, transaction, ("$before", before)))
+            SELECT f.thumbnail FROM faces f WHERE f.photo_id IN (SELECT id FROM temp.purge) AND f.thumbnail IS NOT NULL
+            """, transaction))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -96,9 +154,11 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
                 files.Add(reader.GetString(0));
             }
         }
-        connection.Execute("DELETE FROM files WHERE state = 'removed' AND removed_at < $before AND (photo_id IS NULL OR photo_id IN (SELECT id FROM photos WHERE removed_at < $before))",
+        connection.Execute("DELETE FROM files WHERE state = 'removed' AND removed_at < $before AND (photo_id IS NULL OR photo_id IN (SELECT id FROM temp.purge))",
             transaction, ("$before", before));
-        return (connection.Execute("DELETE FROM photos WHERE removed_at < $before", transaction, ("$before", before)), files);
+        var purged = connection.Execute("DELETE FROM photos WHERE id IN (SELECT id FROM temp.purge)", transaction);
+        connection.Execute("DROP TABLE temp.purge", transaction);
+        return (purged, files);
     }
 
     public void Dispose()

@@ -15,8 +15,8 @@ namespace TagWorker.Library;
 /// killed process leaves whole batches and the next pass simply finishes the work.
 /// </summary>
 public sealed class Reconciler(
-    Database database, LibraryWalker walker, IOptions<LibraryOptions> options, IOptions<StorageOptions> storage, TimeProvider clock,
-    ILogger<Reconciler> logger) : IDisposable
+    Database database, LibraryWalker walker, FileHasher hasher, IOptions<LibraryOptions> options, IOptions<StorageOptions> storage,
+    TimeProvider clock, ILogger<Reconciler> logger) : IDisposable
 {
     private const int BatchSize = 500;
     private readonly LibraryOptions _options = options.Value;
@@ -89,6 +89,11 @@ public sealed class Reconciler(
         var vanished = known.Values
             .Where(f => f.State != "removed" && !seen.Contains(f.Path) && !IsBelowAny(f.Path, walk.FailedFolders))
             .ToList();
+        if (scope is null && HoldBack(connection, vanished, knownPresent))
+        {
+            tally.Held = vanished.Count;
+            vanished = [];
+        }
         RetireAndCountMoves(connection, vanished, known, tally);
 
         var result = tally.ToResult(walk.Files.Count, stopwatch.Elapsed.TotalSeconds);
@@ -124,7 +129,7 @@ public sealed class Reconciler(
             {
                 await Parallel.ForEachAsync(toHash, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
                     async (file, ct) => await hashed.Writer.WriteAsync(
-                        FileHasher.Hash(Path.Join(Root, file.Path), file, settle, clock.GetUtcNow().UtcDateTime), ct));
+                        hasher.Hash(Path.Join(Root, file.Path), file, settle, clock.GetUtcNow().UtcDateTime), ct));
             }
             finally
             {
@@ -164,22 +169,43 @@ public sealed class Reconciler(
                     tally.Failed++;
                     continue;
             }
-            var photoId = store.FindPhoto(item.Sha256!);
+            var hashes = item.Hashes!;
+            var exact = store.FindPhoto(hashes.File);
+            var photoId = exact ?? store.FindPhotoByImage(hashes.Image);
+            var previous = before is { State: not "removed" } ? before.Value.PhotoId : null;
+            if (photoId is null && previous is { } edited && !store.HasOtherCopy(edited, item.File.Path))
+            {
+                // Same path, new image, no other copy: the owner (or another program) edited the photo itself.
+                // It stays the same photo, in a new version; its faces are matched again after analysis.
+                store.AddHashes(edited, hashes);
+                store.NewVersion(edited);
+                store.SaveFile(item.File, edited, "present", null, hashes.Image);
+                tally.Changed++;
+                logger.LogInformation("{Path}: the image changed; analysing the new version", item.File.Path);
+                continue;
+            }
             var isNewPhoto = photoId is null;
-            photoId ??= store.AddPhoto(item.Sha256!, item.File.Size);
-            store.SaveFile(item.File, photoId, "present", null);
+            photoId ??= store.AddPhoto(hashes, item.File.Size);
+            if (exact is null && !isNewPhoto)
+            {
+                // Same image, other bytes: another program changed the metadata. Same photo, same faces and decisions.
+                store.AddHashes(photoId.Value, hashes);
+                store.MarkMetadataChanged(photoId.Value);
+                tally.MetadataChanged++;
+            }
+            store.SaveFile(item.File, photoId, "present", null, hashes.Image);
             if (!isNewPhoto)
             {
                 store.RefreshRemoved(photoId.Value);
             }
-            if (before is { State: not "removed" } && before.Value.PhotoId == photoId)
+            if (previous == photoId)
             {
-                tally.Unchanged++; // touched, or recovered from an earlier failure, same content
+                tally.Unchanged++; // touched, rewritten by another program, or recovered from an earlier failure
             }
-            else if (before is { State: not "removed", PhotoId: not null })
+            else if (previous is { } other)
             {
                 tally.Changed++;
-                store.RefreshRemoved(before.Value.PhotoId!.Value);
+                store.RefreshRemoved(other);
             }
             else if (isNewPhoto || tally.CreatedPhotos.Contains(photoId.Value))
             {
@@ -247,6 +273,46 @@ public sealed class Reconciler(
         }
     }
 
+    /// <summary>
+    /// True when this pass's removals must wait: too many at once looks like a library that moved or a
+    /// share that is not mounted, not like an owner deleting photos. The removal goes ahead once the
+    /// owner confirms it, or when <see cref="LibraryOptions.HoldRemovalsPasses"/> passes saw the same.
+    /// </summary>
+    private bool HoldBack(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, int knownPresent)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var store = new LibraryStore(connection, transaction, Now());
+        var hold = store.OpenHold();
+        var suspect = vanished.Count > _options.HoldRemovalsOverFiles && vanished.Count * 100L > (long)knownPresent * _options.HoldRemovalsOverPercent;
+        var wait = false;
+        if (!suspect)
+        {
+            store.ResolveHolds(); // the files came back, or the removal was small enough
+        }
+        else if (hold is { Confirmed: true } || hold is { } h && h.Passes + 1 >= _options.HoldRemovalsPasses)
+        {
+            logger.LogWarning("Removing {Count} vanished files: {Why}", vanished.Count,
+                hold!.Value.Confirmed ? "the owner confirmed it" : $"{_options.HoldRemovalsPasses} passes saw them gone");
+            store.ResolveHolds();
+        }
+        else
+        {
+            if (hold is { } open)
+            {
+                store.SeenAgain(open.Id, vanished.Count);
+            }
+            else
+            {
+                store.Hold(vanished.Count, knownPresent, vanished.Select(f => f.Path));
+            }
+            logger.LogWarning("{Count} of {Known} files are gone at once (library moved or not mounted?): nothing removed until the owner confirms on the dashboard or {Passes} passes see the same",
+                vanished.Count, knownPresent, _options.HoldRemovalsPasses);
+            wait = true;
+        }
+        transaction.Commit();
+        return wait;
+    }
+
     private static bool IsBelowAny(string path, List<(string Path, string Reason)> folders) =>
         folders.Exists(f => f.Path.Length == 0 || path.StartsWith(f.Path + "/", StringComparison.Ordinal));
 
@@ -254,14 +320,14 @@ public sealed class Reconciler(
 
     private sealed class Tally
     {
-        public int New, Changed, Moved, Removed, Unchanged, Failed;
+        public int New, Changed, Moved, Removed, Unchanged, Failed, MetadataChanged, Held;
         public List<string> Deferred { get; } = [];
         public HashSet<long> CreatedPhotos { get; } = [];
         public List<(string Path, long PhotoId)> Arrivals { get; } = [];
 
         public ScanResult ToResult(int seen, double seconds) => new()
         {
-            FilesSeen = seen, New = New, Changed = Changed, Moved = Moved, Removed = Removed, Unchanged = Unchanged,
+            FilesSeen = seen, New = New, Changed = Changed, Moved = Moved, Removed = Removed, Unchanged = Unchanged, MetadataChanged = MetadataChanged, HeldBack = Held,
             Failed = Failed, Deferred = Deferred.Count, DeferredPaths = Deferred, Seconds = Math.Round(seconds, 3),
         };
     }

@@ -18,6 +18,9 @@ public static class ScanCommand
         builder.AddStorage().AddLibrary();
         using var host = builder.Build();
         DataDirectory.EnsureWritable(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
+        using var dataLock = DataDirectory.Lock(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "scan");
+        DataDirectory.RememberLibrary(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir,
+            host.Services.GetRequiredService<IOptions<LibraryOptions>>().Value.Root);
         var result = await host.Services.GetRequiredService<Reconciler>().RunAsync(null, cancellationToken);
         if (cli.Has("--json"))
         {

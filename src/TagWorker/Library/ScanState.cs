@@ -17,7 +17,7 @@ public sealed class ScanState : IDisposable
     {
         LastScanAt = at;
         Volatile.Write(ref _lastResult, result);
-        if (result.New + result.Changed + result.Moved > 0)
+        if (result.New + result.Changed + result.Moved + result.MetadataChanged > 0)
         {
             _changed.Release();
         }

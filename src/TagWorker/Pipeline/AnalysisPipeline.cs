@@ -69,6 +69,7 @@ public sealed class AnalysisPipeline(
                 List<PendingPhoto> batch;
                 using (var connection = database.Open())
                 {
+                    RefreshMetadata(connection);
                     batch = PhotoStore.NextPending(connection, cursor, 32).Where(p => !inFlight.ContainsKey(p.Id)).ToList();
                 }
                 foreach (var photo in batch)
@@ -110,6 +111,33 @@ public sealed class AnalysisPipeline(
         finally
         {
             jobs.TryComplete();
+        }
+    }
+
+    /// <summary>Photos another program re-tagged: only their header is read again (date, orientation).</summary>
+    private void RefreshMetadata(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        var root = Path.GetFullPath(library.Value.Root);
+        foreach (var photo in PhotoStore.MetadataChanged(connection, 64))
+        {
+            Imaging.PhotoHeader? header = null;
+            foreach (var path in photo.Paths)
+            {
+                try
+                {
+                    using var file = new FileStream(Path.Join(root, path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                    header = analyzer.ReadHeader(file);
+                    break;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImagingException)
+                {
+                    logger.LogDebug("Cannot read the header of {Path}: {Reason}", path, e.Message);
+                }
+            }
+            if (PhotoStore.RefreshHeader(connection, photo.Id, header, PhotoStore.Now(clock)))
+            {
+                logger.LogInformation("{Path}: its orientation or size changed in the metadata; analysing it again", photo.Files[0].Path);
+            }
         }
     }
 
@@ -155,7 +183,7 @@ public sealed class AnalysisPipeline(
     private Result Analyse(AnalysisWorker worker, PendingPhoto photo)
     {
         var times = new StageTimes();
-        var path = photo.Paths[0];
+        var path = photo.Files[0].Path;
         try
         {
             var (image, usedPath) = Decode(photo, times);
@@ -177,13 +205,13 @@ public sealed class AnalysisPipeline(
     {
         var root = Path.GetFullPath(library.Value.Root);
         Exception? last = null;
-        foreach (var relative in photo.Paths)
+        foreach (var (relative, size) in photo.Files)
         {
             var full = Path.Join(root, relative);
             try
             {
                 using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-                if (stream.Length != photo.Size)
+                if (stream.Length != size)
                 {
                     throw new IOException("the file changed since it was indexed; the next scan will pick up the new content");
                 }

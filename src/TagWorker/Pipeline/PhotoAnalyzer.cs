@@ -95,6 +95,8 @@ public sealed class PhotoAnalyzer : IDisposable
 
     public DecodedPhoto Decode(FileStream file, StageTimes times) => Timed(() => _decoder.Decode(file), times);
 
+    public PhotoHeader ReadHeader(FileStream file) => _decoder.ReadHeader(file);
+
     public DecodedPhoto Decode(byte[] data, StageTimes times) => Timed(() => _decoder.Decode(data), times);
 
     /// <summary>Analyses on a shared worker, one caller at a time (commands and tests; the pipeline has its own workers).</summary>

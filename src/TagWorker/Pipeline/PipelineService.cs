@@ -57,7 +57,7 @@ public sealed class PipelineService(
         {
             using (var connection = database.Open())
             {
-                if (PhotoStore.NextPending(connection, 0, 1).Count > 0)
+                if (PhotoStore.NextPending(connection, 0, 1).Count > 0 || PhotoStore.MetadataChanged(connection, 1).Count > 0)
                 {
                     return;
                 }

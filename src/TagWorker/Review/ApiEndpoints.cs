@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using TagWorker.Faces;
+using TagWorker.Library;
 using TagWorker.Storage;
 using TagWorker.WriteBack;
 
@@ -146,6 +147,19 @@ public static class ApiEndpoints
             new Done("added", id, actions.AddToAlbum(id, body.PhotoIds ?? []))).WithSummary("Add photos to an album");
         albums.MapPost("/{id:long}/photos/remove", (ReviewActions actions, long id, PhotosRequest body) =>
             new Done("removed", id, actions.RemoveFromAlbum(id, body.PhotoIds ?? []))).WithSummary("Remove photos from an album");
+
+        var library = api.MapGroup("/library").WithTags("Library");
+        library.MapGet("/hold", (LibrarySafety safety) => safety.OpenHold() is { } hold ? Results.Ok(hold) : Results.NoContent())
+            .WithSummary("Files gone at once and not yet removed (a moved or unmounted library?); 204 when there is none");
+        library.MapPost("/hold/{id:long}/confirm", (LibrarySafety safety, long id) => safety.Confirm(id)
+            ? new Done("confirmed: the next full pass removes them", id)
+            : throw ReviewException.NotFound($"open hold {id}")).WithSummary("The files are really gone: let the next pass remove them");
+        library.MapGet("/kept", (LibrarySafety safety, IOptions<LibraryOptions> options) =>
+            new Done("removed photos kept for the owner's decisions", Count: safety.KeptForDecisions(options.Value.RemovedGraceDays)))
+            .WithSummary("Removed photos past the grace period, kept because they hold confirmed or rejected faces");
+        library.MapPost("/kept/purge", (LibrarySafety safety, IOptions<LibraryOptions> options) =>
+            new Done("purged", Count: safety.PurgeKept(options.Value.RemovedGraceDays)))
+            .WithSummary("Let those photos go, with their faces and decisions");
 
         var writes = api.MapGroup("/writeback").WithTags("Write-back");
         writes.MapGet("/pending", (ReviewStore store, long? person, int? page, int? size) => store.PendingWrites(person, page, size))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
 using TagWorker.Storage;
 
@@ -10,9 +11,8 @@ public static class WriteBackCommands
 {
     public static async Task<int> ApplyAsync(CommandLine cli, CancellationToken cancellationToken)
     {
-        var builder = AppHost.CreateCommandBuilder(cli);
-        builder.AddStorage().AddWriteBack(hosted: false);
-        using var host = builder.Build();
+        using var host = Build(cli);
+        using var dataLock = DataDirectory.Lock(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "apply");
         var report = await host.Services.GetRequiredService<MetadataWriter>().ApplyAsync(cli.Has("--dry-run"), cancellationToken);
         if (cli.Has("--json"))
         {
@@ -36,11 +36,24 @@ public static class WriteBackCommands
         return report.Failed > 0 ? 1 : 0;
     }
 
-    public static async Task<int> UndoAsync(CommandLine cli, CancellationToken cancellationToken)
+    /// <summary>The host for apply and undo, on the library the data folder belongs to (unless one is named).</summary>
+    private static Microsoft.Extensions.Hosting.IHost Build(CommandLine cli)
     {
+        var probe = AppHost.CreateCommandBuilder(cli);
+        probe.AddStorage();
+        using (var settings = probe.Build())
+        {
+            DataDirectory.UseRememberedLibrary(cli, settings.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
+        }
         var builder = AppHost.CreateCommandBuilder(cli);
         builder.AddStorage().AddWriteBack(hosted: false);
-        using var host = builder.Build();
+        return builder.Build();
+    }
+
+    public static async Task<int> UndoAsync(CommandLine cli, CancellationToken cancellationToken)
+    {
+        using var host = Build(cli);
+        using var dataLock = DataDirectory.Lock(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "undo");
         var writer = host.Services.GetRequiredService<MetadataWriter>();
         IReadOnlyList<long> ids;
         if (cli.Value("--write") is { } write)

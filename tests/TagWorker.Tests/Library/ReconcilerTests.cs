@@ -47,7 +47,7 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_changed_file_becomes_a_new_pending_photo()
+    public async Task A_file_whose_image_changed_stays_the_same_photo_in_a_new_version_waiting_for_analysis()
     {
         var path = _library.Write("a.jpg", "before");
         await _worker.ScanAsync();
@@ -57,7 +57,8 @@ public sealed class ReconcilerTests : IDisposable
         var result = await _worker.ScanAsync();
 
         Assert.Equal(1, result.Changed);
-        Assert.NotEqual(before, _worker.PhotoOf("a.jpg"));
+        Assert.Equal(before, _worker.PhotoOf("a.jpg"));
+        Assert.Equal(2, _worker.Query<long>("SELECT version FROM photos WHERE id = $id", ("$id", before)));
         Assert.Equal("pending", _worker.Query<string>("SELECT state FROM photos WHERE id = $id", ("$id", _worker.PhotoOf("a.jpg"))));
         Assert.True(File.Exists(path));
     }

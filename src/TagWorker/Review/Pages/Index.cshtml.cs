@@ -5,8 +5,12 @@ using TagWorker.Storage;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class IndexModel(ReviewStore store, IServiceProvider services) : ReviewPageModel
+public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsoft.Extensions.Options.IOptions<LibraryOptions> library,
+    IServiceProvider services) : ReviewPageModel
 {
+    public RemovalHold? Hold { get; private set; }
+    public long Kept { get; private set; }
+
     public StatusEndpoints.Status Status { get; private set; } = null!;
     public Paged<FailedItem> Failed { get; private set; } = null!;
     public Paged<WriteItem> Writes { get; private set; } = null!;
@@ -22,5 +26,13 @@ public sealed class IndexModel(ReviewStore store, IServiceProvider services) : R
         People = store.People(null, 1, 1).Total;
         Groups = store.Groups(1, 1).Total;
         PendingWrites = store.PendingWrites(null, 1, 1).Total;
+        Hold = safety.OpenHold();
+        Kept = safety.KeptForDecisions(library.Value.RemovedGraceDays);
     }
+
+    public Microsoft.AspNetCore.Mvc.IActionResult OnPostConfirmRemoval(long id) =>
+        Act(() => safety.Confirm(id) ? "Confirmed: the next full pass removes them." : throw ReviewException.NotFound($"open hold {id}"));
+
+    public Microsoft.AspNetCore.Mvc.IActionResult OnPostPurgeKept() =>
+        Act(() => $"Purged {safety.PurgeKept(library.Value.RemovedGraceDays)} photos and their faces.");
 }
