@@ -219,11 +219,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return links;
     }
 
-    private static string Clean(string name)
-    {
-        var trimmed = name.Trim();
-        return trimmed.Length is > 0 and <= 200 ? trimmed : throw new ArgumentException("a name has 1 to 200 characters", nameof(name));
-    }
+    private static string Clean(string name) => PersonName.Clean(name);
 
     private string Now() => clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
 
@@ -11,8 +12,8 @@ public static class LibraryExtensions
     {
         builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
         builder.Services.AddSettings<Imaging.ImagingOptions>(Imaging.ImagingOptions.Section);
-        builder.Services.AddSingleton<Imaging.PixelHash>();
-        builder.Services.AddSingleton<FileHasher>();
+        builder.Services.TryAddSingleton<Imaging.PixelHash>();
+        builder.Services.TryAddSingleton<FileHasher>();
         builder.Services.AddSingleton<PathFilter>();
         builder.Services.AddSingleton<LibraryWalker>();
         builder.Services.AddSingleton<Reconciler>();

@@ -21,7 +21,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     /// <summary>Names an unnamed group (confirming its faces) or renames a person.</summary>
     public void Name(long personId, string? name)
     {
-        var clean = CleanName(name);
+        var clean = CleanPersonName(name);
         var current = PersonName(personId);
         if (current is null)
         {
@@ -90,7 +90,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         }
         else
         {
-            var clean = CleanName(name);
+            var clean = CleanPersonName(name);
             using var connection = database.Open();
             if (connection.Scalar("SELECT id FROM people WHERE name = $n COLLATE NOCASE ORDER BY id LIMIT 1", null, ("$n", clean)) is long existing)
             {
@@ -228,6 +228,10 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         services.GetService<WriteSignal>()?.Wake();
         return approved;
     }
+
+    /// <summary>A person's name by the one rule every photo tool can read (<see cref="Faces.PersonName"/>).</summary>
+    public static string CleanPersonName(string? name) =>
+        Faces.PersonName.Problem(name) is { } problem ? throw ReviewException.Invalid(problem) : name!.Trim();
 
     public static string CleanName(string? name)
     {

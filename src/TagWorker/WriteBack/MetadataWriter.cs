@@ -1,12 +1,11 @@
-using System.Security.Cryptography;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TagWorker.Library;
 using TagWorker.Storage;
-using XmpCore;
 
 namespace TagWorker.WriteBack;
 
@@ -17,23 +16,28 @@ public sealed record ApplyReport(bool DryRun, int Photos, int Written, int Uncha
 public sealed record UndoReport(int Undone, int Failed, IReadOnlyList<string> Messages);
 
 /// <summary>
-/// Writes approved changes into XMP (a sidecar beside the photo, or embedded through exiftool), one file at a
-/// time: read, merge, write a temporary file in the same folder, check nobody changed the target meanwhile,
-/// rename into place, read back and verify; journal every step so a write can be undone and a crash repaired.
+/// Writes approved changes into XMP, one file at a time: read; stop at a conflict (another program
+/// changed or reverted what TagWorker last wrote there); remove TagWorker's earlier values and add the
+/// new ones by the reader-visible rule (<see cref="Xmp"/>); write a temporary file in the same folder;
+/// verify that nothing else changed (<see cref="XmpVerifier"/>); check nobody changed the target
+/// meanwhile; rename into place; journal every step so a write can be undone and a crash repaired.
 /// </summary>
-public sealed class MetadataWriter(Database database, WriteJournal journal, EmbeddedXmp embedded, IOptions<WriteBackOptions> options,
-    IOptions<LibraryOptions> library, TimeProvider clock, ILogger<MetadataWriter> logger) : IDisposable
+public sealed class MetadataWriter(Database database, WriteJournal journal, WriteTargets targets, EmbeddedXmp embedded, ExifTool exifTool,
+    FileHasher hasher, WriteConflicts conflicts, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<MetadataWriter> logger) : IDisposable
 {
-    public void Dispose() => _gate.Dispose();
-
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public void Dispose() => _gate.Dispose();
 
     private WriteBackOptions Settings => options.Value;
 
     /// <summary>Called with the target's path right before the changed-meanwhile check: tests let another program write there.</summary>
     internal Action<string>? BeforeReplace { get; set; }
 
-    private sealed record Plan(long PhotoId, List<Change> Changes, List<WrittenRow> Before, int StoredW, int StoredH,
+    /// <summary>Files written in the last apply (absolute paths of photos): for Immich to re-read them.</summary>
+    public event Action<IReadOnlyList<string>>? Written;
+
+    private sealed record Plan(long PhotoId, List<Change> Changes, List<WrittenRow> Before, List<WrittenRow> Kept, int StoredW, int StoredH,
         Dictionary<string, Wanted> Wanted, List<string> Paths);
 
     public async Task<ApplyReport> ApplyAsync(bool dryRun, CancellationToken cancellationToken)
@@ -44,23 +48,29 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
             journal.Recover();
             var files = new List<FileReport>();
             var notes = new List<string>();
-            var plans = LoadPlans();
+            var plans = LoadPlans(notes);
+            var written = new List<string>();
             foreach (var plan in plans)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var reports = plan.Paths.Select(path => WriteFile(plan, path, dryRun, notes)).ToList();
+                var reports = plan.Paths.SelectMany(path => targets.For(path).Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
                 files.AddRange(reports.Select(r => r.Report));
-                if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged"))
+                if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
                 {
-                    Commit(plan, reports[0].Added);
+                    Commit(plan, reports.Where(r => r.Added.Count > 0).Select(r => r.Added).FirstOrDefault() ?? []);
+                    written.AddRange(reports.Where(r => r.Report.State is "done" or "removed").Select(r => r.Report.Path));
                 }
             }
             if (!dryRun)
             {
                 journal.PruneBackups();
+                if (written.Count > 0)
+                {
+                    Written?.Invoke(written.Distinct().ToList());
+                }
             }
-            return new ApplyReport(dryRun, plans.Count, files.Count(f => f.State is "done" or "would write"),
-                files.Count(f => f.State == "unchanged"), files.Count(f => f.State == "failed"), files, notes);
+            return new ApplyReport(dryRun, plans.Count, files.Count(f => f.State is "done" or "removed" or "would write"),
+                files.Count(f => f.State == "unchanged"), files.Count(f => f.State is "failed" or "conflict"), files, notes);
         }
         finally
         {
@@ -102,7 +112,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
     /// <summary>Finishes or rolls back writes a crash interrupted (also done before every apply).</summary>
     public void Recover() => journal.Recover();
 
-    private List<Plan> LoadPlans()
+    private List<Plan> LoadPlans(List<string> notes)
     {
         using var connection = database.Open();
         var approvedPhotos = connection.Ids("SELECT DISTINCT photo_id FROM approvals");
@@ -119,8 +129,14 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
             }
             var (width, height, orientation) = size[0];
             var (storedW, storedH) = Geometry.StoredSize(width, height, orientation);
-            var changes = group.ToList();
-            var before = WriteJournal.ReadWritten(connection, photo).Where(w => changes.Any(c => c.Subject == w.Subject)).ToList();
+            var changes = group.Where(c => c.After is null || Faces.PersonName.Problem(c.After) is null).ToList();
+            foreach (var refused in group.Except(changes))
+            {
+                notes.Add($"photo {photo}: '{refused.After}' is not written: {Faces.PersonName.Problem(refused.After!)}");
+            }
+            var all = WriteJournal.ReadWritten(connection, photo);
+            var before = all.Where(w => changes.Any(c => c.Subject == w.Subject)).ToList();
+            var kept = all.Except(before).ToList();
             var wanted = new Dictionary<string, Wanted>();
             foreach (var change in changes.Where(c => c.After is not null))
             {
@@ -130,7 +146,10 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
                     : Xmp.ForObject(change.After!, Settings);
             }
             var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$p", photo));
-            plans.Add(new Plan(photo, changes, before, storedW, storedH, wanted, paths));
+            if (changes.Count > 0)
+            {
+                plans.Add(new Plan(photo, changes, before, kept, storedW, storedH, wanted, paths));
+            }
         }
         return plans;
     }
@@ -144,123 +163,104 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
 
     private sealed record FileOutcome(FileReport Report, Dictionary<string, Entries> Added);
 
-    private FileOutcome WriteFile(Plan plan, string relative, bool dryRun, List<string> notes)
+    private FileOutcome WriteTarget(Plan plan, string relativePhoto, WriteTarget target, bool dryRun)
     {
-        var mode = Settings.Mode == WriteMode.Embedded ? "embedded" : "sidecar";
-        var target = journal.TargetPath(relative, mode);
         var addedNames = plan.Changes.Where(c => c.After is not null && c.After != c.Before).Select(c => c.After!).ToArray();
         var removedNames = plan.Changes.Where(c => c.Before is not null && c.After != c.Before).Select(c => c.Before!).ToArray();
         FileOutcome Outcome(string state, string? error, long? id, Dictionary<string, Entries>? added = null) =>
-            new(new FileReport(plan.PhotoId, relative, mode, addedNames, removedNames, state, error, id), added ?? []);
+            new(new FileReport(plan.PhotoId, target.Relative, target.Mode, addedNames, removedNames, state, error, id), added ?? []);
 
-        if (mode == "sidecar")
-        {
-            var lightroom = Path.ChangeExtension(Path.Combine(library.Value.Root, relative), ".xmp");
-            if (File.Exists(lightroom))
-            {
-                notes.Add($"{Path.ChangeExtension(relative, ".xmp")} (Lightroom naming) exists and was left alone; TagWorker writes {relative}.xmp");
-            }
-        }
         for (var attempt = 1; ; attempt++)
         {
             long? writeId = null;
             string? temp = null;
             try
             {
-                var snapshot = FileSnapshot.Take(target);
-                var packet = mode == "sidecar" ? snapshot.Bytes : embedded.Read(target, snapshot.Bytes);
-                IXmpMeta meta;
+                var snapshot = FileSnapshot.Take(target.Path);
+                var packet = target.Mode == "embedded" ? embedded.Read(target.Path, snapshot.Bytes)
+                    : snapshot.Bytes ?? (target.SeedFrom is { } seed ? File.ReadAllBytes(seed) : null);
+                XmpTree tree;
                 try
                 {
-                    meta = Xmp.Parse(packet);
+                    tree = XmpTree.Parse(packet);
                 }
-                catch (XmpException e)
+                catch (XmpFormatException e)
                 {
-                    var kept = dryRun ? null : journal.KeepCopy(target, "malformed");
+                    var kept = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
                     return Outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (kept is null ? "" : $", a copy is in {kept}"), null);
                 }
-                var foreign = Xmp.Read(meta);
+                if (conflicts.Check(plan.PhotoId, target, snapshot.Hash, tree, dryRun) is { } conflict)
+                {
+                    return Outcome("conflict", conflict, null);
+                }
+                var (hasIptc, iptcKeywords) = embedded.ReadIptc(PhotoOf(target, relativePhoto));
+                var inherited = target.Mode == "embedded" ? new Inherited(null, iptcKeywords)
+                    : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
+                var removed = new List<Entries>();
                 var added = new Dictionary<string, Entries>();
-                var removeAll = new List<Entries>();
+                var carried = Xmp.Values(tree);
                 foreach (var change in plan.Changes)
                 {
                     var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.Entries ?? Entries.None;
-                    removeAll.Add(previous);
-                    added[change.Subject] = Xmp.Merge(meta, previous, plan.Wanted.GetValueOrDefault(change.Subject) ?? new Wanted([], []), (plan.StoredW, plan.StoredH));
+                    removed.Add(previous);
+                    Xmp.Remove(tree, previous);
                 }
-                var newPacket = Xmp.Serialize(meta);
+                var afterRemoval = Xmp.Values(tree);
+                foreach (var change in plan.Changes.Where(c => c.After is not null))
+                {
+                    added[change.Subject] = Xmp.Add(tree, plan.Wanted[change.Subject], (plan.StoredW, plan.StoredH), inherited);
+                }
                 if (dryRun)
                 {
                     return Outcome("would write", null, null, added);
                 }
-                if (packet is not null && mode == "sidecar" && newPacket.AsSpan().SequenceEqual(packet))
+                var ours = added.Values.Sum(a => a.Fields.Count + a.Regions.Count) + plan.Kept.Count;
+                if (target.Mode == "sidecar" && ours == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
                 {
-                    return Outcome("unchanged", null, null, added);
+                    // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the photo's own metadata.
+                    return Remove(plan, target, snapshot, removed, Outcome);
                 }
+                tree.SetSimple(XmpTree.NsXmp, "MetadataDate", clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+                var newPacket = tree.Serialize();
+                var intended = Intended(carried, afterRemoval, Xmp.Values(tree), tree, removed, added, packet, newPacket);
+                var (removeKeywords, addKeywords) = target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
 
                 using var connection = database.Open();
-                var afterRows = AfterRows(plan, added);
-                writeId = (long)connection.Scalar("""
-                    INSERT INTO writes (photo_id, path, mode, added, removed, before, after, hash_before, state, created_at)
-                    VALUES ($p, $path, $mode, $added, $removed, $before, $after, $hb, 'started', $now) RETURNING id
-                    """, null, ("$p", plan.PhotoId), ("$path", relative), ("$mode", mode), ("$added", JsonSerializer.Serialize(addedNames)),
-                    ("$removed", JsonSerializer.Serialize(removedNames)), ("$before", JsonSerializer.Serialize(plan.Before)),
-                    ("$after", JsonSerializer.Serialize(afterRows)), ("$hb", snapshot.Hash), ("$now", Now()))!;
-                temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileNameWithoutExtension(target)}.tagworker-{writeId}{Path.GetExtension(target)}");
-                // Journaled before it exists, so a crash while it is being written still finds and removes it.
-                connection.Execute("UPDATE writes SET temp = $t WHERE id = $id", null, ("$t", temp), ("$id", writeId));
-                var backup = snapshot.Exists ? journal.Backup(target, writeId.Value) : null;
-                if (mode == "sidecar")
+                writeId = journal.Start(connection, plan.PhotoId, relativePhoto, target, addedNames, removedNames, plan.Before,
+                    AfterRows(plan, added), snapshot.Hash);
+                temp = Path.Combine(Path.GetDirectoryName(target.Path)!, $".{Path.GetFileNameWithoutExtension(target.Path)}.tagworker-{writeId}{Path.GetExtension(target.Path)}");
+                WriteJournal.SetTemp(connection, writeId.Value, temp); // journaled before it exists: a crash while it is written still finds it
+                var backup = snapshot.Exists ? journal.Backup(target.Path, writeId.Value) : null;
+                if (target.Mode == "sidecar")
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    Directory.CreateDirectory(Path.GetDirectoryName(target.Path)!);
                     FileSnapshot.WriteDurably(temp, newPacket);
                 }
                 else
                 {
-                    embedded.Write(target, temp, newPacket);
+                    embedded.Write(target.Path, temp, newPacket, removeKeywords, addKeywords);
                 }
-                var written = File.ReadAllBytes(temp); // read once: verified and hashed from these bytes
-                VerifyContent(temp, written, mode, plan, foreign, removeAll, snapshot);
+                var result = File.ReadAllBytes(temp); // read once: verified and hashed from these bytes
+                Verify(target, temp, result, packet, intended, snapshot, removeKeywords, addKeywords);
                 CopyOwnership(target, temp, snapshot);
-                var hashAfter = Convert.ToHexString(SHA256.HashData(written));
-                using (var transaction = connection.BeginTransaction())
-                {
-                    connection.Execute("UPDATE writes SET hash_after = $ha, backup = $b, temp = $t WHERE id = $id", transaction,
-                        ("$ha", hashAfter), ("$b", backup), ("$t", temp), ("$id", writeId));
-                    if (mode == "embedded")
-                    {
-                        // The new bytes stay this photo, whoever looks first: the reconciler or the next step here.
-                        connection.Execute("INSERT OR IGNORE INTO photo_hashes (sha256, photo_id) VALUES ($h, $p)", transaction,
-                            ("$h", Convert.FromHexString(hashAfter)), ("$p", plan.PhotoId));
-                    }
-                    transaction.Commit();
-                }
-                BeforeReplace?.Invoke(target);
-                if (!snapshot.StillSame(target))
+                var hashAfter = Convert.ToHexString(SHA256.HashData(result));
+                WriteJournal.Verified(connection, writeId.Value, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
+                BeforeReplace?.Invoke(target.Path);
+                if (!snapshot.StillSame(target.Path))
                 {
                     File.Delete(temp);
-                    connection.Execute("UPDATE writes SET state = 'failed', temp = NULL, error = 'changed by another program meanwhile; merged again' WHERE id = $id", null, ("$id", writeId));
+                    WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");
                     if (attempt < 3)
                     {
                         continue;
                     }
                     return Outcome("failed", "the file keeps changing under another program; try again later", writeId);
                 }
-                File.Move(temp, target, overwrite: true);
-                using (var transaction = connection.BeginTransaction())
-                {
-                    connection.Execute("UPDATE writes SET state = 'done', temp = NULL WHERE id = $id", transaction, ("$id", writeId));
-                    if (mode == "embedded")
-                    {
-                        var info = new FileInfo(target);
-                        connection.Execute("UPDATE files SET size = $s, mtime = $m WHERE path = $path", transaction,
-                            ("$s", info.Length), ("$m", info.LastWriteTimeUtc.Ticks), ("$path", relative));
-                    }
-                    transaction.Commit();
-                }
+                File.Move(temp, target.Path, overwrite: true);
+                WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
                 return Outcome("done", null, writeId, added);
             }
-            catch (Exception e) when (e is WriteBackException or IOException or UnauthorizedAccessException or XmpException)
+            catch (Exception e) when (e is WriteBackException or IOException or UnauthorizedAccessException)
             {
                 if (temp is not null && File.Exists(temp))
                 {
@@ -270,16 +270,101 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
                 if (writeId is not null)
                 {
                     using var connection = database.Open();
-                    connection.Execute("UPDATE writes SET state = 'failed', temp = NULL, error = $e WHERE id = $id", null, ("$e", reason), ("$id", writeId));
+                    WriteJournal.Fail(connection, writeId.Value, reason);
                 }
-                logger.LogWarning("Could not write metadata for {Path}: {Reason}", relative, reason);
+                logger.LogWarning("Could not write metadata for {Path}: {Reason}", target.Relative, reason);
                 return Outcome("failed", reason, writeId);
             }
         }
     }
 
+    /// <summary>The photo a sidecar belongs to (under the library, also when the sidecar is in the mirror).</summary>
+    private string PhotoOf(WriteTarget target, string relativePhoto) =>
+        target.Mode == "embedded" ? target.Path : Path.Combine(Path.GetFullPath(journal.LibraryRoot), relativePhoto);
+
+    private XmpTree? ReadPhotoXmp(string photo)
+    {
+        try
+        {
+            return embedded.Read(photo) is { } packet ? XmpTree.Parse(packet) : null;
+        }
+        catch (XmpFormatException)
+        {
+            return null; // a broken packet in the photo: nothing to carry from it
+        }
+    }
+
+    /// <summary>What the verifier must find changed: our removals and additions, and what was carried into new lists and regions.</summary>
+    private static Intended Intended(Dictionary<string, List<string>> before, Dictionary<string, List<string>> afterRemoval, Dictionary<string, List<string>> after,
+        XmpTree tree, List<Entries> removed, Dictionary<string, Entries> added, byte[]? oldPacket, byte[] newPacket)
+    {
+        var removedEntries = new List<Entry>();
+        var addedEntries = new List<Entry>();
+        foreach (var (key, values) in before)
+        {
+            var left = new List<string>(values);
+            foreach (var value in afterRemoval[key])
+            {
+                left.Remove(value);
+            }
+            removedEntries.AddRange(left.Select(v => new Entry(key, v)));
+            var grown = new List<string>(after[key]);
+            foreach (var value in afterRemoval[key])
+            {
+                grown.Remove(value);
+            }
+            addedEntries.AddRange(grown.Select(v => new Entry(key, v)));
+        }
+        var oldRegions = XmpTree.Parse(oldPacket).Regions() ?? [];
+        var newRegions = XmpTree.Parse(newPacket).Regions() ?? [];
+        var removedRegions = removed.SelectMany(r => r.Regions).Where(oldRegions.Contains).ToList();
+        var kept = oldRegions.ToList();
+        removedRegions.ForEach(r => kept.Remove(r));
+        var addedRegions = newRegions.ToList();
+        kept.ForEach(r => addedRegions.Remove(r));
+        return new Intended(removedEntries, addedEntries, removedRegions, addedRegions);
+    }
+
+    private void Verify(WriteTarget target, string temp, byte[] result, byte[]? oldPacket, Intended intended, FileSnapshot original,
+        IReadOnlyList<string> removeKeywords, IReadOnlyList<string> addKeywords)
+    {
+        var newPacket = target.Mode == "sidecar" ? result : embedded.Read(temp, result);
+        XmpVerifier.Check(oldPacket, newPacket ?? [], intended);
+        if (target.Mode == "embedded")
+        {
+            XmpVerifier.CheckTags(exifTool, target.Path, temp, removeKeywords, addKeywords);
+            var before = hasher.Identify(target.Path).Image;
+            var after = hasher.Identify(temp).Image;
+            if (before is null || after is null || !before.AsSpan().SequenceEqual(after))
+            {
+                throw new WriteBackException("verification failed: the image data changed");
+            }
+        }
+    }
+
+    /// <summary>The IPTC keywords kept in step with dc:subject: our flat values removed and added.</summary>
+    private static (List<string> Remove, List<string> Add) Keywords(Plan plan, IReadOnlyList<string> existing)
+    {
+        var remove = plan.Before.SelectMany(w => w.Entries.Fields).Where(f => f.Field == "dc:subject").Select(f => f.Value).Where(existing.Contains).ToList();
+        var add = plan.Wanted.Values.SelectMany(w => w.Fields).Where(f => f.Field == "dc:subject").Select(f => f.Value)
+            .Where(v => !existing.Contains(v) || remove.Contains(v)).Distinct().ToList();
+        return (remove.Except(add).ToList(), add.Except(existing.Except(remove)).ToList());
+    }
+
+    private FileOutcome Remove(Plan plan, WriteTarget target, FileSnapshot snapshot, List<Entries> removed, Func<string, string?, long?, Dictionary<string, Entries>?, FileOutcome> outcome)
+    {
+        using var connection = database.Open();
+        var writeId = journal.Start(connection, plan.PhotoId, target.Relative, target, [], plan.Changes.Where(c => c.Before is not null).Select(c => c.Before!).ToArray(),
+            plan.Before, AfterRows(plan, []), snapshot.Hash);
+        var backup = journal.Backup(target.Path, writeId);
+        WriteJournal.Verified(connection, writeId, null, backup, null, null);
+        File.Delete(target.Path);
+        WriteJournal.Done(connection, writeId, null, target.Path);
+        return outcome("removed", null, writeId, null);
+    }
+
     private static List<WrittenRow> AfterRows(Plan plan, Dictionary<string, Entries> added) =>
-        plan.Changes.Where(c => c.After is not null).Select(c => new WrittenRow(c.Subject, c.After!, added[c.Subject])).ToList();
+        plan.Changes.Where(c => c.After is not null).Select(c => new WrittenRow(c.Subject, c.After!, added.GetValueOrDefault(c.Subject) ?? Entries.None)).ToList();
 
     /// <summary>The photo's record of what TagWorker wrote becomes the new state, and the approvals it used are spent.</summary>
     private void Commit(Plan plan, Dictionary<string, Entries> added)
@@ -295,65 +380,22 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Embe
         transaction.Commit();
     }
 
-    /// <summary>Reads the result back: every intended value is there and every value someone else wrote survived.</summary>
-    private void VerifyContent(string temp, byte[] written, string mode, Plan plan, XmpContent foreign, List<Entries> removed, FileSnapshot original)
-    {
-        var packet = mode == "sidecar" ? written : embedded.Read(temp, written);
-        var content = Xmp.Read(Xmp.Parse(packet));
-        foreach (var wanted in plan.Wanted.Values)
-        {
-            if (wanted.Fields.FirstOrDefault(f => !content.Has(f)) is { } missing)
-            {
-                throw new WriteBackException($"verification failed: {missing.Field} '{missing.Value}' is missing after the write");
-            }
-            if (wanted.Regions.FirstOrDefault(r => !content.Regions.Contains(r)) is { } region)
-            {
-                throw new WriteBackException($"verification failed: the region of '{region.Name}' is missing after the write");
-            }
-        }
-        var ours = removed.SelectMany(r => r.Fields).ToList();
-        foreach (var (field, values) in foreign.Lists)
-        {
-            foreach (var value in values.Where(v => !ours.Remove(new Entry(field, v))))
-            {
-                if (!content.Has(new Entry(field, value)))
-                {
-                    throw new WriteBackException($"verification failed: {field} '{value}' (written by someone else) would be lost");
-                }
-            }
-        }
-        var ourRegions = removed.SelectMany(r => r.Regions).ToList();
-        foreach (var region in foreign.Regions.Where(r => !ourRegions.Remove(r)))
-        {
-            if (!content.Regions.Contains(region))
-            {
-                throw new WriteBackException($"verification failed: the region '{region.Name}' (written by someone else) would be lost");
-            }
-        }
-        if (mode == "embedded")
-        {
-            ImageData.EnsureSame(original.Bytes!, written);
-        }
-    }
-
-    private void CopyOwnership(string target, string temp, FileSnapshot snapshot)
+    private void CopyOwnership(WriteTarget target, string temp, FileSnapshot snapshot)
     {
         if (!snapshot.Exists || OperatingSystem.IsWindows())
         {
             return;
         }
-        File.SetUnixFileMode(temp, File.GetUnixFileMode(target));
-        if (Settings.Mode == WriteMode.Embedded && Settings.KeepMtime)
+        File.SetUnixFileMode(temp, File.GetUnixFileMode(target.Path));
+        if (target.Mode == "embedded" && Settings.KeepMtime)
         {
             File.SetLastWriteTimeUtc(temp, snapshot.MtimeUtc);
         }
         if (Environment.IsPrivilegedProcess)
         {
             // Root writes files owned by root: give the new file the old one's owner.
-            using var chown = System.Diagnostics.Process.Start("chown", ["--reference", target, temp]);
+            using var chown = System.Diagnostics.Process.Start("chown", ["--reference", target.Path, temp]);
             chown?.WaitForExit();
         }
     }
-
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

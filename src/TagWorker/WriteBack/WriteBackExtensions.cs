@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
 using TagWorker.Library;
@@ -12,6 +13,11 @@ public static class WriteBackExtensions
     {
         builder.Services.AddSettings<WriteBackOptions>(WriteBackOptions.Section);
         builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
+        builder.Services.AddSettings<Imaging.ImagingOptions>(Imaging.ImagingOptions.Section);
+        builder.Services.TryAddSingleton<Imaging.PixelHash>();
+        builder.Services.TryAddSingleton<FileHasher>();
+        builder.Services.AddSingleton<WriteTargets>();
+        builder.Services.AddSingleton<WriteConflicts>();
         builder.Services.AddSingleton<ExifTool>();
         builder.Services.AddSingleton<WriteSignal>();
         builder.Services.AddSingleton<WriteJournal>();

@@ -20,6 +20,73 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
 {
     private WriteBackOptions Settings => options.Value;
 
+    public string LibraryRoot => library.Value.Root;
+
+    /// <summary>A write begins: journaled before anything is touched.</summary>
+    public long Start(SqliteConnection connection, long photoId, string relativePhoto, WriteTarget target, IReadOnlyList<string> added,
+        IReadOnlyList<string> removed, IReadOnlyList<WrittenRow> before, IReadOnlyList<WrittenRow> after, string? hashBefore) =>
+        (long)connection.Scalar("""
+            INSERT INTO writes (photo_id, path, mode, target, added, removed, before, after, hash_before, state, created_at)
+            VALUES ($p, $path, $mode, $target, $added, $removed, $before, $after, $hb, 'started', $now) RETURNING id
+            """, null, ("$p", photoId), ("$path", relativePhoto), ("$mode", target.Mode), ("$target", target.Relative),
+            ("$added", JsonSerializer.Serialize(added)), ("$removed", JsonSerializer.Serialize(removed)), ("$before", JsonSerializer.Serialize(before)),
+            ("$after", JsonSerializer.Serialize(after)), ("$hb", hashBefore), ("$now", Now()))!;
+
+    public static void SetTemp(SqliteConnection connection, long writeId, string temp) =>
+        connection.Execute("UPDATE writes SET temp = $t WHERE id = $id", null, ("$t", temp), ("$id", writeId));
+
+    /// <summary>
+    /// The new file is verified: its hash and backup are recorded; an embedded write's new bytes are
+    /// added to the photo's hashes before the rename, so the reconciler sees the same photo, never a new one.
+    /// </summary>
+    public static void Verified(SqliteConnection connection, long writeId, string? hashAfter, string? backup, string? temp, long? embeddedPhoto)
+    {
+        using var transaction = connection.BeginTransaction();
+        connection.Execute("UPDATE writes SET hash_after = $ha, backup = $b, temp = $t WHERE id = $id", transaction,
+            ("$ha", hashAfter), ("$b", backup), ("$t", temp), ("$id", writeId));
+        if (embeddedPhoto is { } photo && hashAfter is not null)
+        {
+            connection.Execute("INSERT OR IGNORE INTO photo_hashes (sha256, photo_id) VALUES ($h, $p)", transaction,
+                ("$h", Convert.FromHexString(hashAfter)), ("$p", photo));
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>The file is in place; an embedded write also tells the library the photo's new size and mtime.</summary>
+    public static void Done(SqliteConnection connection, long writeId, string? embeddedRelative, string path)
+    {
+        using var transaction = connection.BeginTransaction();
+        connection.Execute("UPDATE writes SET state = 'done', temp = NULL WHERE id = $id", transaction, ("$id", writeId));
+        if (embeddedRelative is not null)
+        {
+            var info = new FileInfo(path);
+            connection.Execute("UPDATE files SET size = $s, mtime = $m WHERE path = $path", transaction,
+                ("$s", info.Length), ("$m", info.LastWriteTimeUtc.Ticks), ("$path", embeddedRelative));
+        }
+        transaction.Commit();
+    }
+
+    public static void Fail(SqliteConnection connection, long writeId, string reason) =>
+        connection.Execute("UPDATE writes SET state = 'failed', temp = NULL, error = $e WHERE id = $id", null, ("$e", reason), ("$id", writeId));
+
+    /// <summary>True when TagWorker created this sidecar and nobody changed it since TagWorker's last write.</summary>
+    public bool CreatedAndUntouched(WriteTarget target, string? currentHash)
+    {
+        using var connection = database.Open();
+        var writes = connection.Rows("SELECT hash_before, hash_after FROM writes WHERE target = $t AND state = 'done' ORDER BY id",
+            r => (Before: r.GetNullableString(0), After: r.GetNullableString(1)), null, ("$t", target.Relative));
+        return writes.Count > 0 && writes[0].Before is null && currentHash is not null && writes[^1].After == currentHash;
+    }
+
+    /// <summary>The last completed write to a file: what TagWorker left there.</summary>
+    public (string? Hash, List<WrittenRow> Before, List<WrittenRow> After)? LastWrite(string targetRelative)
+    {
+        using var connection = database.Open();
+        return connection.Rows("SELECT hash_after, before, after FROM writes WHERE target = $t AND state = 'done' ORDER BY id DESC LIMIT 1",
+            r => (r.GetNullableString(0), JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(1))!, JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(2))!),
+            null, ("$t", targetRelative)).Cast<(string?, List<WrittenRow>, List<WrittenRow>)?>().FirstOrDefault();
+    }
+
     public IReadOnlyList<long> WritesSince(DateTimeOffset since)
     {
         using var connection = database.Open();
@@ -31,12 +98,12 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
     public void Recover()
     {
         using var connection = database.Open();
-        var rows = connection.Rows("SELECT id, photo_id, path, mode, hash_after, after, temp FROM writes WHERE state = 'started'",
+        var rows = connection.Rows("SELECT id, photo_id, path, mode, hash_after, after, temp, target FROM writes WHERE state = 'started'",
             r => (Id: r.GetInt64(0), Photo: r.GetNullableInt64(1), Path: r.GetString(2), Mode: r.GetString(3), After: r.GetNullableString(4),
-                AfterRows: r.GetString(5), Temp: r.GetNullableString(6)));
+                AfterRows: r.GetString(5), Temp: r.GetNullableString(6), Target: r.GetNullableString(7)));
         foreach (var row in rows)
         {
-            var target = TargetPath(row.Path, row.Mode);
+            var target = Resolve(row.Target, row.Path, row.Mode);
             var now = FileSnapshot.HashOf(target);
             if (row.Temp is not null && File.Exists(row.Temp))
             {
@@ -63,7 +130,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
     public string Undo(long id)
     {
         using var connection = database.Open();
-        using var command = connection.Command("SELECT photo_id, path, mode, hash_before, hash_after, backup, before, state FROM writes WHERE id = $id", null, ("$id", id));
+        using var command = connection.Command("SELECT photo_id, path, mode, hash_before, hash_after, backup, before, state, target FROM writes WHERE id = $id", null, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -71,16 +138,17 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         }
         var (photo, relative, mode, hashBefore, hashAfter, backup, before, state) = (reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0), reader.GetString(1),
             reader.GetString(2), reader.GetNullableString(3), reader.GetNullableString(4), reader.GetNullableString(5), reader.GetString(6), reader.GetString(7));
+        var targetColumn = reader.GetNullableString(8);
         if (state != "done")
         {
             throw new WriteBackException($"it is {state}, only a completed write can be undone");
         }
-        if (connection.Scalar("SELECT id FROM writes WHERE photo_id = $p AND path = $path AND state = 'done' AND id > $id LIMIT 1", null,
-            ("$p", photo), ("$path", relative), ("$id", id)) is long later)
+        if (connection.Scalar("SELECT id FROM writes WHERE photo_id = $p AND coalesce(target, path) = coalesce($target, $path) AND state = 'done' AND id > $id LIMIT 1", null,
+            ("$p", photo), ("$path", relative), ("$target", targetColumn), ("$id", id)) is long later)
         {
             throw new WriteBackException($"write {later} to the same file came after it; undo that first");
         }
-        var target = TargetPath(relative, mode);
+        var target = Resolve(targetColumn, relative, mode);
         if (FileSnapshot.HashOf(target) != hashAfter)
         {
             throw new WriteBackException($"{relative} changed since TagWorker wrote it; not restoring over someone else's change");
@@ -98,7 +166,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
             }
             var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileNameWithoutExtension(target)}.tagworker-undo-{id}{Path.GetExtension(target)}");
             File.Copy(copy, temp, overwrite: true);
-            if (!OperatingSystem.IsWindows())
+            if (!OperatingSystem.IsWindows() && File.Exists(target))
             {
                 File.SetUnixFileMode(temp, File.GetUnixFileMode(target));
             }
@@ -155,16 +223,32 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         return relative;
     }
 
-    public string? KeepCopy(string target, string why)
+    /// <summary>A copy of a file TagWorker will not touch (malformed XMP), once per content: not on every apply round.</summary>
+    public string? KeepCopy(string target, string why, string? hash)
     {
         if (!File.Exists(target))
         {
             return null;
         }
-        var full = Path.Combine(storage.Value.Dir, "backups", why, $"{clock.GetUtcNow():yyyyMMddHHmmss}-{Path.GetFileName(target)}");
+        var full = Path.Combine(storage.Value.Dir, "backups", why, $"{(hash ?? "unknown")[..Math.Min(16, (hash ?? "unknown").Length)]}-{Path.GetFileName(target)}");
+        if (File.Exists(full))
+        {
+            return full;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         File.Copy(target, full, overwrite: true);
         return full;
+    }
+
+    /// <summary>A write's file: its target column (relative to the library or the mirror), else the path and mode of older rows.</summary>
+    public string Resolve(string? target, string relative, string mode)
+    {
+        if (target is null)
+        {
+            return TargetPath(relative, mode);
+        }
+        var root = mode == "sidecar" && !string.IsNullOrEmpty(Settings.SidecarMirror) ? Settings.SidecarMirror : library.Value.Root;
+        return Path.Combine(root, target);
     }
 
     public string TargetPath(string relative, string mode)

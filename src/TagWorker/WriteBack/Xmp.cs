@@ -1,20 +1,6 @@
-using System.Globalization;
-using System.Text;
-using XmpCore;
-using XmpCore.Options;
-
 namespace TagWorker.WriteBack;
 
-/// <summary>A face region as MWG writes it: centre and size normalised to the stored (not displayed) pixels.</summary>
-public sealed record Region(string Name, string X, string Y, string W, string H)
-{
-    public static Region FromNormalised(string name, double x, double y, double w, double h) =>
-        new(name, F(x), F(y), F(w), F(h));
-
-    private static string F(double v) => Math.Clamp(v, 0, 1).ToString("0.######", CultureInfo.InvariantCulture);
-}
-
-/// <summary>One value in one XMP list, e.g. ("lr:hierarchicalSubject", "People|Alice").</summary>
+/// <summary>One value in one XMP list, e.g. ("lr:hierarchicalSubject", "People|Alice"); Microsoft regions as ("MP:RegionInfo", "name\trectangle").</summary>
 public sealed record Entry(string Field, string Value);
 
 /// <summary>Exactly what TagWorker added to a file for one subject: so it can later remove exactly that and nothing else.</summary>
@@ -26,15 +12,24 @@ public sealed record Entries(IReadOnlyList<Entry> Fields, IReadOnlyList<Region> 
 /// <summary>What one subject should put into a file: its list values and, for a person, its face regions.</summary>
 public sealed record Wanted(IReadOnlyList<Entry> Fields, IReadOnlyList<Region> Regions);
 
-/// <summary>Everything a reader sees in an XMP packet, for verification.</summary>
-public sealed record XmpContent(IReadOnlyDictionary<string, IReadOnlyList<string>> Lists, IReadOnlyList<Region> Regions, (int W, int H)? Dimensions)
+/// <summary>
+/// What readers see of a photo from outside the packet being written: for a sidecar, the photo's own
+/// XMP and IPTC keywords (Immich merges the sidecar over the photo key by key, digiKam lets the
+/// sidecar's XMP replace the photo's); for the photo's own XMP, its IPTC keywords.
+/// </summary>
+public sealed record Inherited(XmpTree? Xmp, IReadOnlyList<string> IptcKeywords)
 {
-    public bool Has(Entry entry) => Lists.TryGetValue(entry.Field, out var values) && values.Contains(entry.Value);
+    public static Inherited Nothing { get; } = new(null, []);
 }
 
 /// <summary>
-/// Reads, merges and writes XMP with XmpCore: only the list items and regions TagWorker added before are
-/// removed; new ones are added when not already there; everything else in the packet stays as it was.
+/// The reader-visible rule, applied to one packet: after a write, every reader shows what it showed
+/// before plus the approved changes, minus only values TagWorker wrote earlier and the owner removed.
+/// Readers take the first list they find (Immich: digiKam:TagsList, then lr:hierarchicalSubject, then
+/// IPTC Keywords; digiKam: TagsList first; darktable: lr:hierarchicalSubject, else dc:subject), so a list
+/// TagWorker creates starts with what that reader would otherwise have shown ("carried"); a sidecar's
+/// regions replace the photo's in Immich, so they start with the photo's too. A name already on a face
+/// gets no second region. Carried values are not TagWorker's: they stay when its own values go.
 /// </summary>
 public static class Xmp
 {
@@ -42,29 +37,16 @@ public static class Xmp
     public const string NsLr = "http://ns.adobe.com/lightroom/1.0/";
     public const string NsDigiKam = "http://www.digikam.org/ns/1.0/";
     public const string NsIptcExt = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
-    public const string NsRegions = "http://www.metadataworkinggroup.com/schemas/regions/";
-    public const string NsArea = "http://ns.adobe.com/xmp/sType/Area#";
-    public const string NsDim = "http://ns.adobe.com/xap/1.0/sType/Dimensions#";
+    public const string MpField = "MP:RegionInfo";
 
-    /// <summary>The lists TagWorker writes: (field key, namespace, property, ordered).</summary>
+    /// <summary>The lists TagWorker writes: (field key, namespace, property, ordered when created).</summary>
     public static readonly (string Key, string Ns, string Name, bool Ordered)[] Lists =
     [
-        ("dc:subject", NsDc, "subject", false),
+        ("dc:subject", NsDc, "subject", true), // a Seq: PhotoPrism's sidecar reader takes no other; every reader takes a Seq
         ("lr:hierarchicalSubject", NsLr, "hierarchicalSubject", false),
         ("digiKam:TagsList", NsDigiKam, "TagsList", true),
         ("Iptc4xmpExt:PersonInImage", NsIptcExt, "PersonInImage", false),
     ];
-
-    static Xmp()
-    {
-        var registry = XmpMetaFactory.SchemaRegistry;
-        registry.RegisterNamespace(NsLr, "lr");
-        registry.RegisterNamespace(NsDigiKam, "digiKam");
-        registry.RegisterNamespace(NsIptcExt, "Iptc4xmpExt");
-        registry.RegisterNamespace(NsRegions, "mwg-rs");
-        registry.RegisterNamespace(NsArea, "stArea");
-        registry.RegisterNamespace(NsDim, "stDim");
-    }
 
     /// <summary>The values a person or an object label stands for in each list.</summary>
     public static Wanted ForPerson(string name, IReadOnlyList<Region> regions, WriteBackOptions options) => new(
@@ -73,6 +55,7 @@ public static class Xmp
         new("lr:hierarchicalSubject", $"{options.PeoplePrefix}|{name}"),
         new("digiKam:TagsList", $"{options.PeoplePrefix}/{name}"),
         new("Iptc4xmpExt:PersonInImage", name),
+        .. regions.Select(r => new Entry(MpField, $"{name}\t{XmpTree.MpRectangle(r)}")),
     ], regions);
 
     public static Wanted ForObject(string label, WriteBackOptions options) => new(
@@ -82,89 +65,121 @@ public static class Xmp
         new("digiKam:TagsList", $"{options.ObjectsPrefix}/{label}"),
     ], []);
 
-    /// <summary>Parses a packet (a sidecar, or the XMP block of a photo); null or empty gives an empty document.</summary>
-    /// <exception cref="XmpException">The packet is not valid XMP.</exception>
-    public static IXmpMeta Parse(byte[]? packet)
+    /// <summary>Removes exactly what TagWorker added before for a subject (what another program removed meanwhile is simply gone).</summary>
+    public static void Remove(XmpTree tree, Entries previous)
     {
-        // Some cameras and tools end the packet with NUL padding, which the XML parser refuses.
-        var length = packet?.Length ?? 0;
-        while (length > 0 && packet![length - 1] is 0 or (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        foreach (var entry in previous.Fields)
         {
-            length--;
+            if (entry.Field == MpField)
+            {
+                var (name, rectangle) = SplitMp(entry.Value);
+                tree.RemoveMpRegion(name, rectangle);
+            }
+            else
+            {
+                var (ns, list, _) = List(entry.Field);
+                tree.Remove(ns, list, entry.Value);
+            }
         }
-        return length == 0 ? XmpMetaFactory.Create() : XmpMetaFactory.ParseFromBuffer(packet!, 0, length, new ParseOptions { RequireXmpMeta = false });
-    }
-
-    /// <summary>UTF-8 without a byte-order mark, canonical RDF, with the packet wrapper (as exiftool and Lightroom write sidecars).</summary>
-    public static byte[] Serialize(IXmpMeta meta)
-    {
-        var text = XmpMetaFactory.SerializeToString(meta, new SerializeOptions { UseCanonicalFormat = true, OmitPacketWrapper = false, Padding = 0 });
-        // XmpCore starts the text with a byte-order mark; sidecars must not have one (the one inside xpacket begin="" stays).
-        return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text.TrimStart('\uFEFF'));
+        foreach (var region in previous.Regions)
+        {
+            tree.RemoveRegion(region);
+        }
     }
 
     /// <summary>
-    /// Removes exactly <paramref name="remove"/> (what TagWorker added before) and adds <paramref name="add"/> where missing;
-    /// returns what was actually added (values already there belong to someone else and are not claimed).
+    /// Adds what a subject wants where it is missing, carrying into each list TagWorker creates what
+    /// readers took from elsewhere before; returns what TagWorker itself added.
     /// </summary>
-    public static Entries Merge(IXmpMeta meta, Entries remove, Wanted add, (int W, int H) storedSize)
+    public static Entries Add(XmpTree tree, Wanted wanted, (int W, int H) storedSize, Inherited inherited)
     {
-        foreach (var entry in remove.Fields)
+        var added = new List<Entry>();
+        foreach (var entry in wanted.Fields)
         {
-            var list = List(entry.Field);
-            for (var i = meta.CountArrayItems(list.Ns, list.Name); i >= 1; i--)
+            if (entry.Field == MpField)
             {
-                if (meta.GetArrayItem(list.Ns, list.Name, i)?.Value == entry.Value)
+                var (name, rectangle) = SplitMp(entry.Value);
+                if (tree.MpRegions() is null)
                 {
-                    meta.DeleteArrayItem(list.Ns, list.Name, i);
-                    break;
+                    foreach (var (n, r) in inherited.Xmp?.MpRegions() ?? [])
+                    {
+                        tree.AddMpRegion(n, r);
+                    }
+                }
+                if (!(tree.MpRegions() ?? []).Any(m => m.Name == name && m.Rectangle == rectangle))
+                {
+                    tree.AddMpRegion(name, rectangle);
+                    added.Add(entry);
+                }
+                continue;
+            }
+            var (ns, list, ordered) = List(entry.Field);
+            if (tree.List(ns, list) is null)
+            {
+                foreach (var value in Carried(entry.Field, tree, inherited))
+                {
+                    tree.Add(ns, list, value, ordered);
                 }
             }
-            if (meta.DoesPropertyExist(list.Ns, list.Name) && meta.CountArrayItems(list.Ns, list.Name) == 0)
+            if (entry.Field == "dc:subject")
             {
-                meta.DeleteProperty(list.Ns, list.Name);
+                tree.MakeOrdered(ns, list);
             }
-        }
-        RemoveRegions(meta, remove.Regions);
-
-        var added = new List<Entry>();
-        foreach (var entry in add.Fields)
-        {
-            var list = List(entry.Field);
-            var existing = ReadList(meta, list.Ns, list.Name);
-            if (!existing.Contains(entry.Value))
+            if (!(tree.List(ns, list) ?? []).Contains(entry.Value))
             {
-                meta.AppendArrayItem(list.Ns, list.Name, new PropertyOptions { IsArray = true, IsArrayOrdered = list.Ordered }, entry.Value, null);
+                tree.Add(ns, list, entry.Value, ordered);
                 added.Add(entry);
             }
         }
-        var addedRegions = AddRegions(meta, add.Regions, storedSize);
+        var addedRegions = new List<Region>();
+        if (wanted.Regions.Count > 0 && tree.Regions() is null && inherited.Xmp?.Regions() is { Count: > 0 } theirs)
+        {
+            // Immich takes a sidecar's RegionInfo instead of the photo's: start from the photo's regions.
+            var dims = inherited.Xmp.AppliedTo() ?? storedSize;
+            foreach (var region in theirs)
+            {
+                tree.AddRegion(region, dims);
+            }
+        }
+        foreach (var region in wanted.Regions)
+        {
+            // A name already on this face (anyone's) is not added twice: Immich would import two faces.
+            if ((tree.Regions() ?? []).Any(r => string.Equals(r.Name, region.Name, StringComparison.OrdinalIgnoreCase) && r.Overlap(region) > 0.3))
+            {
+                continue;
+            }
+            tree.AddRegion(region, storedSize);
+            addedRegions.Add(region);
+        }
         return new Entries(added, addedRegions);
     }
 
-    public static XmpContent Read(IXmpMeta meta)
+    /// <summary>What a reader showed from elsewhere, for a list this packet is about to get for the first time.</summary>
+    private static List<string> Carried(string field, XmpTree tree, Inherited inherited)
     {
-        var lists = Lists.ToDictionary(l => l.Key, l => (IReadOnlyList<string>)ReadList(meta, l.Ns, l.Name));
-        var regions = new List<Region>();
-        const string list = "Regions/mwg-rs:RegionList";
-        if (meta.DoesPropertyExist(NsRegions, list))
+        var theirs = inherited.Xmp;
+        var flat = (tree.List(NsDc, "subject") ?? theirs?.List(NsDc, "subject") ?? []).Concat(inherited.IptcKeywords).Distinct(StringComparer.Ordinal).ToList();
+        var hierarchy = tree.List(NsLr, "hierarchicalSubject") ?? theirs?.List(NsLr, "hierarchicalSubject");
+        return field switch
         {
-            for (var i = 1; i <= meta.CountArrayItems(NsRegions, list); i++)
-            {
-                var item = XmpPathFactory.ComposeArrayItemPath(list, i);
-                string Field(string ns, string path) => meta.GetProperty(NsRegions, item + path)?.Value ?? "";
-                regions.Add(new Region(Field(NsRegions, "/mwg-rs:Name"),
-                    Field(NsArea, "/mwg-rs:Area/stArea:x"), Field(NsArea, "/mwg-rs:Area/stArea:y"),
-                    Field(NsArea, "/mwg-rs:Area/stArea:w"), Field(NsArea, "/mwg-rs:Area/stArea:h")));
-            }
-        }
-        (int, int)? dimensions = null;
-        if (int.TryParse(meta.GetProperty(NsRegions, "Regions/mwg-rs:AppliedToDimensions/stDim:w")?.Value, CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(meta.GetProperty(NsRegions, "Regions/mwg-rs:AppliedToDimensions/stDim:h")?.Value, CultureInfo.InvariantCulture, out var h))
-        {
-            dimensions = (w, h);
-        }
-        return new XmpContent(lists, regions, dimensions);
+            // Immich and digiKam: TagsList, else the hierarchy ("A|B" shown as "A/B"), else flat keywords.
+            "digiKam:TagsList" => theirs?.List(NsDigiKam, "TagsList") ?? hierarchy?.Select(ImmichPath).ToList() ?? flat,
+            // darktable and Lightroom: the hierarchy; darktable drops flat keywords once one exists, so they come along.
+            "lr:hierarchicalSubject" => (hierarchy ?? []).Concat(flat.Where(f => !(hierarchy ?? []).Any(h => h.Split('|').Contains(f)))).ToList(),
+            "dc:subject" => flat,
+            "Iptc4xmpExt:PersonInImage" => theirs?.List(NsIptcExt, "PersonInImage") ?? [],
+            _ => [],
+        };
+    }
+
+    /// <summary>Immich's reading of a hierarchical keyword: levels joined by '/', a '/' inside a level read as '|'.</summary>
+    public static string ImmichPath(string hierarchical) =>
+        string.Join('/', hierarchical.Split('|').Select(level => level.Replace('/', '|')));
+
+    private static (string Name, string Rectangle) SplitMp(string value)
+    {
+        var tab = value.IndexOf('\t', StringComparison.Ordinal);
+        return tab < 0 ? (value, "") : (value[..tab], value[(tab + 1)..]);
     }
 
     private static (string Ns, string Name, bool Ordered) List(string key)
@@ -179,75 +194,11 @@ public static class Xmp
         throw new ArgumentException($"unknown XMP list {key}", nameof(key));
     }
 
-    private static List<string> ReadList(IXmpMeta meta, string ns, string name)
+    /// <summary>Every value of every list TagWorker writes, by field key (for conflict checks and verification).</summary>
+    public static Dictionary<string, List<string>> Values(XmpTree tree)
     {
-        var values = new List<string>();
-        if (!meta.DoesPropertyExist(ns, name))
-        {
-            return values;
-        }
-        for (var i = 1; i <= meta.CountArrayItems(ns, name); i++)
-        {
-            if (meta.GetArrayItem(ns, name, i)?.Value is { } value)
-            {
-                values.Add(value);
-            }
-        }
+        var values = Lists.ToDictionary(l => l.Key, l => tree.List(l.Ns, l.Name) ?? []);
+        values[MpField] = (tree.MpRegions() ?? []).Select(m => $"{m.Name}\t{m.Rectangle}").ToList();
         return values;
-    }
-
-    private static void RemoveRegions(IXmpMeta meta, IReadOnlyList<Region> remove)
-    {
-        const string list = "Regions/mwg-rs:RegionList";
-        if (remove.Count == 0 || !meta.DoesPropertyExist(NsRegions, list))
-        {
-            return;
-        }
-        var current = Read(meta).Regions;
-        var left = remove.ToList();
-        for (var i = current.Count; i >= 1; i--)
-        {
-            var match = left.FindIndex(r => r == current[i - 1]);
-            if (match >= 0)
-            {
-                meta.DeleteArrayItem(NsRegions, list, i);
-                left.RemoveAt(match);
-            }
-        }
-        if (meta.CountArrayItems(NsRegions, list) == 0)
-        {
-            meta.DeleteProperty(NsRegions, "Regions");
-        }
-    }
-
-    private static List<Region> AddRegions(IXmpMeta meta, IReadOnlyList<Region> regions, (int W, int H) storedSize)
-    {
-        const string list = "Regions/mwg-rs:RegionList";
-        var existing = meta.DoesPropertyExist(NsRegions, list) ? Read(meta).Regions : [];
-        var added = new List<Region>();
-        foreach (var region in regions)
-        {
-            if (existing.Contains(region))
-            {
-                continue;
-            }
-            if (!meta.DoesPropertyExist(NsRegions, "Regions/mwg-rs:AppliedToDimensions"))
-            {
-                meta.SetProperty(NsRegions, "Regions/mwg-rs:AppliedToDimensions/stDim:w", storedSize.W.ToString(CultureInfo.InvariantCulture));
-                meta.SetProperty(NsRegions, "Regions/mwg-rs:AppliedToDimensions/stDim:h", storedSize.H.ToString(CultureInfo.InvariantCulture));
-                meta.SetProperty(NsRegions, "Regions/mwg-rs:AppliedToDimensions/stDim:unit", "pixel");
-            }
-            meta.AppendArrayItem(NsRegions, list, new PropertyOptions { IsArray = true }, null, new PropertyOptions { IsStruct = true });
-            var item = XmpPathFactory.ComposeArrayItemPath(list, XmpConstants.ArrayLastItem);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Area/stArea:x", region.X);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Area/stArea:y", region.Y);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Area/stArea:w", region.W);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Area/stArea:h", region.H);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Area/stArea:unit", "normalized");
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Name", region.Name);
-            meta.SetProperty(NsRegions, item + "/mwg-rs:Type", "Face");
-            added.Add(region);
-        }
-        return added;
     }
 }
