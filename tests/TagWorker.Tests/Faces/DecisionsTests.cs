@@ -63,12 +63,12 @@ public sealed class DecisionsTests : IDisposable
         AddPhotos(new Random(5), 20, identity: 0);
         Regroup();
         var person = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
-        _decisions.Name(person, "Alice <b>&</b> \"Bob\"");
+        _decisions.Name(person, "Alice <b>& \"Bob\"");
         AddPhotos(new Random(6), 5, identity: 0);
 
         Regroup();
 
-        Assert.Equal("Alice <b>&</b> \"Bob\"", Text($"SELECT name FROM people WHERE id = {person}"));
+        Assert.Equal("Alice <b>& \"Bob\"", Text($"SELECT name FROM people WHERE id = {person}"));
         Assert.Equal(25, Scalar($"SELECT count(*) FROM faces WHERE person_id = {person}"));
 
         _decisions.Rename(person, "Alice");
