@@ -53,11 +53,13 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             foreach (var plan in plans)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var reports = plan.Paths.SelectMany(path => targets.For(path).Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
+                // Sidecars first: a sidecar takes over from what readers saw in the photo before TagWorker touched it.
+                var reports = plan.Paths.SelectMany(path => targets.For(path).OrderBy(t => t.Mode == "embedded")
+                    .Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
                 files.AddRange(reports.Select(r => r.Report));
                 if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
                 {
-                    Commit(plan, reports.Where(r => r.Added.Count > 0).Select(r => r.Added).FirstOrDefault() ?? []);
+                    Commit(plan, reports.ToDictionary(r => r.Report.Path, r => r.Added));
                     written.AddRange(reports.Where(r => r.Report.State is "done" or "removed").Select(r => r.Report.Path));
                 }
             }
@@ -186,8 +188,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 }
                 catch (XmpFormatException e)
                 {
-                    var kept = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
-                    return Outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (kept is null ? "" : $", a copy is in {kept}"), null);
+                    var copy = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
+                    return Outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (copy is null ? "" : $", a copy is in {copy}"), null);
                 }
                 if (conflicts.Check(plan.PhotoId, target, snapshot.Hash, tree, dryRun) is { } conflict)
                 {
@@ -198,36 +200,51 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
                 var removed = new List<Entries>();
                 var added = new Dictionary<string, Entries>();
-                var carried = Xmp.Values(tree);
+                var original = Xmp.Values(tree);
                 foreach (var change in plan.Changes)
                 {
-                    var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.Entries ?? Entries.None;
+                    var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.For(target.Relative) ?? Entries.None;
                     removed.Add(previous);
                     Xmp.Remove(tree, previous);
                 }
                 var afterRemoval = Xmp.Values(tree);
+                var kept = plan.Kept.Select(k => k.For(target.Relative)).ToList();
+                var allWanted = plan.Wanted.Values.Concat(kept.Select(k => new Wanted(k.Fields, k.Regions))).ToList();
+                var carriedBefore = journal.Carried(target.Relative);
+                var ours = plan.Before.Concat(plan.Kept).SelectMany(w => (w.Targets?.Values ?? []).Append(w.Entries))
+                    .SelectMany(e => e.Fields.Select(f => f.Value).Concat(e.Regions.Select(r => "region\t" + r)))
+                    .Concat(allWanted.SelectMany(w => w.Fields.Select(f => f.Value).Concat(w.Regions.Select(r => "region\t" + r))))
+                    .ToHashSet(StringComparer.Ordinal);
+                var carried = Xmp.Carry(tree, allWanted, ours, (plan.StoredW, plan.StoredH), inherited);
                 foreach (var change in plan.Changes.Where(c => c.After is not null))
                 {
-                    added[change.Subject] = Xmp.Add(tree, plan.Wanted[change.Subject], (plan.StoredW, plan.StoredH), inherited);
+                    added[change.Subject] = Xmp.Add(tree, plan.Wanted[change.Subject], (plan.StoredW, plan.StoredH));
                 }
                 if (dryRun)
                 {
                     return Outcome("would write", null, null, added);
                 }
-                var ours = added.Values.Sum(a => a.Fields.Count + a.Regions.Count) + plan.Kept.Count;
-                if (target.Mode == "sidecar" && ours == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
+                var remaining = added.Values.Concat(kept).Sum(a => a.Fields.Count + a.Regions.Count);
+                var carriedAfter = Merge(carriedBefore, carried);
+                if (remaining == 0 && carriedAfter is not null)
+                {
+                    // The last of TagWorker's values left: what it carried in goes too, and every reader sees what it saw before.
+                    Xmp.Uncarry(tree, carriedAfter);
+                    carriedAfter = null;
+                }
+                if (target.Mode == "sidecar" && remaining == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
                 {
                     // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the photo's own metadata.
                     return Remove(plan, target, snapshot, removed, Outcome);
                 }
                 tree.SetSimple(XmpTree.NsXmp, "MetadataDate", clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
                 var newPacket = tree.Serialize();
-                var intended = Intended(carried, afterRemoval, Xmp.Values(tree), tree, removed, added, packet, newPacket);
+                var intended = Intended(original, Xmp.Values(tree), packet, newPacket);
                 var (removeKeywords, addKeywords) = target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
 
                 using var connection = database.Open();
                 writeId = journal.Start(connection, plan.PhotoId, relativePhoto, target, addedNames, removedNames, plan.Before,
-                    AfterRows(plan, added), snapshot.Hash);
+                    AfterRows(plan, new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = added }), snapshot.Hash);
                 temp = Path.Combine(Path.GetDirectoryName(target.Path)!, $".{Path.GetFileNameWithoutExtension(target.Path)}.tagworker-{writeId}{Path.GetExtension(target.Path)}");
                 WriteJournal.SetTemp(connection, writeId.Value, temp); // journaled before it exists: a crash while it is written still finds it
                 var backup = snapshot.Exists ? journal.Backup(target.Path, writeId.Value) : null;
@@ -258,6 +275,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 }
                 File.Move(temp, target.Path, overwrite: true);
                 WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
+                WriteJournal.SetCarried(connection, target.Relative, carriedAfter);
                 return Outcome("done", null, writeId, added);
             }
             catch (Exception e) when (e is WriteBackException or IOException or UnauthorizedAccessException)
@@ -278,6 +296,11 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         }
     }
 
+    private static CarriedState? Merge(CarriedState? earlier, CarriedState now) =>
+        earlier is null
+            ? now.Fields.Count + now.Regions.Count == 0 && !now.Ordered ? null : now
+            : new CarriedState([.. earlier.Fields, .. now.Fields], [.. earlier.Regions, .. now.Regions], earlier.Ordered || now.Ordered);
+
     /// <summary>The photo a sidecar belongs to (under the library, also when the sidecar is in the mirror).</summary>
     private string PhotoOf(WriteTarget target, string relativePhoto) =>
         target.Mode == "embedded" ? target.Path : Path.Combine(Path.GetFullPath(journal.LibraryRoot), relativePhoto);
@@ -294,35 +317,30 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         }
     }
 
-    /// <summary>What the verifier must find changed: our removals and additions, and what was carried into new lists and regions.</summary>
-    private static Intended Intended(Dictionary<string, List<string>> before, Dictionary<string, List<string>> afterRemoval, Dictionary<string, List<string>> after,
-        XmpTree tree, List<Entries> removed, Dictionary<string, Entries> added, byte[]? oldPacket, byte[] newPacket)
+    /// <summary>
+    /// What the verifier must find changed in TagWorker's lists and regions, as TagWorker's own tree saw the
+    /// edit (removals, additions, carried values); the verifier's independent parser must see exactly that.
+    /// </summary>
+    private static Intended Intended(Dictionary<string, List<string>> before, Dictionary<string, List<string>> after, byte[]? oldPacket, byte[] newPacket)
     {
         var removedEntries = new List<Entry>();
         var addedEntries = new List<Entry>();
         foreach (var (key, values) in before)
         {
-            var left = new List<string>(values);
-            foreach (var value in afterRemoval[key])
-            {
-                left.Remove(value);
-            }
-            removedEntries.AddRange(left.Select(v => new Entry(key, v)));
-            var grown = new List<string>(after[key]);
-            foreach (var value in afterRemoval[key])
-            {
-                grown.Remove(value);
-            }
-            addedEntries.AddRange(grown.Select(v => new Entry(key, v)));
+            removedEntries.AddRange(Minus(values, after[key]).Select(v => new Entry(key, v)));
+            addedEntries.AddRange(Minus(after[key], values).Select(v => new Entry(key, v)));
         }
         var oldRegions = XmpTree.Parse(oldPacket).Regions() ?? [];
         var newRegions = XmpTree.Parse(newPacket).Regions() ?? [];
-        var removedRegions = removed.SelectMany(r => r.Regions).Where(oldRegions.Contains).ToList();
-        var kept = oldRegions.ToList();
-        removedRegions.ForEach(r => kept.Remove(r));
-        var addedRegions = newRegions.ToList();
-        kept.ForEach(r => addedRegions.Remove(r));
-        return new Intended(removedEntries, addedEntries, removedRegions, addedRegions);
+        return new Intended(removedEntries, addedEntries, Minus(oldRegions, newRegions), Minus(newRegions, oldRegions));
+    }
+
+    /// <summary>The items of <paramref name="a"/> left after taking out one occurrence of each item of <paramref name="b"/>.</summary>
+    private static List<T> Minus<T>(List<T> a, List<T> b)
+    {
+        var left = new List<T>(a);
+        b.ForEach(item => left.Remove(item));
+        return left;
     }
 
     private void Verify(WriteTarget target, string temp, byte[] result, byte[]? oldPacket, Intended intended, FileSnapshot original,
@@ -354,8 +372,9 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     private FileOutcome Remove(Plan plan, WriteTarget target, FileSnapshot snapshot, List<Entries> removed, Func<string, string?, long?, Dictionary<string, Entries>?, FileOutcome> outcome)
     {
         using var connection = database.Open();
+        WriteJournal.SetCarried(connection, target.Relative, null);
         var writeId = journal.Start(connection, plan.PhotoId, target.Relative, target, [], plan.Changes.Where(c => c.Before is not null).Select(c => c.Before!).ToArray(),
-            plan.Before, AfterRows(plan, []), snapshot.Hash);
+            plan.Before, AfterRows(plan, new Dictionary<string, Entries>()), snapshot.Hash);
         var backup = journal.Backup(target.Path, writeId);
         WriteJournal.Verified(connection, writeId, null, backup, null, null);
         File.Delete(target.Path);
@@ -366,8 +385,17 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     private static List<WrittenRow> AfterRows(Plan plan, Dictionary<string, Entries> added) =>
         plan.Changes.Where(c => c.After is not null).Select(c => new WrittenRow(c.Subject, c.After!, added.GetValueOrDefault(c.Subject) ?? Entries.None)).ToList();
 
+    /// <summary>Each subject's entries, per file written in this apply, and their union (what the conflict check looks for).</summary>
+    private static List<WrittenRow> AfterRows(Plan plan, Dictionary<string, Dictionary<string, Entries>> perTarget) =>
+        plan.Changes.Where(c => c.After is not null).Select(c =>
+        {
+            var targets = perTarget.ToDictionary(t => t.Key, t => t.Value.GetValueOrDefault(c.Subject) ?? Entries.None);
+            var union = new Entries(targets.Values.SelectMany(e => e.Fields).Distinct().ToList(), targets.Values.SelectMany(e => e.Regions).Distinct().ToList());
+            return new WrittenRow(c.Subject, c.After!, union, targets);
+        }).ToList();
+
     /// <summary>The photo's record of what TagWorker wrote becomes the new state, and the approvals it used are spent.</summary>
-    private void Commit(Plan plan, Dictionary<string, Entries> added)
+    private void Commit(Plan plan, Dictionary<string, Dictionary<string, Entries>> added)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();

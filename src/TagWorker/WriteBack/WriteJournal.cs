@@ -8,8 +8,17 @@ using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
 
-/// <summary>What TagWorker's last verified write put into a photo for one subject (exactly the XMP items it added).</summary>
-public sealed record WrittenRow(string Subject, string Value, Entries Entries);
+/// <summary>
+/// What TagWorker's last verified writes put into a photo's files for one subject: exactly the XMP items it
+/// added, per file (<see cref="Targets"/>; older rows have only <see cref="Entries"/>, meant for every file).
+/// </summary>
+public sealed record WrittenRow(string Subject, string Value, Entries Entries, IReadOnlyDictionary<string, Entries>? Targets = null)
+{
+    public Entries For(string target) => Targets is null ? Entries : Targets.GetValueOrDefault(target) ?? Entries.None;
+}
+
+/// <summary>What TagWorker carried into one file (see the carried table).</summary>
+public sealed record CarriedState(IReadOnlyList<Entry> Fields, IReadOnlyList<Region> Regions, bool Ordered);
 
 /// <summary>
 /// The journal of writes and what hangs off it: where a photo's XMP goes, the backups taken before writing,
@@ -265,14 +274,28 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
     {
         foreach (var row in rows)
         {
-            connection.Execute("INSERT OR REPLACE INTO written (photo_id, subject, value, entries) VALUES ($p, $s, $v, $e)", transaction,
-                ("$p", photo), ("$s", row.Subject), ("$v", row.Value), ("$e", JsonSerializer.Serialize(row.Entries)));
+            connection.Execute("INSERT OR REPLACE INTO written (photo_id, subject, value, entries, targets) VALUES ($p, $s, $v, $e, $t)", transaction,
+                ("$p", photo), ("$s", row.Subject), ("$v", row.Value), ("$e", JsonSerializer.Serialize(row.Entries)),
+                ("$t", row.Targets is null ? null : JsonSerializer.Serialize(row.Targets)));
         }
     }
 
     public static List<WrittenRow> ReadWritten(SqliteConnection connection, long photo) =>
-        connection.Rows("SELECT subject, value, entries FROM written WHERE photo_id = $p",
-            r => new WrittenRow(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<Entries>(r.GetString(2)) ?? Entries.None), null, ("$p", photo));
+        connection.Rows("SELECT subject, value, entries, targets FROM written WHERE photo_id = $p",
+            r => new WrittenRow(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<Entries>(r.GetString(2)) ?? Entries.None,
+                r.IsDBNull(3) ? null : JsonSerializer.Deserialize<Dictionary<string, Entries>>(r.GetString(3))), null, ("$p", photo));
+
+    public CarriedState? Carried(string target)
+    {
+        using var connection = database.Open();
+        return connection.Rows("SELECT state FROM carried WHERE target = $t", r => JsonSerializer.Deserialize<CarriedState>(r.GetString(0)), null, ("$t", target))
+            .FirstOrDefault();
+    }
+
+    /// <summary>Records (or, with null, forgets) what TagWorker carried into a file; done with the write's outcome.</summary>
+    public static void SetCarried(SqliteConnection connection, string target, CarriedState? state) =>
+        connection.Execute(state is null ? "DELETE FROM carried WHERE target = $t" : "INSERT OR REPLACE INTO carried (target, state) VALUES ($t, $s)", null,
+            ("$t", target), ("$s", state is null ? null : JsonSerializer.Serialize(state)));
 
     private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

@@ -33,14 +33,15 @@ public sealed class WriteTargets(IOptions<WriteBackOptions> options, IOptions<Li
             // A read-only library: only TagWorker's own sidecar, under the mirror (no reader looks there by itself).
             return [new WriteTarget("sidecar", Path.Combine(mirror, withExtension), withExtension, null)];
         }
-        WriteTarget? sidecar = File.Exists(Path.Combine(root, withExtension)) ? new("sidecar", Path.Combine(root, withExtension), withExtension, null)
-            : ownsLightroom ? new("sidecar", lightroomFull, lightroom, null)
+        var sidecar = File.Exists(Path.Combine(root, withExtension)) ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, null)
+            : ownsLightroom ? new WriteTarget("sidecar", lightroomFull, lightroom, null)
+            : File.Exists(lightroomFull) ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, lightroomFull) // shared: take over as a copy
             : null;
         if (options.Value.Mode == WriteMode.Embedded)
         {
             return sidecar is null ? [new WriteTarget("embedded", photo, relativePhoto, null)] : [new WriteTarget("embedded", photo, relativePhoto, null), sidecar];
         }
-        return [sidecar ?? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, File.Exists(lightroomFull) ? lightroomFull : null)];
+        return [sidecar ?? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, null)];
     }
 
     /// <summary>Other photos sharing the base name (photo.heic beside photo.jpg): they share Lightroom's photo.xmp.</summary>

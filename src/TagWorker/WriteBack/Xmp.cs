@@ -88,10 +88,73 @@ public static class Xmp
     }
 
     /// <summary>
-    /// Adds what a subject wants where it is missing, carrying into each list TagWorker creates what
-    /// readers took from elsewhere before; returns what TagWorker itself added.
+    /// Before any of TagWorker's values go in: every list and region list the write is about to create
+    /// starts with what readers showed from elsewhere (computed once, from the packet as it is now, so
+    /// TagWorker's own values are never carried), and dc:subject becomes a Seq. Returns what was carried,
+    /// to be taken back out when the last of TagWorker's values leaves the file (<see cref="Uncarry"/>).
     /// </summary>
-    public static Entries Add(XmpTree tree, Wanted wanted, (int W, int H) storedSize, Inherited inherited)
+    /// <param name="ours">Every value TagWorker writes or wrote for this photo, anywhere: never carried as someone else's.</param>
+    public static CarriedState Carry(XmpTree tree, IReadOnlyCollection<Wanted> wanted, IReadOnlySet<string> ours, (int W, int H) storedSize, Inherited inherited)
+    {
+        var before = Values(tree);
+        var regionsBefore = tree.Regions() ?? [];
+        CarryInto(tree, wanted, ours, storedSize, inherited);
+        var ordered = wanted.SelectMany(w => w.Fields).Any(f => f.Field == "dc:subject") && tree.MakeOrdered(NsDc, "subject");
+        var fields = new List<Entry>();
+        foreach (var (key, values) in Values(tree))
+        {
+            var grown = new List<string>(values);
+            before[key].ForEach(v => grown.Remove(v));
+            fields.AddRange(grown.Select(v => new Entry(key, v)));
+        }
+        var regions = (tree.Regions() ?? []).ToList();
+        regionsBefore.ForEach(r => regions.Remove(r));
+        return new CarriedState(fields, regions, ordered);
+    }
+
+    /// <summary>Takes out what TagWorker carried into a file (its own values are gone): the readers' view is as before.</summary>
+    public static void Uncarry(XmpTree tree, CarriedState carried)
+    {
+        Remove(tree, new Entries(carried.Fields, carried.Regions));
+        if (carried.Ordered)
+        {
+            tree.MakeUnordered(NsDc, "subject");
+        }
+    }
+
+    private static void CarryInto(XmpTree tree, IReadOnlyCollection<Wanted> wanted, IReadOnlySet<string> ours, (int W, int H) storedSize, Inherited inherited)
+    {
+        var fields = wanted.SelectMany(w => w.Fields).Select(f => f.Field).Distinct().ToList();
+        var plan = Lists.Where(l => fields.Contains(l.Key) && tree.List(l.Ns, l.Name) is null)
+            .Select(l => (l.Ns, l.Name, l.Ordered, Values: Carried(l.Key, tree, inherited).Where(v => !ours.Contains(v)).ToList()))
+            .ToList();
+        foreach (var (ns, name, ordered, values) in plan)
+        {
+            foreach (var value in values)
+            {
+                tree.Add(ns, name, value, ordered);
+            }
+        }
+        if (fields.Contains(MpField) && tree.MpRegions() is null)
+        {
+            foreach (var (name, rectangle) in (inherited.Xmp?.MpRegions() ?? []).Where(m => !ours.Contains($"{m.Name}\t{m.Rectangle}")))
+            {
+                tree.AddMpRegion(name, rectangle);
+            }
+        }
+        if (wanted.Any(w => w.Regions.Count > 0) && tree.Regions() is null && inherited.Xmp?.Regions() is { Count: > 0 } theirs)
+        {
+            // Immich takes a sidecar's RegionInfo instead of the photo's: start from the photo's regions.
+            var dims = inherited.Xmp.AppliedTo() ?? storedSize;
+            foreach (var region in theirs.Where(r => !ours.Contains("region\t" + r)))
+            {
+                tree.AddRegion(region, dims);
+            }
+        }
+    }
+
+    /// <summary>Adds what a subject wants where it is missing (after <see cref="Carry"/>); returns what TagWorker itself added.</summary>
+    public static Entries Add(XmpTree tree, Wanted wanted, (int W, int H) storedSize)
     {
         var added = new List<Entry>();
         foreach (var entry in wanted.Fields)
@@ -99,13 +162,6 @@ public static class Xmp
             if (entry.Field == MpField)
             {
                 var (name, rectangle) = SplitMp(entry.Value);
-                if (tree.MpRegions() is null)
-                {
-                    foreach (var (n, r) in inherited.Xmp?.MpRegions() ?? [])
-                    {
-                        tree.AddMpRegion(n, r);
-                    }
-                }
                 if (!(tree.MpRegions() ?? []).Any(m => m.Name == name && m.Rectangle == rectangle))
                 {
                     tree.AddMpRegion(name, rectangle);
@@ -114,17 +170,6 @@ public static class Xmp
                 continue;
             }
             var (ns, list, ordered) = List(entry.Field);
-            if (tree.List(ns, list) is null)
-            {
-                foreach (var value in Carried(entry.Field, tree, inherited))
-                {
-                    tree.Add(ns, list, value, ordered);
-                }
-            }
-            if (entry.Field == "dc:subject")
-            {
-                tree.MakeOrdered(ns, list);
-            }
             if (!(tree.List(ns, list) ?? []).Contains(entry.Value))
             {
                 tree.Add(ns, list, entry.Value, ordered);
@@ -132,15 +177,6 @@ public static class Xmp
             }
         }
         var addedRegions = new List<Region>();
-        if (wanted.Regions.Count > 0 && tree.Regions() is null && inherited.Xmp?.Regions() is { Count: > 0 } theirs)
-        {
-            // Immich takes a sidecar's RegionInfo instead of the photo's: start from the photo's regions.
-            var dims = inherited.Xmp.AppliedTo() ?? storedSize;
-            foreach (var region in theirs)
-            {
-                tree.AddRegion(region, dims);
-            }
-        }
         foreach (var region in wanted.Regions)
         {
             // A name already on this face (anyone's) is not added twice: Immich would import two faces.

@@ -161,13 +161,17 @@ public sealed class XmpTree
         return false;
     }
 
-    /// <summary>Makes a list an rdf:Seq (PhotoPrism reads dc:subject only as one; every other reader takes either).</summary>
-    public void MakeOrdered(string ns, string name)
+    /// <summary>Makes a list an rdf:Seq (PhotoPrism reads dc:subject only as one; every other reader takes either); true when it was a Bag.</summary>
+    public bool MakeOrdered(string ns, string name) => Retype(ns, name, "Bag", "Seq");
+
+    /// <summary>Turns a list back into an rdf:Bag.</summary>
+    public bool MakeUnordered(string ns, string name) => Retype(ns, name, "Seq", "Bag");
+
+    private bool Retype(string ns, string name, string from, string to)
     {
-        foreach (var array in Properties(ns, name).SelectMany(p => p.Elements().Where(IsArray)).Where(a => a.Name == Rdf + "Bag"))
-        {
-            array.Name = Rdf + "Seq";
-        }
+        var arrays = Properties(ns, name).SelectMany(p => p.Elements().Where(IsArray)).Where(a => a.Name == Rdf + from).ToList();
+        arrays.ForEach(a => a.Name = Rdf + to);
+        return arrays.Count > 0;
     }
 
     // ---- simple properties ------------------------------------------------------------------

@@ -15,3 +15,14 @@ CREATE TABLE conflicts (
     resolution  TEXT CHECK (resolution IN ('ours', 'theirs'))
 );
 CREATE INDEX conflicts_open ON conflicts (target) WHERE resolved_at IS NULL;
+
+-- What TagWorker added per file (a photo's names may go into the photo and a sidecar, each getting only
+-- what it lacked): JSON {target: {Fields, Regions}}; NULL in older rows (then entries applies to every file).
+ALTER TABLE written ADD COLUMN targets TEXT;
+
+-- What TagWorker carried into a file when it created a list there (values readers took from elsewhere),
+-- and whether it turned dc:subject into a Seq: taken back out when the last of TagWorker's values leaves.
+CREATE TABLE carried (
+    target      TEXT PRIMARY KEY,       -- as in writes.target
+    state       TEXT NOT NULL           -- JSON: {Fields: [{Field, Value}], Regions: [...], Ordered: bool}
+) WITHOUT ROWID;

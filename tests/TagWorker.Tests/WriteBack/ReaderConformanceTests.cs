@@ -1,0 +1,254 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using TagWorker.Faces;
+using TagWorker.Storage;
+using TagWorker.Tests.Support;
+using TagWorker.WriteBack;
+using Xunit.Abstractions;
+
+namespace TagWorker.Tests.WriteBack;
+
+/// <summary>
+/// The reader-visible rule, asserted with the readers themselves (<see cref="Readers"/>): on photos other
+/// programs had already tagged (Lightroom's, digiKam's, darktable's, Immich's and exiftool's sidecars,
+/// IPTC-only keywords, embedded XMP with a face region), every reader shows after a write all it showed
+/// before plus the approved name, after a rename the new name instead of the old, after the name is
+/// taken away exactly what it showed before; and undo restores every file byte for byte.
+/// </summary>
+[Collection(nameof(Isolated))]
+[Trait("Speed", "Slow")]
+public sealed class ReaderConformanceTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDir _library = new("rc-lib");
+    private readonly TempDir _data = new("rc-data");
+    private Worker? _worker;
+
+    public static TheoryData<string, string> Corpus()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var shape in Shapes.Keys)
+        {
+            data.Add(shape, "Sidecar");
+            data.Add(shape, "Embedded");
+        }
+        return data;
+    }
+
+    /// <summary>Photos as other programs leave them, made with exiftool (and libvips for the HEIC twin).</summary>
+    private static readonly Dictionary<string, string[][]> Shapes = new()
+    {
+        // Lightroom names its sidecar photo.xmp; Immich reads it when photo.jpg.xmp is absent.
+        ["lightroom-sidecar"] = [["sidecar:xmp", "-XMP-lr:HierarchicalSubject=Places|Washington|Oval Office", "-XMP-dc:Subject=Oval Office", "-XMP-xmp:Rating=5"]],
+        ["digikam-sidecar"] = [["sidecar:jpg.xmp", "-XMP-digiKam:TagsList=Comedy/Standup", "-XMP-lr:HierarchicalSubject=Comedy|Standup", "-XMP-dc:Subject=Standup"]],
+        ["immich-sidecar"] = [["sidecar:jpg.xmp", "-XMP-digiKam:TagsList=Trip/2024", "-XMP-xmp:Rating=3"]],
+        ["darktable-sidecar"] = [["sidecar:jpg.xmp", "-XMP-dc:Subject=Flat", "-XMP-xmp:Rating=2"]],
+        // exiftool -o photo.jpg.xmp photo.jpg: the EXIF copied as tiff:/exif: properties XmpCore used to rename.
+        ["exiftool-sidecar"] = [["photo", "-EXIF:Artist=Ann Artist", "-EXIF:Copyright=(c) Ann", "-EXIF:ImageDescription=A description", "-EXIF:Software=Cam 1.0"],
+            ["copy-to-sidecar"]],
+        ["iptc-only"] = [["photo", "-IPTC:Keywords=IPTC only kw", "-IPTC:Keywords=Second, with comma"]],
+        ["embedded-xmp-region"] = [["photo", "-XMP-lr:HierarchicalSubject=Places|Delaware", "-XMP-dc:Subject=Delaware", "-XMP-digiKam:TagsList=Places/Delaware"],
+            ["region:Embedded Face"]],
+        // photo.xmp shared with photo.heic: a new photo.jpg.xmp starts as its copy.
+        ["ambiguous-lightroom"] = [["sidecar:xmp", "-XMP-lr:HierarchicalSubject=Events|Premiere", "-XMP-xmp:Rating=5"], ["twin:heic"]],
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task Every_reader_shows_what_it_showed_plus_the_name_and_loses_nothing(string shape, string mode)
+    {
+        var photo = Make(shape);
+        var files = Snapshot();
+        _worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = mode }, withWriteBack: true);
+        await _worker.ScanAsync();
+        var person = Seed();
+        var before = Readers.All(photo);
+        var written = WrittenByAnyone(photo);
+        Log("before", before);
+
+        Approve();
+        var named = await ApplyAsync();
+        var after = Readers.All(photo);
+        Log("named", after);
+        Assert.True(named.Failed == 0, string.Join("; ", named.Files.Select(f => $"{f.Path}: {f.State} {f.Error}")));
+        // Sidecar mode reaches the readers of sidecars; Lightroom's photo.xmp (taken when it is the photo's own) is
+        // not the name digiKam and darktable read.
+        var seeing = mode == "Embedded" ? Readers.Names
+            : shape == "lightroom-sidecar" ? ["immich", "photoprism"] : ["immich", "digikam", "darktable", "photoprism"];
+        foreach (var reader in Readers.Names)
+        {
+            AssertKeeps(reader, before[reader], after[reader]);
+            AssertInventsNothing(reader, written, after[reader], "Alice");
+            if (seeing.Contains(reader))
+            {
+                AssertShows(reader, after[reader], "Alice");
+            }
+        }
+
+        _worker.Services.GetRequiredService<Decisions>().Rename(person, "Alicia");
+        Approve();
+        Assert.Equal(0, (await ApplyAsync()).Failed);
+        var renamed = Readers.All(photo);
+        Log("renamed", renamed);
+        foreach (var reader in Readers.Names)
+        {
+            AssertKeeps(reader, before[reader], renamed[reader]);
+            Assert.DoesNotContain(renamed[reader].Tags.Concat(renamed[reader].Faces), v => v.EndsWith("Alice", StringComparison.Ordinal));
+            if (seeing.Contains(reader))
+            {
+                AssertShows(reader, renamed[reader], "Alicia");
+            }
+        }
+
+        using (var connection = _worker.Open())
+        {
+            connection.Execute("UPDATE faces SET rejected = 'stranger' WHERE person_id = $p", null, ("$p", person));
+        }
+        Approve();
+        Assert.Equal(0, (await ApplyAsync()).Failed);
+        var removed = Readers.All(photo);
+        Log("removed", removed);
+        foreach (var reader in Readers.Names)
+        {
+            Assert.True(Same(before[reader], removed[reader]), $"{reader} ({shape}, {mode}): before {before[reader]}, after removing the name {removed[reader]}");
+        }
+
+        var writer = _worker.Services.GetRequiredService<MetadataWriter>();
+        var undo = await writer.UndoAsync(writer.WritesSince(DateTimeOffset.MinValue), CancellationToken.None);
+        Assert.True(undo.Failed == 0, string.Join("; ", undo.Messages));
+        Assert.Equal(files, Snapshot()); // every file as it was, byte for byte; no file of ours left
+    }
+
+    private string Make(string shape)
+    {
+        var photo = _library.Combine("photo.jpg");
+        File.Copy(Path.Combine(Repo.Photos, "obama_1.jpg"), photo);
+        foreach (var step in Shapes[shape])
+        {
+            var kind = step[0];
+            var args = step.Skip(1).ToArray();
+            if (kind == "photo")
+            {
+                Run(["-overwrite_original", .. args, photo]);
+            }
+            else if (kind.StartsWith("sidecar:", StringComparison.Ordinal))
+            {
+                var sidecar = kind == "sidecar:xmp" ? _library.Combine("photo.xmp") : photo + ".xmp";
+                Run([.. args, sidecar]); // exiftool creates a sidecar holding just these, as the other program wrote it
+            }
+            else if (kind == "copy-to-sidecar")
+            {
+                Run(["-o", photo + ".xmp", photo]);
+            }
+            else if (kind.StartsWith("region:", StringComparison.Ordinal))
+            {
+                // A face region another program put in the corner of the photo (not on the face TagWorker names).
+                Run(["-overwrite_original", "-struct", $"-XMP-mwg-rs:RegionInfo={{AppliedToDimensions={{W=910,H=1137,Unit=pixel}},RegionList=[{{Area={{X=0.1,Y=0.1,W=0.1,H=0.1,Unit=normalized}},Name={kind[7..]},Type=Face}}]}}", photo]);
+            }
+            else if (kind == "twin:heic")
+            {
+                Assert.Equal(0, Shell.Run("vips", "copy", photo, _library.Combine("photo.heic")).ExitCode);
+            }
+        }
+        foreach (var file in Directory.GetFiles(_library.Path))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
+        }
+        return photo;
+    }
+
+    /// <summary>The photo analysed with one face (where obama_1's face is), in a named person's group.</summary>
+    private long Seed()
+    {
+        using var connection = _worker!.Open();
+        connection.Execute("UPDATE photos SET state = 'analyzed', width = 910, height = 1137, orientation = 1");
+        var photo = (long)connection.Scalar("SELECT photo_id FROM files WHERE path = 'photo.jpg'")!;
+        connection.Execute("""
+            INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness)
+            VALUES ($p, 330, 180, 260, 330, x'', 0.9, 260, 100)
+            """, null, ("$p", photo));
+        var face = (long)connection.Scalar("SELECT id FROM faces WHERE photo_id = $p", null, ("$p", photo))!;
+        return _worker.Services.GetRequiredService<Decisions>().Split([face], "Alice");
+    }
+
+    private void Approve()
+    {
+        using var connection = _worker!.Open();
+        Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+    }
+
+    private Task<ApplyReport> ApplyAsync() => _worker!.Services.GetRequiredService<MetadataWriter>().ApplyAsync(false, CancellationToken.None);
+
+    private static void AssertKeeps(string reader, View before, View after)
+    {
+        Assert.True(before.Tags.All(after.Tags.Contains), $"{reader} lost keywords: before [{string.Join(", ", before.Tags)}], after [{string.Join(", ", after.Tags)}]");
+        Assert.True(before.Faces.All(after.Faces.Contains), $"{reader} lost faces: before [{string.Join(", ", before.Faces)}], after [{string.Join(", ", after.Faces)}]");
+        Assert.True(before.Rating == after.Rating, $"{reader}'s rating changed: {before.Rating} to {after.Rating}");
+        Assert.True(after.Faces.Count(f => f == "Alice") <= 1 && after.Faces.Count(f => f == "Alicia") <= 1, $"{reader} shows a name twice on the face: {after}");
+    }
+
+    /// <summary>
+    /// New values are the name's own forms, or keywords another program had written (carried into a list a reader
+    /// takes first, or made visible: PhotoPrism reads dc:subject only as a Seq, which TagWorker writes).
+    /// </summary>
+    private static void AssertInventsNothing(string reader, HashSet<string> known, View after, string name)
+    {
+        var invented = after.Tags.Where(t => !known.Contains(t) && !t.EndsWith(name, StringComparison.Ordinal)).ToList();
+        Assert.True(invented.Count == 0, $"{reader} shows keywords nobody wrote: [{string.Join(", ", invented)}]");
+    }
+
+    private static void AssertShows(string reader, View view, string name)
+    {
+        Assert.True(view.Tags.Any(t => t == name || t == $"People/{name}" || t == $"People|{name}"), $"{reader} does not show {name}: {view}");
+        if (reader is "immich" or "digikam" or "windows" or "mwg")
+        {
+            Assert.True(view.Faces.Contains(name), $"{reader} shows no face named {name}: {view}");
+        }
+    }
+
+    /// <summary>Every keyword any program had written into the photo or a sidecar beside it, in each form readers show it.</summary>
+    private HashSet<string> WrittenByAnyone(string photo)
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(_library.Path).Where(f => f.EndsWith(".xmp", StringComparison.Ordinal) || f == photo))
+        {
+            var json = System.Text.Json.JsonDocument.Parse(Shell.Run("exiftool", "-j", "-Subject", "-HierarchicalSubject", "-TagsList", "-Keywords", file).Output).RootElement[0];
+            foreach (var property in json.EnumerateObject().Where(p => p.Name != "SourceFile"))
+            {
+                var values = property.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? property.Value.EnumerateArray().Select(v => v.ToString()) : [property.Value.ToString()];
+                foreach (var value in values)
+                {
+                    known.UnionWith([value, value.Replace('|', '/'), TagWorker.WriteBack.Xmp.ImmichPath(value)]);
+                }
+            }
+        }
+        return known;
+    }
+
+    private static bool Same(View a, View b) =>
+        a.Tags.ToHashSet().SetEquals(b.Tags) && a.Faces.Order().SequenceEqual(b.Faces.Order()) && a.Rating == b.Rating;
+
+    private Dictionary<string, string> Snapshot() =>
+        Directory.GetFiles(_library.Path).Where(f => !Path.GetFileName(f).StartsWith('.'))
+            .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+
+    private void Log(string phase, Dictionary<string, View> views)
+    {
+        foreach (var (reader, view) in views)
+        {
+            output.WriteLine($"{phase,-8} {reader,-10} {view}");
+        }
+    }
+
+    private static void Run(string[] args)
+    {
+        var run = Shell.Run("exiftool", ["-q", "-m", .. args]);
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
+    public void Dispose()
+    {
+        _worker?.Dispose();
+        _library.Dispose();
+        _data.Dispose();
+    }
+}
