@@ -200,8 +200,10 @@ public static class Xmp
         {
             // Immich and digiKam: TagsList, else the hierarchy ("A|B" shown as "A/B"), else flat keywords.
             "digiKam:TagsList" => theirs?.List(NsDigiKam, "TagsList") ?? hierarchy?.Select(ImmichPath).ToList() ?? flat,
-            // darktable and Lightroom: the hierarchy; darktable drops flat keywords once one exists, so they come along.
-            "lr:hierarchicalSubject" => (hierarchy ?? []).Concat(flat.Where(f => !(hierarchy ?? []).Any(h => h.Split('|').Contains(f)))).ToList(),
+            // darktable and Lightroom: the hierarchy; darktable drops flat keywords once one exists, so they come along;
+            // but not one with a comma: darktable cuts XMP keywords at a comma and would then write the stub back.
+            "lr:hierarchicalSubject" => (hierarchy ?? []).Concat(flat.Where(f => !f.Contains(',', StringComparison.Ordinal)
+                && !(hierarchy ?? []).Any(h => h.Split('|').Contains(f)))).ToList(),
             "dc:subject" => flat,
             "Iptc4xmpExt:PersonInImage" => theirs?.List(NsIptcExt, "PersonInImage") ?? [],
             _ => [],

@@ -16,7 +16,7 @@ public sealed record View(IReadOnlyList<string> Tags, IReadOnlyList<string> Face
 /// through exiv2 (the real exiv2 here), by digiKam's order of tag sources; PhotoPrism's sidecar reader is
 /// Go XML decoding reproduced over the same elements, its embedded metadata comes from exiftool; Windows
 /// reads the photo's own XMP and IPTC (Microsoft's people regions for names); exiftool's MWG view is exiftool
-/// itself. darktable runs for real in its own test.
+/// itself. darktable runs for real (4.x, under a virtual X server): it imports a copy of the photo and its sidecar.
 /// </summary>
 public static class Readers
 {
@@ -26,7 +26,7 @@ public static class Readers
     {
         ["immich"] = Immich(photo),
         ["digikam"] = DigiKam(photo),
-        ["darktable"] = DarktableRules(photo),
+        ["darktable"] = Darktable(photo),
         ["photoprism"] = PhotoPrism(photo),
         ["windows"] = Windows(photo),
         ["mwg"] = Mwg(photo),
@@ -68,13 +68,48 @@ public static class Readers
         return new View(tags, faces);
     }
 
-    /// <summary>darktable's import rules: its sidecar (photo.jpg.xmp) if there is one, else the photo's XMP; lr:hierarchicalSubject, else dc:subject.</summary>
-    public static View DarktableRules(string photo)
+    /// <summary>
+    /// darktable itself: a copy of the photo and its sidecar (photo.jpg.xmp, the one darktable reads) imported into a
+    /// fresh library; its tags (less darktable's own) and rating, as its Lua API reports them (tests/readers/darktable.lua).
+    /// </summary>
+    public static View Darktable(string photo)
     {
-        var source = File.Exists(photo + ".xmp") ? photo + ".xmp" : photo;
-        var json = ExifTool(source, "-XMP-lr:HierarchicalSubject", "-XMP-dc:Subject");
-        var hierarchy = Strings(json, "HierarchicalSubject");
-        return new View(hierarchy.Count > 0 ? hierarchy : Strings(json, "Subject"), []);
+        using var copy = new TempDir("darktable-read");
+        var photoCopy = copy.Combine(Path.GetFileName(photo));
+        File.Copy(photo, photoCopy);
+        if (File.Exists(photo + ".xmp"))
+        {
+            File.Copy(photo + ".xmp", photoCopy + ".xmp");
+        }
+        var report = RunDarktable(photoCopy, copy.Combine("darktable"));
+        return new View(report.Tags, [], report.Rating);
+    }
+
+    public sealed record DarktableReport(List<string> Tags, int? Rating);
+
+    /// <summary>
+    /// Runs darktable on one photo with the given configuration folder (its library inside): imports the photo (or finds
+    /// it again) and, with <paramref name="rating"/>, changes its rating, which makes darktable write its sidecar from its library.
+    /// </summary>
+    public static DarktableReport RunDarktable(string photo, string configDir, int? rating = null)
+    {
+        Directory.CreateDirectory(configDir);
+        var report = Path.Combine(configDir, "report.txt");
+        File.Delete(report);
+        var script = Path.Combine(Repo.Root, "tests", "readers", "darktable.lua").Replace("\\", "\\\\").Replace("\"", "\\\"");
+        var run = Shell.Run("timeout", ["-k", "5", "90", "xvfb-run", "-a", "darktable", "--configdir", configDir, "--library", Path.Combine(configDir, "library.db"),
+            "--luacmd", $"dofile(\"{script}\")"], new Dictionary<string, string?>
+            {
+                ["TW_PHOTO"] = photo, ["TW_OUT"] = report, ["TW_RATING"] = rating?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            }, TimeSpan.FromMinutes(2));
+        var lines = File.Exists(report) ? File.ReadAllLines(report) : [];
+        if (!lines.Contains("done") || lines.FirstOrDefault(l => l.StartsWith("error ", StringComparison.Ordinal)) is { } error && error.Length > 0)
+        {
+            throw new InvalidOperationException($"darktable did not read {photo} (exit {run.ExitCode}): {string.Join(" | ", lines)} {run.Error}");
+        }
+        return new DarktableReport(
+            lines.Where(l => l.StartsWith("tag ", StringComparison.Ordinal)).Select(l => l[4..]).ToList(),
+            lines.FirstOrDefault(l => l.StartsWith("rating ", StringComparison.Ordinal)) is { } r && int.TryParse(r[7..], out var stars) ? stars : null);
     }
 
     /// <summary>
