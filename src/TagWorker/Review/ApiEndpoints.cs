@@ -22,6 +22,8 @@ public sealed record AlbumRequest(string? Name, long[]? PhotoIds = null, string?
 
 public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null);
 
+public sealed record SettleRequest(string? Resolution);
+
 public sealed record Done(string Result, long? Id = null, long? Count = null);
 
 /// <summary>The JSON API: every action of the review site, under /api, described at /openapi/v1.json.</summary>
@@ -181,6 +183,16 @@ public static class ApiEndpoints
             store.Write(id);
             return await writer.UndoAsync([id], cancellationToken);
         }).WithSummary("Undo a write: restore the file as it was");
+        writes.MapPost("/audit", async (MetadataWriter writer, CancellationToken cancellationToken) =>
+            new Done("audited", Count: await writer.AuditAsync(cancellationToken)))
+            .WithSummary("Look now for files another program changed since TagWorker wrote them (also done every AuditEveryMinutes); count: open conflicts");
+        writes.MapGet("/conflicts", (WriteConflicts conflicts) => conflicts.Open())
+            .WithSummary("Files where another program removed or brought back what TagWorker wrote; their writes wait for the owner");
+        writes.MapPost("/conflicts/{id:long}/settle", (ReviewActions actions, long id, SettleRequest body) =>
+        {
+            actions.SettleConflict(id, body.Resolution);
+            return new Done("settled", Id: id);
+        }).WithSummary("Settle a conflict: resolution 'ours' writes TagWorker's values again, 'theirs' keeps the file as it is");
         return app;
     }
 

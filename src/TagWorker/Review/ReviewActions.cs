@@ -229,6 +229,24 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         return approved;
     }
 
+    /// <summary>Settles a write-back conflict: "ours" writes TagWorker's values into the file again (soon), "theirs" keeps the file as it is.</summary>
+    public void SettleConflict(long id, string? resolution)
+    {
+        if (resolution is not ("ours" or "theirs"))
+        {
+            throw ReviewException.Invalid("resolution is 'ours' (write TagWorker's values again) or 'theirs' (keep the file as the other program left it)");
+        }
+        var conflicts = services.GetRequiredService<WriteConflicts>();
+        if (!conflicts.Settle(id, resolution))
+        {
+            throw ReviewException.NotFound($"open conflict {id}");
+        }
+        if (resolution == "ours")
+        {
+            services.GetService<WriteSignal>()?.Wake();
+        }
+    }
+
     /// <summary>A person's name by the one rule every photo tool can read (<see cref="Faces.PersonName"/>).</summary>
     public static string CleanPersonName(string? name) =>
         Faces.PersonName.Problem(name) is { } problem ? throw ReviewException.Invalid(problem) : name!.Trim();

@@ -37,8 +37,15 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>Files written in the last apply (absolute paths of photos): for Immich to re-read them.</summary>
     public event Action<IReadOnlyList<string>>? Written;
 
+    /// <param name="Repair">Set when the owner chose "write ours again" on a conflict: only that file is written, every
+    /// subject's values again, and the values the last write there had replaced are taken out again.</param>
     private sealed record Plan(long PhotoId, List<Change> Changes, List<WrittenRow> Before, List<WrittenRow> Kept, int StoredW, int StoredH,
-        Dictionary<string, Wanted> Wanted, List<string> Paths);
+        Dictionary<string, Wanted> Wanted, List<string> Paths, Repair? Repair = null);
+
+    private DateTimeOffset _nextAudit = DateTimeOffset.MinValue;
+
+    /// <summary>Per file the audit looked at: its size and mtime then, and the last write it was compared with.</summary>
+    private readonly Dictionary<string, (long Size, long Mtime, string? WriteHash)> _audited = new(StringComparer.Ordinal);
 
     public async Task<ApplyReport> ApplyAsync(bool dryRun, CancellationToken cancellationToken)
     {
@@ -46,15 +53,21 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         try
         {
             journal.Recover();
+            if (!dryRun && clock.GetUtcNow() >= _nextAudit)
+            {
+                AuditFiles();
+            }
             var files = new List<FileReport>();
             var notes = new List<string>();
-            var plans = LoadPlans(notes);
+            var repairs = LoadRepairs();
+            var plans = repairs.Concat(LoadPlans(notes, repairs.Select(r => r.PhotoId).ToHashSet())).ToList();
             var written = new List<string>();
             foreach (var plan in plans)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // Sidecars first: a sidecar takes over from what readers saw in the photo before TagWorker touched it.
                 var reports = plan.Paths.SelectMany(path => targets.For(path).OrderBy(t => t.Mode == "embedded")
+                    .Where(t => plan.Repair is null || t.Relative == plan.Repair.Target)
                     .Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
                 files.AddRange(reports.Select(r => r.Report));
                 if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
@@ -114,23 +127,128 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>Finishes or rolls back writes a crash interrupted (also done before every apply).</summary>
     public void Recover() => journal.Recover();
 
-    private List<Plan> LoadPlans(List<string> notes)
+    /// <summary>
+    /// Looks for files another program changed since TagWorker wrote them, also when no write is pending (a
+    /// revert would otherwise go unnoticed until the next rename): sidecars by size and mtime, then hash;
+    /// photos (embedded) only when the library saw them change since the write. Runs within the write gate.
+    /// </summary>
+    public async Task<int> AuditAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            AuditFiles();
+            return conflicts.OpenCount();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void AuditFiles()
+    {
+        _nextAudit = clock.GetUtcNow().AddMinutes(Math.Max(1, Settings.AuditEveryMinutes));
+        List<(long Photo, string Target, string Path, string Mode, string Hash, bool Suspect)> lasts;
+        using (var connection = database.Open())
+        {
+            lasts = connection.Rows("""
+                SELECT w.photo_id, w.target, w.path, w.mode, w.hash_after, w.mode = 'sidecar' OR p.updated_at > w.created_at
+                FROM writes w JOIN photos p ON p.id = w.photo_id
+                WHERE w.state = 'done' AND w.target IS NOT NULL AND w.hash_after IS NOT NULL
+                  AND w.id = (SELECT max(x.id) FROM writes x WHERE x.target = w.target AND x.state = 'done')
+                """, r => (r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBoolean(5)));
+        }
+        foreach (var (photo, target, relative, mode, hash, suspect) in lasts)
+        {
+            try
+            {
+                var path = journal.Resolve(target, relative, mode);
+                var info = new FileInfo(path);
+                if (!info.Exists)
+                {
+                    continue; // moved or removed: the library's reconciliation deals with that
+                }
+                var stat = (info.Length, info.LastWriteTimeUtc.Ticks, (string?)hash);
+                var seen = _audited.TryGetValue(target, out var before);
+                _audited[target] = stat;
+                if (seen ? before == stat : mode == "embedded" && !suspect)
+                {
+                    continue;
+                }
+                var current = FileSnapshot.HashOf(path);
+                if (current == hash)
+                {
+                    continue;
+                }
+                var packet = mode == "embedded" ? embedded.Read(path) : File.ReadAllBytes(path);
+                if (conflicts.Check(photo, target, current, XmpTree.Parse(packet), dryRun: false) is { } conflict)
+                {
+                    logger.LogWarning("{Target}: {Conflict}", target, conflict);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmpFormatException or WriteBackException)
+            {
+                logger.LogDebug("Could not audit {Target}: {Reason}", target, e.Message);
+            }
+        }
+    }
+
+    /// <summary>The files the owner asked to have TagWorker's values written into again, one plan each.</summary>
+    private List<Plan> LoadRepairs()
+    {
+        var plans = new List<Plan>();
+        using var connection = database.Open();
+        foreach (var repair in conflicts.Repairs())
+        {
+            var rows = WriteJournal.ReadWritten(connection, repair.PhotoId);
+            var replaced = conflicts.Replaced(repair.Target);
+            var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$p", repair.PhotoId));
+            if (Size(connection, repair.PhotoId) is not { } size || rows.Count == 0 || paths.Count == 0)
+            {
+                conflicts.Repaired(repair.ConflictId); // nothing of TagWorker's left to write there
+                continue;
+            }
+            var before = rows.Select(row =>
+            {
+                var mine = row.For(repair.Target);
+                var back = replaced.FirstOrDefault(r => r.Subject == row.Subject)?.For(repair.Target) ?? Entries.None;
+                var both = new Entries(mine.Fields.Union(back.Fields).ToList(), mine.Regions.Union(back.Regions).ToList());
+                return new WrittenRow(row.Subject, row.Value, both, new Dictionary<string, Entries> { [repair.Target] = both });
+            }).ToList();
+            var changes = rows.Select(r => new Change(repair.PhotoId, r.Subject, null, r.Value, true)).ToList(); // shown as written again
+            var wanted = rows.ToDictionary(r => r.Subject, r => Want(connection, repair.PhotoId, r.Subject, r.Value, size));
+            var (storedW, storedH) = Geometry.StoredSize(size.Width, size.Height, size.Orientation);
+            plans.Add(new Plan(repair.PhotoId, changes, before, [], storedW, storedH, wanted, paths, repair));
+        }
+        return plans;
+    }
+
+    private static (int Width, int Height, int Orientation)? Size(SqliteConnection connection, long photo) =>
+        connection.Rows("SELECT width, height, coalesce(orientation, 1) FROM photos WHERE id = $p AND width IS NOT NULL",
+            r => (r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)), null, ("$p", photo)).Cast<(int, int, int)?>().FirstOrDefault();
+
+    /// <summary>What a subject's value means in XMP: a person's keywords and face regions, or an object's keyword.</summary>
+    private Wanted Want(SqliteConnection connection, long photo, string subject, string value, (int Width, int Height, int Orientation) size) =>
+        subject.StartsWith(Subjects.PersonPrefix, StringComparison.Ordinal)
+            ? Xmp.ForPerson(value, Regions(connection, photo, long.Parse(subject[Subjects.PersonPrefix.Length..], CultureInfo.InvariantCulture),
+                value, size.Width, size.Height, size.Orientation), Settings)
+            : Xmp.ForObject(value, Settings);
+
+    private List<Plan> LoadPlans(List<string> notes, HashSet<long> repairing)
     {
         using var connection = database.Open();
-        var approvedPhotos = connection.Ids("SELECT DISTINCT photo_id FROM approvals");
+        var approvedPhotos = connection.Ids("SELECT DISTINCT photo_id FROM approvals").Where(p => !repairing.Contains(p)).ToList();
         var approved = approvedPhotos.Count == 0 ? [] : Changes.Pending(connection, Settings, approvedPhotos, approvedOnly: true);
         var plans = new List<Plan>();
         foreach (var group in approved.GroupBy(c => c.PhotoId))
         {
             var photo = group.Key;
-            var size = connection.Rows("SELECT width, height, coalesce(orientation, 1) FROM photos WHERE id = $p AND width IS NOT NULL",
-                r => (Width: r.GetInt32(0), Height: r.GetInt32(1), Orientation: r.GetInt32(2)), null, ("$p", photo));
-            if (size.Count == 0)
+            if (Size(connection, photo) is not { } size)
             {
                 continue;
             }
-            var (width, height, orientation) = size[0];
-            var (storedW, storedH) = Geometry.StoredSize(width, height, orientation);
+            var (storedW, storedH) = Geometry.StoredSize(size.Width, size.Height, size.Orientation);
             var changes = group.Where(c => c.After is null || Faces.PersonName.Problem(c.After) is null).ToList();
             foreach (var refused in group.Except(changes))
             {
@@ -142,10 +260,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             var wanted = new Dictionary<string, Wanted>();
             foreach (var change in changes.Where(c => c.After is not null))
             {
-                wanted[change.Subject] = change.IsPerson
-                    ? Xmp.ForPerson(change.After!, Regions(connection, photo, long.Parse(change.Subject[Subjects.PersonPrefix.Length..], CultureInfo.InvariantCulture),
-                        change.After!, width, height, orientation), Settings)
-                    : Xmp.ForObject(change.After!, Settings);
+                wanted[change.Subject] = Want(connection, photo, change.Subject, change.After!, size);
             }
             var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$p", photo));
             if (changes.Count > 0)
@@ -191,7 +306,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     var copy = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
                     return Outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (copy is null ? "" : $", a copy is in {copy}"), null);
                 }
-                if (conflicts.Check(plan.PhotoId, target, snapshot.Hash, tree, dryRun) is { } conflict)
+                if (plan.Repair is null && conflicts.Check(plan.PhotoId, target.Relative, snapshot.Hash, tree, dryRun) is { } conflict)
                 {
                     return Outcome("conflict", conflict, null);
                 }
@@ -398,6 +513,27 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     private void Commit(Plan plan, Dictionary<string, Dictionary<string, Entries>> added)
     {
         using var connection = database.Open();
+        if (plan.Repair is { } repair)
+        {
+            // One file written again: the record keeps the other files' entries and the owner's pending approvals.
+            var rows = WriteJournal.ReadWritten(connection, plan.PhotoId);
+            var mine = AfterRows(plan, added);
+            using var repairing = connection.BeginTransaction();
+            WriteJournal.SaveWritten(connection, repairing, plan.PhotoId, rows.Select(row =>
+            {
+                var now = mine.FirstOrDefault(m => m.Subject == row.Subject)?.For(repair.Target) ?? Entries.None;
+                var targets = row.Targets is null ? new Dictionary<string, Entries> { [repair.Target] = now }
+                    : new Dictionary<string, Entries>(row.Targets) { [repair.Target] = now };
+                return row with
+                {
+                    Entries = new Entries(targets.Values.SelectMany(e => e.Fields).Distinct().ToList(), targets.Values.SelectMany(e => e.Regions).Distinct().ToList()),
+                    Targets = targets,
+                };
+            }));
+            repairing.Commit();
+            conflicts.Repaired(repair.ConflictId);
+            return;
+        }
         using var transaction = connection.BeginTransaction();
         foreach (var change in plan.Changes)
         {

@@ -39,6 +39,10 @@ public sealed class WriteBackOptions
     [Range(0, 86_400)]
     public int ApplyEverySeconds { get; set; } = 30;
 
+    /// <summary>Minutes between looks at the files TagWorker wrote, for another program's removals and reverts (also at the first apply).</summary>
+    [Range(1, 10_080)]
+    public int AuditEveryMinutes { get; set; } = 10;
+
     [Required(AllowEmptyStrings = false)]
     public string ExifTool { get; set; } = "exiftool";
 

@@ -17,6 +17,9 @@ public sealed record WrittenRow(string Subject, string Value, Entries Entries, I
     public Entries For(string target) => Targets is null ? Entries : Targets.GetValueOrDefault(target) ?? Entries.None;
 }
 
+/// <summary>The last completed write to one file: its hash after, the written rows before and after it, when.</summary>
+public sealed record LastWrite(string? Hash, List<WrittenRow> Before, List<WrittenRow> After, string CreatedAt);
+
 /// <summary>What TagWorker carried into one file (see the carried table).</summary>
 public sealed record CarriedState(IReadOnlyList<Entry> Fields, IReadOnlyList<Region> Regions, bool Ordered);
 
@@ -87,13 +90,16 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         return writes.Count > 0 && writes[0].Before is null && currentHash is not null && writes[^1].After == currentHash;
     }
 
-    /// <summary>The last completed write to a file: what TagWorker left there.</summary>
-    public (string? Hash, List<WrittenRow> Before, List<WrittenRow> After)? LastWrite(string targetRelative)
+    /// <summary>The last completed (and not undone) write to a file: what TagWorker left there.</summary>
+    public LastWrite? LastWrite(string targetRelative)
     {
         using var connection = database.Open();
-        return connection.Rows("SELECT hash_after, before, after FROM writes WHERE target = $t AND state = 'done' ORDER BY id DESC LIMIT 1",
-            r => (r.GetNullableString(0), JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(1))!, JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(2))!),
-            null, ("$t", targetRelative)).Cast<(string?, List<WrittenRow>, List<WrittenRow>)?>().FirstOrDefault();
+        return connection.Rows("""
+            SELECT hash_after, before, after, created_at FROM writes WHERE target = $t AND state = 'done' ORDER BY id DESC LIMIT 1
+            """,
+            r => new LastWrite(r.GetNullableString(0), JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(1))!,
+                JsonSerializer.Deserialize<List<WrittenRow>>(r.GetString(2))!, r.GetString(3)),
+            null, ("$t", targetRelative)).FirstOrDefault();
     }
 
     public IReadOnlyList<long> WritesSince(DateTimeOffset since)
@@ -280,10 +286,10 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         }
     }
 
-    public static List<WrittenRow> ReadWritten(SqliteConnection connection, long photo) =>
+    public static List<WrittenRow> ReadWritten(SqliteConnection connection, long photo, SqliteTransaction? transaction = null) =>
         connection.Rows("SELECT subject, value, entries, targets FROM written WHERE photo_id = $p",
             r => new WrittenRow(r.GetString(0), r.GetString(1), JsonSerializer.Deserialize<Entries>(r.GetString(2)) ?? Entries.None,
-                r.IsDBNull(3) ? null : JsonSerializer.Deserialize<Dictionary<string, Entries>>(r.GetString(3))), null, ("$p", photo));
+                r.IsDBNull(3) ? null : JsonSerializer.Deserialize<Dictionary<string, Entries>>(r.GetString(3))), transaction, ("$p", photo));
 
     public CarriedState? Carried(string target)
     {

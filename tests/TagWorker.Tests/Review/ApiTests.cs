@@ -230,6 +230,33 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task A_name_another_program_removed_is_a_conflict_the_owner_settles()
+    {
+        var group = await LargestGroup();
+        await Post($"/api/people/{group}/name", new { name = "Conflict Test" });
+        await Post("/api/writeback/approve", new { person_id = group });
+        await Post("/api/writeback/apply", null);
+        var pending = await Get("/api/writeback/history");
+        var path = pending.GetProperty("items").EnumerateArray().First(w => w.GetProperty("added").ToString().Contains("Conflict Test", StringComparison.Ordinal))
+            .GetProperty("path").GetString()!;
+        var sidecar = Path.Combine(fixture.Library, path + ".xmp");
+        // Another program (exiftool here, as digiKam or darktable would) takes the name out of two of the lists.
+        Assert.Equal(0, Shell.Run("exiftool", "-q", "-overwrite_original", "-XMP-lr:HierarchicalSubject-=People|Conflict Test", "-XMP-dc:Subject-=Conflict Test", sidecar).ExitCode);
+
+        Assert.True((await Post("/api/writeback/audit", null)).GetProperty("count").GetInt64() >= 1);
+        var conflict = (await Get("/api/writeback/conflicts")).EnumerateArray().Single(c => c.GetProperty("target").GetString() == path + ".xmp");
+        Assert.Contains(conflict.GetProperty("missing").EnumerateArray(), m => m.GetString()!.Contains("People|Conflict Test", StringComparison.Ordinal));
+        var id = conflict.GetProperty("id").GetInt64();
+        await Post($"/api/writeback/conflicts/{id}/settle", new { resolution = "mine" }, HttpStatusCode.BadRequest);
+        await Post($"/api/writeback/conflicts/{id}/settle", new { resolution = "ours" });
+        await Post($"/api/writeback/conflicts/{id}/settle", new { resolution = "ours" }, HttpStatusCode.NotFound);
+        await Post("/api/writeback/apply", null); // (or the background writer, woken by the settlement)
+        var names = Shell.Run("exiftool", "-s3", "-sep", "|", "-XMP-dc:Subject", sidecar).Output;
+        Assert.Contains("Conflict Test", names, StringComparison.Ordinal);
+        Assert.DoesNotContain((await Get("/api/writeback/conflicts")).EnumerateArray(), c => c.GetProperty("target").GetString() == path + ".xmp");
+    }
+
+    [Fact]
     public async Task Failed_files_are_listed_and_can_be_retried()
     {
         var failed = await Get("/api/failed");

@@ -119,6 +119,88 @@ public sealed class ReaderConformanceTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(files, Snapshot()); // every file as it was, byte for byte; no file of ours left
     }
 
+    /// <summary>
+    /// The real darktable and TagWorker on one photo.jpg.xmp: darktable imports TagWorker's sidecar (keeping its
+    /// names), TagWorker renames, then one darktable edit writes the sidecar from darktable's library, bringing the
+    /// old name back. TagWorker's audit finds that without any pending write, shows it as a conflict, and the
+    /// owner's choice holds: "ours" writes the new name again (darktable's edit kept), "theirs" keeps darktable's file.
+    /// </summary>
+    [Fact]
+    public async Task A_darktable_revert_is_found_shown_and_settled_by_the_owner()
+    {
+        var photo = _library.Combine("photo.jpg");
+        File.Copy(Path.Combine(Repo.Photos, "obama_1.jpg"), photo);
+        File.SetLastWriteTimeUtc(photo, DateTime.UtcNow.AddHours(-1));
+        _worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?>(), withWriteBack: true);
+        await _worker.ScanAsync();
+        var person = Seed();
+        Approve();
+        Assert.Equal(0, (await ApplyAsync()).Failed);
+        using var darktable = new TempDir("rc-darktable");
+        Assert.Contains("People|Alice", Readers.RunDarktable(photo, darktable.Path).Tags);
+
+        _worker.Services.GetRequiredService<Decisions>().Rename(person, "Alicia");
+        Approve();
+        Assert.Equal(0, (await ApplyAsync()).Failed);
+        var edited = Readers.RunDarktable(photo, darktable.Path, rating: 3); // darktable writes photo.jpg.xmp from its library
+        Assert.Contains("People|Alice", edited.Tags);
+        // The file now disagrees with itself: darktable's lists have the old name, digiKam's TagsList and the regions the new.
+        Assert.Contains("People|Alice", Shell.Run("exiftool", "-s3", "-sep", "\n", "-XMP-lr:HierarchicalSubject", photo + ".xmp").Output.Split('\n'));
+
+        var writer = _worker.Services.GetRequiredService<MetadataWriter>();
+        var conflicts = _worker.Services.GetRequiredService<WriteConflicts>();
+        Assert.Equal(1, await writer.AuditAsync(CancellationToken.None));
+        Assert.Equal(1, await writer.AuditAsync(CancellationToken.None)); // found again: the same conflict, not a second
+        var conflict = Assert.Single(conflicts.Open());
+        output.WriteLine($"conflict: missing [{string.Join(", ", conflict.Missing)}], returned [{string.Join(", ", conflict.Returned)}]");
+        Assert.Equal("photo.jpg.xmp", conflict.Target);
+        Assert.Contains(conflict.Returned, r => r.Contains("People|Alice'", StringComparison.Ordinal));
+        Assert.Contains(conflict.Missing, r => r.Contains("Alicia", StringComparison.Ordinal));
+
+        Assert.True(conflicts.Settle(conflict.Id, "ours"));
+        var repaired = await ApplyAsync();
+        Assert.True(repaired.Failed == 0 && repaired.Written == 1, string.Join("; ", repaired.Files.Select(f => $"{f.Path}: {f.State} {f.Error}")));
+        var immich = Readers.Immich(photo);
+        Assert.Contains("People/Alicia", immich.Tags);
+        Assert.DoesNotContain(immich.Tags.Concat(immich.Faces), t => t.EndsWith("Alice", StringComparison.Ordinal));
+        Assert.Equal(3, immich.Rating); // darktable's own edit stays
+        Assert.Equal(0, await writer.AuditAsync(CancellationToken.None));
+        using (var fresh = new TempDir("rc-darktable-fresh"))
+        {
+            var seen = Readers.RunDarktable(CopyWithSidecar(photo, fresh.Path), fresh.Combine("config"));
+            Assert.Contains("People|Alicia", seen.Tags);
+            Assert.DoesNotContain("People|Alice", seen.Tags);
+        }
+
+        // darktable, not told to reload the sidecar, reverts again; this time the owner keeps darktable's file.
+        Readers.RunDarktable(photo, darktable.Path, rating: 4);
+        Assert.Equal(1, await writer.AuditAsync(CancellationToken.None));
+        var again = Assert.Single(conflicts.Open());
+        var sidecar = File.ReadAllBytes(photo + ".xmp");
+        Assert.True(conflicts.Settle(again.Id, "theirs"));
+        Assert.Equal(0, await writer.AuditAsync(CancellationToken.None));
+        var kept = await ApplyAsync();
+        Assert.Equal(0, kept.Failed);
+        Assert.Equal(sidecar, File.ReadAllBytes(photo + ".xmp")); // left as darktable wrote it
+        Assert.Empty(conflicts.Open());
+
+        // A later change is written into darktable's file without a new conflict: what came back is darktable's now.
+        _worker.Services.GetRequiredService<Decisions>().Rename(person, "Alicia Keys");
+        Approve();
+        var later = await ApplyAsync();
+        Assert.True(later.Failed == 0, string.Join("; ", later.Files.Select(f => $"{f.Path}: {f.State} {f.Error}")));
+        Assert.Contains("People/Alicia Keys", Readers.Immich(photo).Tags);
+        Assert.Empty(conflicts.Open());
+    }
+
+    private static string CopyWithSidecar(string photo, string folder)
+    {
+        var copy = Path.Combine(folder, Path.GetFileName(photo));
+        File.Copy(photo, copy);
+        File.Copy(photo + ".xmp", copy + ".xmp");
+        return copy;
+    }
+
     private string Make(string shape)
     {
         var photo = _library.Combine("photo.jpg");

@@ -17,6 +17,7 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
     public long People { get; private set; }
     public long Groups { get; private set; }
     public long PendingWrites { get; private set; }
+    public int Conflicts { get; private set; }
 
     public void OnGet()
     {
@@ -28,6 +29,7 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
         PendingWrites = store.PendingWrites(null, 1, 1).Total;
         Hold = safety.OpenHold();
         Kept = safety.KeptForDecisions(library.Value.RemovedGraceDays);
+        Conflicts = services.GetService<WriteBack.WriteConflicts>()?.OpenCount() ?? 0;
     }
 
     public Microsoft.AspNetCore.Mvc.IActionResult OnPostConfirmRemoval(long id) =>

@@ -4,7 +4,8 @@ using TagWorker.WriteBack;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, MetadataWriter writer, IOptions<WriteBackOptions> options) : ReviewPageModel
+public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, MetadataWriter writer, WriteConflicts conflicts,
+    IOptions<WriteBackOptions> options) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long? Person { get; set; }
@@ -14,6 +15,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
     public Paged<PendingPhoto> Pending { get; private set; } = null!;
     public Paged<WriteItem> History { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> People { get; private set; } = [];
+    public IReadOnlyList<Conflict> Conflicts { get; private set; } = [];
 
     public string Target => options.Value.Mode == WriteMode.Embedded ? "the photo files themselves (embedded XMP, with a backup)" : "XMP sidecars beside the photos (photo.jpg.xmp)";
 
@@ -22,6 +24,13 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
         Pending = store.PendingWrites(Person, PageNumber, 50);
         History = store.Writes(1, 20);
         People = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+        Conflicts = conflicts.Open();
+    });
+
+    public IActionResult OnPostSettle(long conflict, string resolution) => Act(() =>
+    {
+        actions.SettleConflict(conflict, resolution);
+        return resolution == "ours" ? "TagWorker's values will be written into that file again within a minute." : "The file is kept as the other program left it.";
     });
 
     public IActionResult OnPostApproveAll() => Act(() => $"Approved {actions.Approve(ApprovalScope.All)} changes.");
@@ -32,6 +41,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
 
     public async Task<IActionResult> OnPostApplyAsync(CancellationToken cancellationToken)
     {
+        await writer.AuditAsync(cancellationToken); // the owner is looking: changes by other programs show now, not in ten minutes
         var report = await writer.ApplyAsync(dryRun: false, cancellationToken);
         Message = $"{report.Written} files written, {report.Unchanged} unchanged, {report.Failed} failed.";
         if (report.Failed > 0)
