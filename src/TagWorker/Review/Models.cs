@@ -34,8 +34,18 @@ public sealed record DecisionItem(long Id, string Kind, string Summary, string C
 
 public sealed record AlbumSummary(long Id, string Name, long Photos, long? CoverPhotoId, string CreatedAt);
 
+/// <param name="Added">The names and labels added, as a JSON list (<see cref="AddedNames"/> for display).</param>
 public sealed record WriteItem(long Id, long? PhotoId, string Path, string Mode, string State, string? Error, string CreatedAt, string? UndoneAt,
-    string Added, string Removed);
+    string Added, string Removed)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string AddedNames => Names(Added);
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string RemovedNames => Names(Removed);
+
+    private static string Names(string json) => string.Join(", ", System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? []);
+}
 
 public sealed record PendingPhoto(PhotoSummary Photo, IReadOnlyList<Change> Changes);
 

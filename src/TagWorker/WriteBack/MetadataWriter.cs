@@ -34,7 +34,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>Called with the target's path right before the changed-meanwhile check: tests let another program write there.</summary>
     internal Action<string>? BeforeReplace { get; set; }
 
-    /// <summary>Files written in the last apply (absolute paths of photos): for Immich to re-read them.</summary>
+    /// <summary>Photos whose metadata an apply or undo changed (relative paths): for Immich to re-read them.</summary>
     public event Action<IReadOnlyList<string>>? Written;
 
     /// <param name="Repair">Set when the owner chose "write ours again" on a conflict: only that file is written, every
@@ -73,7 +73,10 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
                 {
                     Commit(plan, reports.ToDictionary(r => r.Report.Path, r => r.Added));
-                    written.AddRange(reports.Where(r => r.Report.State is "done" or "removed").Select(r => r.Report.Path));
+                    if (reports.Any(r => r.Report.State is "done" or "removed"))
+                    {
+                        written.AddRange(plan.Paths);
+                    }
                 }
             }
             if (!dryRun)
@@ -100,12 +103,14 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         try
         {
             var messages = new List<string>();
+            var restored = new List<string>();
             int undone = 0, failed = 0;
             foreach (var id in writeIds.OrderDescending())
             {
                 try
                 {
                     messages.Add(journal.Undo(id));
+                    restored.AddRange(journal.PhotoPath(id) is { } path ? [path] : []);
                     undone++;
                 }
                 catch (Exception e) when (e is WriteBackException or IOException or UnauthorizedAccessException)
@@ -113,6 +118,10 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     messages.Add($"write {id}: {e.Message}");
                     failed++;
                 }
+            }
+            if (restored.Count > 0)
+            {
+                Written?.Invoke(restored.Distinct().ToList());
             }
             return new UndoReport(undone, failed, messages);
         }

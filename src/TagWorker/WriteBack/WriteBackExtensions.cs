@@ -12,6 +12,7 @@ public static class WriteBackExtensions
     public static IHostApplicationBuilder AddWriteBack(this IHostApplicationBuilder builder, bool hosted)
     {
         builder.Services.AddSettings<WriteBackOptions>(WriteBackOptions.Section);
+        builder.Services.AddSettings<ImmichOptions>(ImmichOptions.Section);
         builder.Services.AddSettings<LibraryOptions>(LibraryOptions.Section);
         builder.Services.AddSettings<Imaging.ImagingOptions>(Imaging.ImagingOptions.Section);
         builder.Services.TryAddSingleton<Imaging.PixelHash>();
@@ -23,9 +24,11 @@ public static class WriteBackExtensions
         builder.Services.AddSingleton<WriteJournal>();
         builder.Services.AddSingleton<EmbeddedXmp>();
         builder.Services.AddSingleton<MetadataWriter>();
+        builder.Services.AddSingleton<ImmichRefresh>();
         if (hosted)
         {
             builder.Services.AddHostedService<WriteBackService>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<ImmichRefresh>());
         }
         return builder;
     }

@@ -28,8 +28,11 @@ public sealed class WriteBackOptions
     /// <summary>Object labels never written as keywords (comma separated): people are named instead.</summary>
     public string SkipObjects { get; set; } = "person";
 
-    /// <summary>Embedded writes: keep the photo's modification time (true) or let it change.</summary>
-    public bool KeepMtime { get; set; } = true;
+    /// <summary>
+    /// Embedded writes: keep the photo's modification time (true) or let it change (the default: Immich's library
+    /// scan and most other tools re-read a photo only when its mtime changes).
+    /// </summary>
+    public bool KeepMtime { get; set; }
 
     /// <summary>Days a backup is kept after its write was verified.</summary>
     [Range(0, 3650)]

@@ -70,10 +70,13 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
             """, null, ("$t", target), ("$w", last.CreatedAt)) is not null;
         var returned = accepted ? [] : last.Before.SelectMany(w => w.For(target).Fields).Except(oursFields)
             .Where(e => values.GetValueOrDefault(e.Field, []).Contains(e.Value)).Distinct().ToList();
-        return new ConflictDetail(
-            [.. missingFields.Select(e => $"{e.Field} '{e.Value}'"), .. missingRegions.Select(r => $"the face region '{r.Name}'")],
-            [.. returned.Select(e => $"{e.Field} '{e.Value}'")], missingFields, missingRegions);
+        return new ConflictDetail([.. Describe(missingFields), .. missingRegions.Select(r => $"{r.Name} (face region)")], Describe(returned),
+            missingFields, missingRegions);
     }
+
+    /// <summary>Each name once, with the lists it is in: "Alice (dc:subject, lr:hierarchicalSubject)".</summary>
+    private static List<string> Describe(IEnumerable<Entry> entries) =>
+        [.. entries.GroupBy(e => e.Value.Split('|', '/')[^1]).Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Field).Distinct())})")];
 
     /// <summary>One open conflict per file: found again (by a write or the audit), it is brought up to date, not repeated.</summary>
     private void Record(SqliteConnection connection, long photoId, string target, string hash, ConflictDetail detail)

@@ -102,6 +102,27 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
             null, ("$t", targetRelative)).FirstOrDefault();
     }
 
+    /// <summary>
+    /// Photos whose names TagWorker wrote into the photo file itself (Embedded mode) and still holds there: in Sidecar
+    /// mode they are not moved out (the owner is told, and can undo those writes).
+    /// </summary>
+    public long EmbeddedLeftBehind()
+    {
+        using var connection = database.Open();
+        return (long)connection.Scalar("""
+            SELECT count(DISTINCT w.photo_id) FROM writes w
+            WHERE w.mode = 'embedded' AND w.state = 'done' AND w.added <> '[]'
+              AND w.id = (SELECT max(x.id) FROM writes x WHERE x.target = w.target AND x.state = 'done')
+            """)!;
+    }
+
+    /// <summary>The photo a write was for (relative to the library).</summary>
+    public string? PhotoPath(long writeId)
+    {
+        using var connection = database.Open();
+        return connection.Scalar("SELECT path FROM writes WHERE id = $id", null, ("$id", writeId)) as string;
+    }
+
     public IReadOnlyList<long> WritesSince(DateTimeOffset since)
     {
         using var connection = database.Open();

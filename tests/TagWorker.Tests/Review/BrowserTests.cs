@@ -90,6 +90,23 @@ public sealed class BrowserTests
         Assert.Contains("done", await page.InnerTextAsync("body"), StringComparison.Ordinal);
         await Shot(page, "06-writeback-history");
 
+        // Another program takes the name out of one sidecar: the owner sees it and chooses.
+        var sidecar = Directory.GetFiles(library.Path, "*.xmp").First(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal));
+        Assert.Equal(0, Shell.Run("exiftool", "-q", "-overwrite_original", "-XMP-dc:Subject-=Alice <Example>", "-XMP-lr:HierarchicalSubject-=People|Alice <Example>", sidecar).ExitCode);
+        await page.ClickAsync("button:has-text('Write approved now')"); // looks for other programs' changes first
+        await page.WaitForSelectorAsync("#conflicts");
+        Assert.Contains("Alice <Example>", await page.InnerTextAsync("table.conflicts"), StringComparison.Ordinal);
+        await Shot(page, "06b-writeback-conflict");
+        await page.SetViewportSizeAsync(390, 844);
+        await Shot(page, "06c-writeback-conflict-phone");
+        var settle = page.Locator("table.conflicts button:has-text('Write ours again')");
+        Assert.True((await settle.BoundingBoxAsync())!.X + (await settle.BoundingBoxAsync())!.Width <= 390, "the button is on the phone's screen");
+        await settle.ClickAsync();
+        await page.WaitForSelectorAsync(".flash");
+        await app.WaitUntilAsync(() => Task.FromResult(Shell.Run("exiftool", "-s3", "-XMP-dc:Subject", sidecar).Output.Contains("Alice <Example>", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60));
+        await page.SetViewportSizeAsync(1200, 900);
+
         await page.GotoAsync("/");
         await Shot(page, "07-dashboard");
         await page.GotoAsync($"/search?people={groupId}");

@@ -68,6 +68,23 @@ public sealed class Worker : IDisposable
 
     public string FileState(string path) => Query<string>("SELECT state FROM files WHERE path = $p", ("$p", path));
 
+    /// <summary>
+    /// A scanned photo as if analysed (the given size, upright) with one face at the given box, in a new person of that
+    /// name: for write-back tests that need a name on a real photo without running the models.
+    /// </summary>
+    public long NameOneFace(string path, string name, int width, int height, (int X, int Y, int W, int H) face)
+    {
+        using var connection = Open();
+        var photo = PhotoOf(path);
+        connection.Execute("UPDATE photos SET state = 'analyzed', width = $w, height = $h, orientation = 1 WHERE id = $p", null,
+            ("$w", width), ("$h", height), ("$p", photo));
+        var id = (long)connection.Scalar("""
+            INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness)
+            VALUES ($p, $x, $y, $fw, $fh, x'', 0.9, $fw, 100) RETURNING id
+            """, null, ("$p", photo), ("$x", face.X), ("$y", face.Y), ("$fw", face.W), ("$fh", face.H))!;
+        return Services.GetRequiredService<Decisions>().Split([id], name);
+    }
+
     public void Dispose() => _host.Dispose();
 }
 

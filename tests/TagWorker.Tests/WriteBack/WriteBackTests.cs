@@ -398,6 +398,27 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact]
+    public async Task Switching_from_Embedded_to_Sidecar_says_which_photos_keep_embedded_names_and_the_mtime_changes_for_Immich()
+    {
+        var worker = Start("Embedded", "obama_1.jpg");
+        var mtime = File.GetLastWriteTimeUtc(_library.Combine("obama_1.jpg"));
+        NameLargestFace("obama_1.jpg", "Barack Obama");
+        Assert.Equal(0, ApproveAndApply().Failed);
+        Assert.NotEqual(mtime, File.GetLastWriteTimeUtc(_library.Combine("obama_1.jpg"))); // KeepMtime is off: Immich's scan re-reads it
+        Assert.Equal(1, worker.Services.GetRequiredService<WriteJournal>().EmbeddedLeftBehind());
+        worker.Dispose();
+
+        using var sidecar = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Sidecar" }, withWriteBack: true);
+        var journal = sidecar.Services.GetRequiredService<WriteJournal>();
+        Assert.Equal(1, journal.EmbeddedLeftBehind());
+        var writer = sidecar.Services.GetRequiredService<MetadataWriter>();
+        var undone = await writer.UndoAsync(writer.WritesSince(DateTimeOffset.MinValue), CancellationToken.None);
+        Assert.Equal(0, undone.Failed);
+        Assert.Equal(0, journal.EmbeddedLeftBehind());
+        _worker = null;
+    }
+
+    [Fact]
     public async Task SIGKILL_in_the_middle_of_embedded_writes_leaves_every_photo_whole_and_the_next_run_finishes()
     {
         // 60 distinct JPEGs (bus.jpg with a different comment each), known to the database, each with a named face.

@@ -5,7 +5,7 @@ using TagWorker.WriteBack;
 namespace TagWorker.Review.Pages;
 
 public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, MetadataWriter writer, WriteConflicts conflicts,
-    IOptions<WriteBackOptions> options) : ReviewPageModel
+    WriteJournal journal, IOptions<WriteBackOptions> options) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long? Person { get; set; }
@@ -16,6 +16,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
     public Paged<WriteItem> History { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> People { get; private set; } = [];
     public IReadOnlyList<Conflict> Conflicts { get; private set; } = [];
+    public long EmbeddedLeftBehind { get; private set; }
 
     public string Target => options.Value.Mode == WriteMode.Embedded ? "the photo files themselves (embedded XMP, with a backup)" : "XMP sidecars beside the photos (photo.jpg.xmp)";
 
@@ -25,6 +26,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
         History = store.Writes(1, 20);
         People = store.People(null, 1, ReviewStore.MaxPageSize).Items;
         Conflicts = conflicts.Open();
+        EmbeddedLeftBehind = options.Value.Mode == WriteMode.Sidecar ? journal.EmbeddedLeftBehind() : 0;
     });
 
     public IActionResult OnPostSettle(long conflict, string resolution) => Act(() =>
