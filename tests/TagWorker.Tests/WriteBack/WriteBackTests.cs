@@ -284,7 +284,7 @@ public sealed class WriteBackTests : IDisposable
         Assert.Equal(["Kit"], Strings(json, "PersonInImage"));
         Assert.Equal("Mine, Kit", Shell.Run("exiftool", "-s3", "-IPTC:Keywords", path).Output.Trim()); // IIM kept in step with dc:subject
         Assert.Equal(ImageHashOf(original), ImageHashOf(File.ReadAllBytes(path)));
-        Assert.Equal(mtime, File.GetLastWriteTimeUtc(path));
+        Assert.True(File.GetLastWriteTimeUtc(path) > mtime); // KeepMtime is off by default: Immich's scan re-reads the photo
         Assert.Empty(Directory.GetFiles(_library.Path, ".*")); // no temporary file left
 
         using (var connection = _worker.Open())
