@@ -14,8 +14,8 @@ namespace TagWorker.Pipeline;
 /// A crash of the pipeline is logged and it starts again.
 /// </summary>
 public sealed class PipelineService(
-    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, ScanState scans, IOptions<PipelineOptions> options,
-    ILogger<PipelineService> logger) : BackgroundService
+    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, ScanState scans, PipelineStats stats,
+    IOptions<PipelineOptions> options, ILogger<PipelineService> logger) : BackgroundService
 {
     private readonly PipelineOptions _options = options.Value;
 
@@ -29,6 +29,7 @@ public sealed class PipelineService(
                 await WaitForPendingAsync(stoppingToken);
                 // Lazy: loading the models must not hold up the web host's start.
                 await pipeline.Value.RunAsync(TimeSpan.FromMinutes(_options.ReleaseModelsAfterMinutes), stoppingToken);
+                stats.Broken = null;
                 if (analyzer.Value.Release())
                 {
                     // The workers' threads finish a moment after their tasks: collect once they are gone.
@@ -42,6 +43,17 @@ public sealed class PipelineService(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Inference.OnnxException e)
+            {
+                // A missing or unreadable model: said once in one line (not every 30 s with a stack trace), and /healthz turns unhealthy.
+                if (stats.Broken != e.Message)
+                {
+                    logger.LogError("Cannot analyse photos: {Reason}. Put the models there (models/fetch; in the container, /models) " +
+                        "and TagWorker loads them within 30 s; the review site keeps working meanwhile", e.Message);
+                }
+                stats.Broken = e.Message;
+                await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken);
             }
             catch (Exception e)
             {

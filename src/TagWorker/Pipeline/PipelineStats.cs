@@ -26,6 +26,9 @@ public sealed class PipelineStats
     public long Objects { get; private set; }
     public string? Current { get; set; }
 
+    /// <summary>Why photos cannot be analysed at all (a model missing or unreadable), until the models load; null when fine.</summary>
+    public string? Broken { get; set; }
+
     public void Finished(StageTimes times, int faces, int objects, DateTimeOffset at)
     {
         lock (_lock)

@@ -39,19 +39,23 @@ public static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (Database database) =>
+        app.MapGet("/healthz", (Database database, IServiceProvider services) =>
         {
             try
             {
                 using var connection = database.Open();
                 connection.Scalar("SELECT 1");
+                if (services.GetService<PipelineStats>()?.Broken is { } broken && services.GetService<PhotoAnalyzer>()?.Loaded != true)
+                {
+                    return Results.Problem(broken, statusCode: StatusCodes.Status503ServiceUnavailable, title: "cannot analyse photos");
+                }
                 return Results.Ok(new { status = "ok" });
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "database unreachable");
             }
-        }).AllowAnonymous().WithTags("Status").WithSummary("Liveness: the database answers (the only endpoint without the token)");
+        }).AllowAnonymous().WithTags("Status").WithSummary("Health: the database answers and the models can be loaded (the only endpoint without the token)");
 
         app.MapGet("/api/status", (IServiceProvider services) => TypedResults.Json(Read(services), Hosting.Json.Options))
             .WithTags("Status").WithSummary("Photos and files by state, scanning, analysis rate and time left");
