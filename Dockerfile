@@ -1,30 +1,41 @@
-# TagWorker: the worker and its review site in one container. linux/amd64 and linux/arm64.
-#   docker build -t tagworker .                       (models fetched into /models at first start)
-#   docker build --build-arg BAKE_MODELS=1 -t tagworker .   (models from ./models baked in: run scripts/setup first)
+# TagWorker: the worker and its review site in one container, for linux/amd64 and linux/arm64.
+#   docker build -t tagworker .                              (models fetched with checksums into /models at first start)
+#   docker build --build-arg BAKE_MODELS=1 -t tagworker .    (models from ./models baked in: run scripts/setup first)
+# The base images are build arguments, so the image can be built where nothing can be pulled (the tests
+# build it from locally made stand-ins of these same images).
+ARG BUILD_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-# 1. Build.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# 1. Build: a self-contained publish for the target architecture (the runtime comes with the app, so the final
+#    image is plain Debian 12 with Debian's libvips and exiftool; no SDK, no build tools).
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
+ARG TARGETARCH=amd64
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig TagWorker.sln ./
 COPY src/TagWorker/TagWorker.csproj src/TagWorker/
-RUN dotnet restore src/TagWorker/TagWorker.csproj
+RUN rid="linux-$( [ "$TARGETARCH" = "arm64" ] && echo arm64 || echo x64 )" \
+ && dotnet restore src/TagWorker/TagWorker.csproj -r "$rid"
 COPY config/ config/
 COPY src/ src/
-RUN dotnet publish src/TagWorker/TagWorker.csproj -c Release --no-restore -o /app
+RUN rid="linux-$( [ "$TARGETARCH" = "arm64" ] && echo arm64 || echo x64 )" \
+ && dotnet publish src/TagWorker/TagWorker.csproj -c Release -r "$rid" --self-contained true --no-restore \
+      -p:DebugType=none -p:GenerateDocumentationFile=false -o /app
 
-# 2. Run: the ASP.NET runtime on Debian, libvips and exiftool from Debian. No SDK, no build tools, no npm.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# 2. Run: Debian 12 "bookworm" (the libvips 8.14 the project is tested with, HEIC included).
+FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libvips42 libimage-exiftool-perl util-linux ca-certificates curl tzdata \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends libvips42 libheif1 libimage-exiftool-perl libicu72 util-linux ca-certificates curl tzdata \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 ARG BAKE_MODELS=0
 COPY --from=build /app /app
 COPY models/manifest.json models/fetch /app/models/
-COPY models/ /tmp/models/
-RUN if [ "$BAKE_MODELS" = "1" ]; then cp /tmp/models/*.onnx /app/models/; fi; rm -rf /tmp/models
+RUN --mount=type=bind,source=models,target=/tmp/models \
+    if [ "$BAKE_MODELS" = "1" ]; then cp /tmp/models/*.onnx /app/models/; fi
 COPY docker/image.env docker/entrypoint.sh /app/docker/
 ENV DOTNET_gcServer=0 \
     MALLOC_ARENA_MAX=1 \
+    ORT_DISABLE_TELEMETRY=1 \
+    ORT_TELEMETRY_DISABLED=1 \
     PUID=1000 \
     PGID=1000 \
     TZ=Etc/UTC

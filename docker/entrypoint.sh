@@ -26,12 +26,15 @@ cp -f "$app/models/manifest.json" "$TagWorker__Inference__ModelsDir/manifest.jso
 TAGWORKER_MODELS_SOURCE=${TAGWORKER_MODELS_SOURCE:-$app/models} "$app/models/fetch" "$TagWorker__Inference__ModelsDir" \
   || say "some models are missing from $TagWorker__Inference__ModelsDir: put them there (see models/manifest.json) and restart"
 
-cmd=(dotnet "$app/TagWorker.dll" "${@:-serve}")
+# The image carries a self-contained publish (its own runtime); the tests' published app uses the machine's dotnet.
+if [ -f "$app/libcoreclr.so" ]; then cmd=("$app/TagWorker" "${@:-serve}"); else cmd=(dotnet "$app/TagWorker.dll" "${@:-serve}"); fi
 if [ "$(id -u)" = "0" ]; then
   uid=${PUID:-1000}
   gid=${PGID:-1000}
   chown -R "$uid:$gid" "$TagWorker__Data__Dir" "$TagWorker__Inference__ModelsDir" 2>/dev/null || true
   chown "$uid:$gid" "$config_dir" "$TAGWORKER_CONFIG" 2>/dev/null || true
+  # The data folder (database, token, thumbnails, backups) is nobody else's business on a shared host.
+  chmod 700 "$TagWorker__Data__Dir" 2>/dev/null || true
   say "running as $uid:$gid"
   exec setpriv --reuid="$uid" --regid="$gid" --clear-groups "${cmd[@]}"
 fi

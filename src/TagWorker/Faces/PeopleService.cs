@@ -8,7 +8,8 @@ namespace TagWorker.Faces;
 /// <summary>
 /// Keeps people up to date while the worker runs: new faces are assigned every AssignEverySeconds while analysis stores them,
 /// and a full regrouping (which keeps every decision) follows every RegroupEveryPhotos new photos,
-/// at most every RegroupMinMinutes while an import is still running, and once at start.
+/// at most every RegroupMinMinutes while an import is still running, once at start, and once an import has been quiet for a
+/// minute (so a library of a few photos gets its groups too).
 /// </summary>
 public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptions<FacesOptions> options, TimeProvider clock,
     ILogger<PeopleService> logger) : BackgroundService
@@ -23,6 +24,7 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
         var regroupNext = true;
         var pendingAssignment = false;
         var lastAssignment = DateTimeOffset.MinValue;
+        var lastFresh = clock.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -32,9 +34,11 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
                 seen = analyzed;
                 sinceRegroup += fresh;
                 var busy = fresh > 0;
+                lastFresh = busy ? clock.GetUtcNow() : lastFresh;
                 pendingAssignment |= busy;
                 regroupNext |= sinceRegroup >= settings.RegroupEveryPhotos
                     && (!busy || clock.GetUtcNow() - lastRegroup >= TimeSpan.FromMinutes(settings.RegroupMinMinutes));
+                regroupNext |= sinceRegroup > 0 && clock.GetUtcNow() - lastFresh >= TimeSpan.FromMinutes(1);
                 if (regroupNext)
                 {
                     var result = grouping.Regroup();

@@ -56,6 +56,18 @@ public static class DataDirectory
         try
         {
             Directory.CreateDirectory(dir);
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(dir) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)) != 0)
+            {
+                // The database, the token, thumbnails of every face and backups of photos: nobody else's on a shared host.
+                try
+                {
+                    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Someone else's folder this user may write to: left as its owner set it.
+                }
+            }
             var probe = Path.Combine(dir, $".write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
