@@ -205,6 +205,83 @@ public sealed class IdentityTests : IDisposable
         Assert.Equal(0, status.ExitCode);
     }
 
+    /// <summary>
+    /// The decision property, with other programs at work: random owner decisions (name a face, reject one, "not this
+    /// person") interleaved with what other tools do to the files (a metadata edit with exiftool, a move into another
+    /// folder, a rename, a copy), each followed by a rescan, analysis and a full regrouping. After every tool step the
+    /// owner's facts are exactly as they were, and no photo was added or lost.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Decisions_hold_whatever_other_programs_do_to_the_files(int seed)
+    {
+        var random = new Random(seed);
+        foreach (var name in new[] { "obama_1.jpg", "obama_2.jpg", "biden_1.jpg", "biden_2.jpg", "group_obama_biden.jpg", "zidane.jpg" })
+        {
+            Put(name);
+        }
+        await _worker.ScanAsync();
+        await _worker.RunPipelineAsync();
+        var grouping = _worker.Services.GetRequiredService<Grouping>();
+        var decisions = _worker.Services.GetRequiredService<Decisions>();
+        grouping.Regroup();
+        var photos = Facts().Photos;
+        var names = new[] { "Ann", "Ben O'Neil", "Cé Ló", "Dee <b>" };
+        for (var step = 0; step < 12; step++)
+        {
+            var faces = _worker.Ids("SELECT id FROM faces WHERE rejected IS NULL ORDER BY id");
+            var face = faces[random.Next(faces.Count)];
+            var files = Directory.GetFiles(_library.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".xmp", StringComparison.Ordinal)).Order().ToList();
+            var file = files[random.Next(files.Count)];
+            switch (random.Next(6))
+            {
+                case 0:
+                    decisions.Split([face], names[random.Next(names.Length)]);
+                    continue;
+                case 1:
+                    decisions.Reject(face, "not_a_face");
+                    continue;
+                case 2 when _worker.Query<long>("SELECT count(*) FROM faces WHERE id = $f AND person_id IS NOT NULL", ("$f", face)) == 1:
+                    decisions.NotThisPerson(face);
+                    continue;
+                case 2:
+                case 3:
+                    var edit = Shell.Run("exiftool", "-m", "-q", "-overwrite_original", $"-XMP-dc:Subject+=Tool {step}", $"-IPTC:Keywords+=Tool {step}",
+                        $"-EXIF:ImageDescription=edited {step}", file);
+                    Assert.True(edit.ExitCode == 0, edit.Error);
+                    break;
+                case 4:
+                    var folder = _library.Combine($"moved-{step}");
+                    Directory.CreateDirectory(folder);
+                    File.Move(file, Path.Combine(folder, random.Next(2) == 0 ? Path.GetFileName(file) : $"renamed-{step}{Path.GetExtension(file)}"));
+                    break;
+                default:
+                    File.Copy(file, _library.Combine($"copy-{step}{Path.GetExtension(file)}"));
+                    break;
+            }
+            var before = Facts();
+            foreach (var changed in Directory.GetFiles(_library.Path, "*", SearchOption.AllDirectories))
+            {
+                File.SetLastWriteTimeUtc(changed, File.GetLastWriteTimeUtc(changed).AddSeconds(-30)); // settled
+            }
+            var scan = await _worker.ScanAsync();
+            await _worker.RunPipelineAsync();
+            grouping.Regroup();
+            var after = Facts();
+            Assert.True(before == after, $"step {step}: {scan}\nbefore {before}\nafter  {after}");
+            Assert.Equal(photos, after.Photos);
+        }
+    }
+
+    /// <summary>The owner's facts: confirmed faces and their person's name, rejected faces, the photos there are.</summary>
+    private sealed record OwnerFacts(string Confirmed, string Rejected, string Photos);
+
+    private OwnerFacts Facts() => new(
+        string.Join(", ", _worker.Strings("SELECT f.id || '=' || coalesce(p.name, p.id) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.assigned_by = 'user' ORDER BY f.id")),
+        string.Join(", ", _worker.Strings("SELECT id FROM faces WHERE rejected IS NOT NULL ORDER BY id")),
+        string.Join(", ", _worker.Strings("SELECT id FROM photos WHERE removed_at IS NULL ORDER BY id")));
+
     private string Put(string name)
     {
         var source = Path.Combine(Repo.Photos, Path.GetFileNameWithoutExtension(name) + ".jpg");

@@ -64,6 +64,18 @@ public sealed class Worker : IDisposable
         return (T)Convert.ChangeType(connection.Scalar(sql, null, parameters)!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public List<long> Ids(string sql, params (string, object?)[] parameters)
+    {
+        using var connection = Open();
+        return connection.Ids(sql, null, parameters);
+    }
+
+    public List<string> Strings(string sql, params (string, object?)[] parameters)
+    {
+        using var connection = Open();
+        return connection.Rows(sql, r => r.GetValue(0).ToString() ?? "", null, parameters);
+    }
+
     public long PhotoOf(string path) => Query<long>("SELECT photo_id FROM files WHERE path = $p", ("$p", path));
 
     public string FileState(string path) => Query<string>("SELECT state FROM files WHERE path = $p", ("$p", path));
