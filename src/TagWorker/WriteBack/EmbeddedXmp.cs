@@ -56,11 +56,12 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
     public void Write(string target, string temp, byte[] packet, IReadOnlyList<string> removeKeywords, IReadOnlyList<string> addKeywords)
     {
         var xmpFile = Path.Combine(storage.Value.Dir, "tmp", $"{Guid.NewGuid():N}.xmp");
+        string? link = null;
         Directory.CreateDirectory(Path.GetDirectoryName(xmpFile)!);
         try
         {
             File.WriteAllBytes(xmpFile, packet);
-            var args = new List<string> { $"-xmp<={Path.GetFullPath(xmpFile)}" };
+            var args = new List<string> { $"-xmp<={Literal(Path.GetFullPath(xmpFile))}" };
             if (removeKeywords.Count + addKeywords.Count > 0)
             {
                 args.AddRange(["-charset", "iptc=UTF8"]);
@@ -68,7 +69,7 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
                 args.AddRange(addKeywords.Select(k => $"-IPTC:Keywords+={k}"));
                 args.Add("-Photoshop:IPTCDigest=new");
             }
-            var output = exifTool.Run([.. args, "-o", temp, target]);
+            var output = exifTool.Run([.. args, "-o", Literal(OutputPath(temp, ref link)), target]);
             if (!File.Exists(temp))
             {
                 throw new WriteBackException($"exiftool did not write the photo: {output.Stderr.Trim()}");
@@ -79,8 +80,33 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
         finally
         {
             File.Delete(xmpFile);
+            if (link is not null)
+            {
+                File.Delete(link);
+            }
         }
     }
+
+    /// <summary>
+    /// exiftool reads the file names after "-o" and "&lt;=" as formats (%d directory, %f name, %e extension, %c copy
+    /// number; 12.57 has no escape for '%'): a photo in "100%d/" would be written somewhere else entirely, a copy per
+    /// apply. So a folder with a '%' is reached through a link (in the data folder) with a plain name; the temporary
+    /// file's own name never has one.
+    /// </summary>
+    private string OutputPath(string temp, ref string? link)
+    {
+        if (!temp.Contains('%', StringComparison.Ordinal))
+        {
+            return temp;
+        }
+        link = Path.Combine(storage.Value.Dir, "tmp", $"dir-{Guid.NewGuid():N}");
+        Directory.CreateSymbolicLink(link, Path.GetDirectoryName(temp)!);
+        return Path.Combine(link, Path.GetFileName(temp));
+    }
+
+    private static string Literal(string path) => path.Contains('%', StringComparison.Ordinal)
+        ? throw new WriteBackException($"the data folder's path has a '%', which exiftool would read as a format: {path}")
+        : path;
 
     /// <summary>
     /// The XMP packet of a JPEG from its APP1 segment, without an exiftool round trip. False when the file

@@ -34,6 +34,15 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>Called with the target's path right before the changed-meanwhile check: tests let another program write there.</summary>
     internal Action<string>? BeforeReplace { get; set; }
 
+    /// <summary>Called after the unchanged-since-read check, right before the file is swapped in: tests let another program win that race.</summary>
+    internal Action<string>? InTheWindow { get; set; }
+
+    private bool Race(string path)
+    {
+        InTheWindow?.Invoke(path);
+        return true;
+    }
+
     /// <summary>Photos whose metadata an apply or undo changed (relative paths): for Immich to re-read them.</summary>
     public event Action<IReadOnlyList<string>>? Written;
 
@@ -369,7 +378,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 using var connection = database.Open();
                 writeId = journal.Start(connection, plan.PhotoId, relativePhoto, target, addedNames, removedNames, plan.Before,
                     AfterRows(plan, new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = added }), snapshot.Hash);
-                temp = Path.Combine(Path.GetDirectoryName(target.Path)!, $".{Path.GetFileNameWithoutExtension(target.Path)}.tagworker-{writeId}{Path.GetExtension(target.Path)}");
+                temp = Path.Combine(Path.GetDirectoryName(target.Path)!,
+                    $".{Path.GetFileNameWithoutExtension(target.Path).Replace('%', '_')}.tagworker-{writeId}{Path.GetExtension(target.Path).Replace('%', '_')}");
                 WriteJournal.SetTemp(connection, writeId.Value, temp); // journaled before it exists: a crash while it is written still finds it
                 var backup = snapshot.Exists ? journal.Backup(target.Path, writeId.Value) : null;
                 if (target.Mode == "sidecar")
@@ -387,7 +397,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 var hashAfter = Convert.ToHexString(SHA256.HashData(result));
                 WriteJournal.Verified(connection, writeId.Value, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
                 BeforeReplace?.Invoke(target.Path);
-                if (!snapshot.StillSame(target.Path))
+                if (!snapshot.StillSame(target.Path) || !Race(target.Path) || !snapshot.ReplaceWith(temp))
                 {
                     File.Delete(temp);
                     WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");
@@ -397,7 +407,6 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     }
                     return Outcome("failed", "the file keeps changing under another program; try again later", writeId);
                 }
-                File.Move(temp, target.Path, overwrite: true);
                 WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
                 WriteJournal.SetCarried(connection, target.Relative, carriedAfter);
                 return Outcome("done", null, writeId, added);
