@@ -28,12 +28,63 @@ public sealed class AccessToken
 {
     public const string FileName = "auth-token";
 
-    private readonly byte[] _hash;
+    public const string SessionClaim = "tagworker:session";
+    private const string EpochFile = "session-epoch";
 
-    private AccessToken(string value, string source)
+    private readonly byte[] _hash;
+    private readonly string _dataDir;
+    private string? _stamp;
+
+    private AccessToken(string value, string source, string dataDir)
     {
         _hash = SHA256.HashData(Encoding.UTF8.GetBytes(value));
         Source = source;
+        _dataDir = dataDir;
+    }
+
+    /// <summary>
+    /// What a login cookie carries to stay valid: a keyed digest of the token and of the data folder's session epoch.
+    /// A new token, or "log out everywhere" (a new epoch), ends every earlier login.
+    /// </summary>
+    public string SessionStamp()
+    {
+        if (_stamp is { } stamp)
+        {
+            return stamp;
+        }
+        var path = Path.Combine(_dataDir, EpochFile);
+        var epoch = File.Exists(path) ? File.ReadAllText(path).Trim() : "";
+        if (epoch.Length == 0)
+        {
+            epoch = NewEpoch(path);
+        }
+        return _stamp = Convert.ToHexString(HMACSHA256.HashData(_hash, Encoding.UTF8.GetBytes("session:" + epoch)));
+    }
+
+    /// <summary>Ends every login (in every browser): the next request of each goes to the login page.</summary>
+    public void EndAllSessions()
+    {
+        NewEpoch(Path.Combine(_dataDir, EpochFile));
+        _stamp = null;
+    }
+
+    private static string NewEpoch(string path)
+    {
+        var epoch = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        WritePrivate(path, epoch);
+        return epoch;
+    }
+
+    private static void WritePrivate(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options600 = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using var writer = new StreamWriter(path, Encoding.ASCII, options600);
+        writer.WriteLine(text);
     }
 
     /// <summary>Where the token came from, for the log (never the token itself).</summary>
@@ -52,27 +103,18 @@ public sealed class AccessToken
                 throw new Hosting.UsageException("TagWorker__Auth__Token is shorter than 8 characters; use a longer secret.");
             }
             logger.LogInformation("The review site and API use the token from the configuration (TagWorker__Auth__Token)");
-            return new AccessToken(options.Token.Trim(), "configuration");
+            return new AccessToken(options.Token.Trim(), "configuration", dataDir);
         }
         var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
         if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= 8 } stored)
         {
             logger.LogInformation("The review site's token is in {Path}", path);
-            return new AccessToken(stored, path);
+            return new AccessToken(stored, path, dataDir);
         }
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-        Directory.CreateDirectory(dataDir);
-        var options600 = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using (var writer = new StreamWriter(path, Encoding.ASCII, options600))
-        {
-            writer.WriteLine(token);
-        }
+        WritePrivate(path, token);
         logger.LogWarning("Generated a token for the review site and API: it is in {Path} (set TagWorker__Auth__Token to choose your own)", path);
-        return new AccessToken(token, path);
+        return new AccessToken(token, path, dataDir);
     }
 }
 

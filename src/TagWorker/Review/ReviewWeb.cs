@@ -61,6 +61,16 @@ public static class ReviewWeb
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
                 o.AccessDeniedPath = "/login";
+                // A login made with another token, or before "log out everywhere", is over.
+                o.Events.OnValidatePrincipal = async context =>
+                {
+                    var stamp = context.HttpContext.RequestServices.GetRequiredService<AccessToken>().SessionStamp();
+                    if (context.Principal?.FindFirst(AccessToken.SessionClaim)?.Value != stamp)
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieScheme);
+                    }
+                };
                 o.Events.OnRedirectToLogin = context => IsApi(context.Request)
                     ? Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
                         "Send Authorization: Bearer <token> (see the worker's log for where the token is).")

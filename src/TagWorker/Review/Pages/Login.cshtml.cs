@@ -28,7 +28,7 @@ public sealed class LoginModel(AccessToken token) : PageModel
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner")], ReviewWeb.CookieScheme);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner"), new Claim(AccessToken.SessionClaim, token.SessionStamp())], ReviewWeb.CookieScheme);
         await HttpContext.SignInAsync(ReviewWeb.CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = true });
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
