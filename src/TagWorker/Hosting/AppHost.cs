@@ -78,6 +78,9 @@ public static class AppHost
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             // "No XML encryptor configured" on every start: Linux has no DPAPI; the cookie keys live in the data folder (mode 700).
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogEventLevel.Error)
+            // A line per request with a wrong token would let a flood fill the log: FailedAuthentications sums them up.
+            .MinimumLevel.Override("TagWorker.Review.BearerHandler", LogEventLevel.Warning)
+            .Enrich.With<PlainLogValues>()
             .WriteTo.Console(
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: toStandardError ? LogEventLevel.Verbose : null,
@@ -90,5 +93,24 @@ public static class AppHost
         }
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger.CreateLogger(), dispose: true);
+    }
+}
+
+/// <summary>
+/// A file name (or any value) with a line break or another control character cannot forge a log line: such values
+/// are written escaped (a line break as \u000a), so every log line is one event.
+/// </summary>
+internal sealed class PlainLogValues : Serilog.Core.ILogEventEnricher
+{
+    public void Enrich(Serilog.Events.LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory)
+    {
+        foreach (var (name, value) in logEvent.Properties.ToList())
+        {
+            if (value is Serilog.Events.ScalarValue { Value: string text } && text.Any(char.IsControl))
+            {
+                var escaped = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+                logEvent.AddOrUpdateProperty(new Serilog.Events.LogEventProperty(name, new Serilog.Events.ScalarValue(escaped)));
+            }
+        }
     }
 }

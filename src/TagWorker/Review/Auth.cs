@@ -146,3 +146,67 @@ public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
             "Send Authorization: Bearer <token> (see the worker's log for where the token is).");
     }
 }
+
+/// <summary>
+/// Wrong tokens cost nothing: after LoginAttemptsPerMinute failed Bearer attempts an address gets 429 on every route
+/// for the rest of the minute, without the token being checked; and failures are logged per address and minute (the
+/// first one, then a count), so a flood cannot push real lines out of the log.
+/// </summary>
+public sealed class FailedAuthentications(IOptions<AuthOptions> options, TimeProvider clock, ILogger<FailedAuthentications> logger)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Tally> _tallies = new();
+
+    private sealed class Tally(DateTimeOffset start)
+    {
+        public DateTimeOffset Start { get; set; } = start;
+        public int Count { get; set; }
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var limit = Math.Max(1, options.Value.LoginAttemptsPerMinute);
+        if (_tallies.TryGetValue(address, out var tally) && clock.GetUtcNow() - tally.Start < Window && tally.Count >= limit
+            && !context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal))
+        {
+            Count(address);
+            context.Response.Headers.RetryAfter = "60";
+            await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many failed attempts", "Wait a minute and try again.");
+            return;
+        }
+        await next(context);
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
+        {
+            Count(address);
+        }
+    }
+
+    private void Count(string address)
+    {
+        var now = clock.GetUtcNow();
+        var tally = _tallies.GetOrAdd(address, _ => new Tally(now));
+        lock (tally)
+        {
+            if (now - tally.Start >= Window)
+            {
+                if (tally.Count > 1)
+                {
+                    logger.LogWarning("{Count} failed authentications from {Address} in the minute from {Start:HH:mm:ss}", tally.Count, address, tally.Start);
+                }
+                (tally.Start, tally.Count) = (now, 0);
+            }
+            if (++tally.Count == 1)
+            {
+                logger.LogWarning("Failed authentication from {Address} (more within a minute are counted, then summed up)", address);
+            }
+        }
+        if (_tallies.Count > 10_000)
+        {
+            foreach (var (key, old) in _tallies.Where(t => now - t.Value.Start > Window * 2).ToList())
+            {
+                _tallies.TryRemove(key, out _);
+            }
+        }
+    }
+}

@@ -38,6 +38,7 @@ public static class ReviewWeb
         services.AddSingleton<ProfileCache>();
         services.AddSingleton<ReviewStore>();
         services.AddSingleton<ReviewActions>();
+        services.AddSingleton<FailedAuthentications>();
 
         // Login cookies survive restarts: the keys live in the data folder (read when first needed, so every
         // configuration source, including a test host's, has been applied by then).
@@ -123,6 +124,7 @@ public static class ReviewWeb
         app.UseStatusCodePages();
         app.Use(SecurityHeaders);
         app.UseRateLimiter();
+        app.Use(app.Services.GetRequiredService<FailedAuthentications>().InvokeAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

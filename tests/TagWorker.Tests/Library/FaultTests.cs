@@ -14,6 +14,19 @@ public sealed class FaultTests
     private static readonly Dictionary<string, string?> Settled = new() { ["TagWorker__Library__SettleSeconds"] = "0" };
 
     [Fact]
+    public void A_file_name_with_a_line_break_cannot_forge_a_log_line()
+    {
+        using var root = new TempDir("forge");
+        var library = root.Combine("library");
+        Directory.CreateDirectory(library);
+        File.WriteAllText(Path.Combine(library, "evil.jpg\n[12:00:00 ERR] Disk failure, restore from backup.jpg"), "not a photo");
+        var run = Shell.App(["scan", "--once", "--library", library, "--data", root.Combine("data")]); // just written: "Leaving <name> for later"
+        var lines = (run.Output + run.Error).Split('\n');
+        Assert.DoesNotContain(lines, l => l.StartsWith("[12:00:00 ERR]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("evil.jpg\\u000a[12:00:00 ERR] Disk failure", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Unreadable_files_and_folders_are_failed_with_their_reason_and_nothing_known_is_lost()
     {
         using var root = new TempDir("perm");

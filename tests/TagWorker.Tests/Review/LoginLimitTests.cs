@@ -11,7 +11,7 @@ public sealed class LoginLimitTests
     {
         using var library = new TempDir("rl-lib");
         using var data = new TempDir("rl-data");
-        using var app = new ReviewApp(library.Path, data.Path);
+        using var app = new ReviewApp(library.Path, data.Path, new Dictionary<string, string?> { ["TagWorker:Auth:LoginAttemptsPerMinute"] = "10" });
         using var client = app.Anonymous(cookies: true);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 12; i++)

@@ -48,6 +48,33 @@ public sealed partial class SessionTests
         }
     }
 
+    [Fact]
+    public async Task A_flood_of_wrong_tokens_is_refused_early_and_summed_up_in_the_log_not_written_line_by_line()
+    {
+        using var library = new TempDir("flood-lib");
+        using var data = new TempDir("flood-data");
+        using var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?> { ["TagWorker__Auth__LoginAttemptsPerMinute"] = "5" });
+        using var attacker = Client(app.Url);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 200; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", $"guess-{i}");
+            statuses.Add((await attacker.SendAsync(request)).StatusCode);
+        }
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(195, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(HttpStatusCode.OK, (await attacker.GetAsync("/healthz")).StatusCode); // the container's health check still answers
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await app.Http.GetAsync("/api/status")).StatusCode); // that address, this minute
+        var log = string.Concat(Directory.GetFiles(Path.Combine(data.Path, "logs")).Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd();
+        }));
+        Assert.Equal(1, log.Split("Failed authentication from").Length - 1);
+        Assert.DoesNotContain("Bearer was not authenticated", log, StringComparison.Ordinal);
+    }
+
     private static HttpClient Client(string url, CookieContainer? jar = null) =>
         new(new HttpClientHandler { CookieContainer = jar ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
 

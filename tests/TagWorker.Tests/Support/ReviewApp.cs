@@ -26,6 +26,9 @@ public sealed class ReviewApp : WebApplicationFactory<Program>
             ["TagWorker:Pipeline:Enabled"] = "false",
             ["TagWorker:WriteBack:ApplyEverySeconds"] = "0",
             ["TagWorker:Auth:Token"] = Token,
+            // Every client of the test server has the same (no) address: tests that send wrong tokens on purpose must not
+            // lock the others out. The limits have their own tests (LoginLimitTests, SessionTests).
+            ["TagWorker:Auth:LoginAttemptsPerMinute"] = "1000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
