@@ -38,9 +38,17 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
             }
             input.Write($"-echo4\n{{ready{marker}}}\n-execute{marker}\n");
             input.Flush();
-            var stdout = ReadUntil(process.StandardOutput, $"{{ready{marker}}}");
-            var stderr = ReadUntil(process.StandardError, $"{{ready{marker}}}");
-            return new Output(stdout, stderr);
+            // Both streams at once (a full stderr pipe must not stall stdout), and never forever: a stuck exiftool
+            // (a hung NAS share, a pathological file) is stopped and the next command starts a fresh one.
+            var stdout = Task.Run(() => ReadUntil(process.StandardOutput, $"{{ready{marker}}}"));
+            var stderr = Task.Run(() => ReadUntil(process.StandardError, $"{{ready{marker}}}"));
+            var limit = TimeSpan.FromSeconds(options.Value.ExifToolTimeoutSeconds);
+            if (!Task.WhenAll(stdout, stderr).Wait(limit))
+            {
+                Stop();
+                throw new WriteBackException($"exiftool did not finish within {limit.TotalSeconds:F0} s; it was stopped");
+            }
+            return new Output(stdout.Result, stderr.Result);
         }
     }
 
@@ -92,6 +100,21 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
             text.Append(line).Append('\n');
         }
         throw new WriteBackException("exiftool stopped unexpectedly");
+    }
+
+    private void Stop()
+    {
+        try
+        {
+            _process?.Kill(entireProcessTree: true);
+            _process?.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        _process?.Dispose();
+        _process = null;
     }
 
     public void Dispose()

@@ -46,6 +46,10 @@ public sealed class WriteBackOptions
     [Range(1, 10_080)]
     public int AuditEveryMinutes { get; set; } = 10;
 
+    /// <summary>Seconds one exiftool command may take before it is stopped (and the write fails with that reason).</summary>
+    [Range(1, 3600)]
+    public int ExifToolTimeoutSeconds { get; set; } = 120;
+
     [Required(AllowEmptyStrings = false)]
     public string ExifTool { get; set; } = "exiftool";
 
