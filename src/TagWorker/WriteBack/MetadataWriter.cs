@@ -411,13 +411,20 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 WriteJournal.SetCarried(connection, target.Relative, carriedAfter);
                 return Outcome("done", null, writeId, added);
             }
-            catch (Exception e) when (e is WriteBackException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever one file does (a broken structure a parser did not expect included), it fails alone, with its
+                // reason, and every other photo is still written.
                 if (temp is not null && File.Exists(temp))
                 {
                     File.Delete(temp);
                 }
-                var reason = e is UnauthorizedAccessException ? $"permission denied: {e.Message}" : e.Message;
+                var reason = e switch
+                {
+                    UnauthorizedAccessException => $"permission denied: {e.Message}",
+                    WriteBackException or IOException => e.Message,
+                    _ => $"unexpected {e.GetType().Name}: {e.Message}",
+                };
                 if (writeId is not null)
                 {
                     using var connection = database.Open();
