@@ -26,9 +26,9 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     {
         var p = page ?? 1;
         var s = size ?? DefaultPageSize;
-        if (p < 1 || s < 1 || s > MaxPageSize)
+        if (p < 1 || s < 1 || s > MaxPageSize || (long)(p - 1) * s > int.MaxValue)
         {
-            throw ReviewException.Invalid($"page must be 1 or more and size between 1 and {MaxPageSize}");
+            throw ReviewException.Invalid($"page must be 1 or more (and not absurdly large) and size between 1 and {MaxPageSize}");
         }
         return (p, s, (p - 1) * s);
     }

@@ -105,6 +105,7 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Post($"/api/people/{group}/name", new { name = new string('a', 201) }, HttpStatusCode.BadRequest);
         await Get("/api/people/999999", HttpStatusCode.NotFound);
         await Get("/api/people?page=0", HttpStatusCode.BadRequest);
+        await Get("/api/people?page=2147483647&size=200", HttpStatusCode.BadRequest); // (page - 1) * size would wrap around
         await Get("/api/people?size=1000", HttpStatusCode.BadRequest);
     }
 
