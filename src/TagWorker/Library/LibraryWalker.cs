@@ -36,6 +36,7 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
     public WalkResult Walk(string root, IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
     {
         var result = new WalkResult();
+        _root = root;
         if (!Directory.Exists(root))
         {
             result.RootMissing = true;
@@ -54,7 +55,7 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
             {
                 WalkFolder(full, relative, result, cancellationToken);
             }
-            else if (info.Exists && IsInsideWalkedTree(relative, root) && filter.IsPhoto(Path.GetFileName(full)))
+            else if (info.Exists && IsInsideWalkedTree(relative, root) && filter.IsPhoto(Path.GetFileName(full)) && InsideLibrary(full))
             {
                 result.Files.Add(new ListedFile(relative, info.Length, info.LastWriteTimeUtc.Ticks));
             }
@@ -108,7 +109,18 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
                     var relative = folder.Relative.Length == 0 ? entry.Name : $"{folder.Relative}/{entry.Name}";
                     if (!entry.IsFolder)
                     {
-                        result.Files.Add(entry.IsLink ? Target(Path.Join(folder.Full, entry.Name), relative) : new ListedFile(relative, entry.Size, entry.MtimeTicks));
+                        if (!entry.IsLink)
+                        {
+                            result.Files.Add(new ListedFile(relative, entry.Size, entry.MtimeTicks));
+                        }
+                        else if (InsideLibrary(Path.Join(folder.Full, entry.Name)))
+                        {
+                            result.Files.Add(Target(Path.Join(folder.Full, entry.Name), relative));
+                        }
+                        else
+                        {
+                            logger.LogWarning("Not following {File}: it links to a file outside the library", relative);
+                        }
                     }
                     else if (entry.IsLink)
                     {
@@ -125,6 +137,32 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
                 logger.LogWarning("Cannot read folder {Folder}: {Reason}", folder.Full, e.Message);
                 result.FailedFolders.Add((folder.Relative, e.Message));
             }
+        }
+    }
+
+    private string _root = "";
+
+    /// <summary>
+    /// A file symlink is followed only to a file inside the library (as the library's own path or its resolved one):
+    /// a link to /etc/passwd, or to another user's photos, is not read, hashed or shown.
+    /// </summary>
+    private bool InsideLibrary(string fullPath)
+    {
+        try
+        {
+            var target = new FileInfo(fullPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            if (target is null)
+            {
+                return true;
+            }
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_root));
+            var resolvedRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
+            return new[] { root, Path.TrimEndingDirectorySeparator(resolvedRoot) }
+                .Any(r => target.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return true; // a loop or a dangling chain: listed, and reading it fails with the reason
         }
     }
 

@@ -225,17 +225,20 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_file_symlink_is_read_as_the_photo_it_points_to()
+    public async Task A_file_symlink_is_read_as_the_photo_it_points_to_inside_the_library_and_never_outside_it()
     {
-        using var elsewhere = new TempDir("target");
-        var target = elsewhere.Write("real.jpg", "the real photo, longer than a link");
+        var target = _library.Write("originals/real.jpg", "the real photo, longer than a link");
         File.CreateSymbolicLink(_library.Combine("linked.jpg"), target);
+        using var elsewhere = new TempDir("target");
+        File.CreateSymbolicLink(_library.Combine("passwd.jpg"), "/etc/passwd");
+        File.CreateSymbolicLink(_library.Combine("theirs.jpg"), elsewhere.Write("private.jpg", "someone else's photo"));
 
         var result = await _worker.ScanAsync();
         var again = await _worker.ScanAsync();
 
-        Assert.Equal((1, 0), (result.New, result.Deferred));
-        Assert.Equal(1, again.Unchanged);
+        Assert.Equal((2, 0), (result.FilesSeen, result.Deferred)); // the photo and its link (one photo, two files)
+        Assert.Equal(2, again.Unchanged);
+        Assert.Equal(0, _worker.Query<long>("SELECT count(*) FROM files WHERE path IN ('passwd.jpg', 'theirs.jpg')"));
     }
 
     [Fact]
