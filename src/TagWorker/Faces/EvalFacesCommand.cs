@@ -25,14 +25,16 @@ public static class EvalFacesCommand
         var labelsFile = cli.Value("--labels") ?? throw new UsageException("eval-faces needs --labels CSV");
         var labels = File.ReadAllLines(labelsFile).Skip(1).Where(l => l.Contains(',', StringComparison.Ordinal))
             .Select(l => l.Split(',', 2)).Select(p => (File: p[0].Trim(), Identity: p[1].Trim())).ToList();
-        var work = Path.Combine(Path.GetTempPath(), $"tagworker-eval-{Environment.ProcessId}");
+        var work = Directory.CreateTempSubdirectory("tagworker-eval-").FullName; // a fresh private folder
         var library = Path.Combine(work, "library");
         Directory.CreateDirectory(library);
         try
         {
             foreach (var (file, _) in labels)
             {
-                File.CreateSymbolicLink(Path.Combine(library, file), Path.Combine(images, file));
+                // Copies, not links: the library follows no link that leads outside it.
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(library, file))!);
+                File.Copy(Path.Combine(images, file), Path.Combine(library, file));
             }
             cli.Overrides["TagWorker:Library:Root"] = library;
             cli.Overrides["TagWorker:Data:Dir"] = Path.Combine(work, "data");
