@@ -37,12 +37,6 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>Called after the unchanged-since-read check, right before the file is swapped in: tests let another program win that race.</summary>
     internal Action<string>? InTheWindow { get; set; }
 
-    private bool Race(string path)
-    {
-        InTheWindow?.Invoke(path);
-        return true;
-    }
-
     /// <summary>Photos whose metadata an apply or undo changed (relative paths): for Immich to re-read them.</summary>
     public event Action<IReadOnlyList<string>>? Written;
 
@@ -397,7 +391,9 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 var hashAfter = Convert.ToHexString(SHA256.HashData(result));
                 WriteJournal.Verified(connection, writeId.Value, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
                 BeforeReplace?.Invoke(target.Path);
-                if (!snapshot.StillSame(target.Path) || !Race(target.Path) || !snapshot.ReplaceWith(temp))
+                var unchanged = snapshot.StillSame(target.Path);
+                InTheWindow?.Invoke(target.Path);
+                if (!unchanged || !snapshot.ReplaceWith(temp))
                 {
                     File.Delete(temp);
                     WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");
