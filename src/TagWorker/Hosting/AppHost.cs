@@ -104,13 +104,15 @@ internal sealed class PlainLogValues : Serilog.Core.ILogEventEnricher
 {
     public void Enrich(Serilog.Events.LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory)
     {
-        foreach (var (name, value) in logEvent.Properties.ToList())
+        List<Serilog.Events.LogEventProperty>? escaped = null; // nothing allocated for the ordinary event
+        foreach (var (name, value) in logEvent.Properties)
         {
             if (value is Serilog.Events.ScalarValue { Value: string text } && text.Any(char.IsControl))
             {
-                var escaped = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-                logEvent.AddOrUpdateProperty(new Serilog.Events.LogEventProperty(name, new Serilog.Events.ScalarValue(escaped)));
+                var plain = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+                (escaped ??= []).Add(new Serilog.Events.LogEventProperty(name, new Serilog.Events.ScalarValue(plain)));
             }
         }
+        escaped?.ForEach(logEvent.AddOrUpdateProperty);
     }
 }

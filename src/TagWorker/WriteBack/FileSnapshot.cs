@@ -17,7 +17,7 @@ internal sealed partial record FileSnapshot(string Path, bool Exists, byte[]? By
         return new FileSnapshot(path, true, bytes, Convert.ToHexString(SHA256.HashData(bytes)), info.Length, info.LastWriteTimeUtc);
     }
 
-    public bool StillSame(string path)
+    private bool StillSame(string path)
     {
         var info = new FileInfo(path);
         return Exists

@@ -19,11 +19,13 @@ public sealed record UndoReport(int Undone, int Failed, IReadOnlyList<string> Me
 /// Writes approved changes into XMP, one file at a time: read; stop at a conflict (another program
 /// changed or reverted what TagWorker last wrote there); remove TagWorker's earlier values and add the
 /// new ones by the reader-visible rule (<see cref="Xmp"/>); write a temporary file in the same folder;
-/// verify that nothing else changed (<see cref="XmpVerifier"/>); check nobody changed the target
-/// meanwhile; rename into place; journal every step so a write can be undone and a crash repaired.
+/// verify that nothing else changed (<see cref="XmpVerifier"/>); swap it in only if nobody changed the target
+/// meanwhile (<see cref="FileSnapshot.ReplaceWith"/>); journal every step so a write can be undone and a crash
+/// repaired. What to write comes from <see cref="WritePlans"/>; other programs' changes are found by <see cref="WriteAudit"/>.
 /// </summary>
-public sealed class MetadataWriter(Database database, WriteJournal journal, WriteTargets targets, EmbeddedXmp embedded, ExifTool exifTool,
-    FileHasher hasher, WriteConflicts conflicts, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<MetadataWriter> logger) : IDisposable
+public sealed class MetadataWriter(Database database, WriteJournal journal, WriteTargets targets, WritePlans writePlans, WriteAudit audit,
+    EmbeddedXmp embedded, ExifTool exifTool, FileHasher hasher, WriteConflicts conflicts, IOptions<WriteBackOptions> options, TimeProvider clock,
+    ILogger<MetadataWriter> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -31,24 +33,11 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
 
     private WriteBackOptions Settings => options.Value;
 
-    /// <summary>Called with the target's path right before the changed-meanwhile check: tests let another program write there.</summary>
+    /// <summary>Called with the target's path right before it is swapped in: tests let another program write there.</summary>
     internal Action<string>? BeforeReplace { get; set; }
-
-    /// <summary>Called after the unchanged-since-read check, right before the file is swapped in: tests let another program win that race.</summary>
-    internal Action<string>? InTheWindow { get; set; }
 
     /// <summary>Photos whose metadata an apply or undo changed (relative paths): for Immich to re-read them.</summary>
     public event Action<IReadOnlyList<string>>? Written;
-
-    /// <param name="Repair">Set when the owner chose "write ours again" on a conflict: only that file is written, every
-    /// subject's values again, and the values the last write there had replaced are taken out again.</param>
-    private sealed record Plan(long PhotoId, List<Change> Changes, List<WrittenRow> Before, List<WrittenRow> Kept, int StoredW, int StoredH,
-        Dictionary<string, Wanted> Wanted, List<string> Paths, Repair? Repair = null);
-
-    private DateTimeOffset _nextAudit = DateTimeOffset.MinValue;
-
-    /// <summary>Per file the audit looked at: its size and mtime then, and the last write it was compared with.</summary>
-    private readonly Dictionary<string, (long Size, long Mtime, string? WriteHash)> _audited = new(StringComparer.Ordinal);
 
     public async Task<ApplyReport> ApplyAsync(bool dryRun, CancellationToken cancellationToken)
     {
@@ -56,14 +45,13 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         try
         {
             journal.Recover();
-            if (!dryRun && clock.GetUtcNow() >= _nextAudit)
+            if (!dryRun)
             {
-                AuditFiles();
+                audit.RunIfDue();
             }
             var files = new List<FileReport>();
             var notes = new List<string>();
-            var repairs = LoadRepairs();
-            var plans = repairs.Concat(LoadPlans(notes, repairs.Select(r => r.PhotoId).ToHashSet())).ToList();
+            var plans = writePlans.Load(notes);
             var written = new List<string>();
             foreach (var plan in plans)
             {
@@ -149,7 +137,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            AuditFiles();
+            audit.Run();
             return conflicts.OpenCount();
         }
         finally
@@ -157,138 +145,6 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             _gate.Release();
         }
     }
-
-    private void AuditFiles()
-    {
-        _nextAudit = clock.GetUtcNow().AddMinutes(Math.Max(1, Settings.AuditEveryMinutes));
-        List<(long Photo, string Target, string Path, string Mode, string Hash, bool Suspect)> lasts;
-        using (var connection = database.Open())
-        {
-            lasts = connection.Rows("""
-                SELECT w.photo_id, w.target, w.path, w.mode, w.hash_after, w.mode = 'sidecar' OR p.updated_at > w.created_at
-                FROM writes w JOIN photos p ON p.id = w.photo_id
-                WHERE w.state = 'done' AND w.target IS NOT NULL AND w.hash_after IS NOT NULL
-                  AND w.id = (SELECT max(x.id) FROM writes x WHERE x.target = w.target AND x.state = 'done')
-                """, r => (r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBoolean(5)));
-        }
-        foreach (var (photo, target, relative, mode, hash, suspect) in lasts)
-        {
-            try
-            {
-                var path = journal.Resolve(target, relative, mode);
-                var info = new FileInfo(path);
-                if (!info.Exists)
-                {
-                    continue; // moved or removed: the library's reconciliation deals with that
-                }
-                var stat = (info.Length, info.LastWriteTimeUtc.Ticks, (string?)hash);
-                var seen = _audited.TryGetValue(target, out var before);
-                _audited[target] = stat;
-                if (seen ? before == stat : mode == "embedded" && !suspect)
-                {
-                    continue;
-                }
-                var current = FileSnapshot.HashOf(path);
-                if (current == hash)
-                {
-                    continue;
-                }
-                var packet = mode == "embedded" ? embedded.Read(path) : File.ReadAllBytes(path);
-                if (conflicts.Check(photo, target, current, XmpTree.Parse(packet), dryRun: false) is { } conflict)
-                {
-                    logger.LogWarning("{Target}: {Conflict}", target, conflict);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmpFormatException or WriteBackException)
-            {
-                logger.LogDebug("Could not audit {Target}: {Reason}", target, e.Message);
-            }
-        }
-    }
-
-    /// <summary>The files the owner asked to have TagWorker's values written into again, one plan each.</summary>
-    private List<Plan> LoadRepairs()
-    {
-        var plans = new List<Plan>();
-        using var connection = database.Open();
-        foreach (var repair in conflicts.Repairs())
-        {
-            var rows = WriteJournal.ReadWritten(connection, repair.PhotoId);
-            var replaced = conflicts.Replaced(repair.Target);
-            var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$p", repair.PhotoId));
-            if (Size(connection, repair.PhotoId) is not { } size || rows.Count == 0 || paths.Count == 0)
-            {
-                conflicts.Repaired(repair.ConflictId); // nothing of TagWorker's left to write there
-                continue;
-            }
-            var before = rows.Select(row =>
-            {
-                var mine = row.For(repair.Target);
-                var back = replaced.FirstOrDefault(r => r.Subject == row.Subject)?.For(repair.Target) ?? Entries.None;
-                var both = new Entries(mine.Fields.Union(back.Fields).ToList(), mine.Regions.Union(back.Regions).ToList());
-                return new WrittenRow(row.Subject, row.Value, both, new Dictionary<string, Entries> { [repair.Target] = both });
-            }).ToList();
-            var changes = rows.Select(r => new Change(repair.PhotoId, r.Subject, null, r.Value, true)).ToList(); // shown as written again
-            var wanted = rows.ToDictionary(r => r.Subject, r => Want(connection, repair.PhotoId, r.Subject, r.Value, size));
-            var (storedW, storedH) = Geometry.StoredSize(size.Width, size.Height, size.Orientation);
-            plans.Add(new Plan(repair.PhotoId, changes, before, [], storedW, storedH, wanted, paths, repair));
-        }
-        return plans;
-    }
-
-    private static (int Width, int Height, int Orientation)? Size(SqliteConnection connection, long photo) =>
-        connection.Rows("SELECT width, height, coalesce(orientation, 1) FROM photos WHERE id = $p AND width IS NOT NULL",
-            r => (r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)), null, ("$p", photo)).Cast<(int, int, int)?>().FirstOrDefault();
-
-    /// <summary>What a subject's value means in XMP: a person's keywords and face regions, or an object's keyword.</summary>
-    private Wanted Want(SqliteConnection connection, long photo, string subject, string value, (int Width, int Height, int Orientation) size) =>
-        subject.StartsWith(Subjects.PersonPrefix, StringComparison.Ordinal)
-            ? Xmp.ForPerson(value, Regions(connection, photo, long.Parse(subject[Subjects.PersonPrefix.Length..], CultureInfo.InvariantCulture),
-                value, size.Width, size.Height, size.Orientation), Settings)
-            : Xmp.ForObject(value, Settings);
-
-    private List<Plan> LoadPlans(List<string> notes, HashSet<long> repairing)
-    {
-        using var connection = database.Open();
-        var approvedPhotos = connection.Ids("SELECT DISTINCT photo_id FROM approvals").Where(p => !repairing.Contains(p)).ToList();
-        var approved = approvedPhotos.Count == 0 ? [] : Changes.Pending(connection, Settings, approvedPhotos, approvedOnly: true);
-        var plans = new List<Plan>();
-        foreach (var group in approved.GroupBy(c => c.PhotoId))
-        {
-            var photo = group.Key;
-            if (Size(connection, photo) is not { } size)
-            {
-                continue;
-            }
-            var (storedW, storedH) = Geometry.StoredSize(size.Width, size.Height, size.Orientation);
-            var changes = group.Where(c => c.After is null || Faces.PersonName.Problem(c.After) is null).ToList();
-            foreach (var refused in group.Except(changes))
-            {
-                notes.Add($"photo {photo}: '{refused.After}' is not written: {Faces.PersonName.Problem(refused.After!)}");
-            }
-            var all = WriteJournal.ReadWritten(connection, photo);
-            var before = all.Where(w => changes.Any(c => c.Subject == w.Subject)).ToList();
-            var kept = all.Except(before).ToList();
-            var wanted = new Dictionary<string, Wanted>();
-            foreach (var change in changes.Where(c => c.After is not null))
-            {
-                wanted[change.Subject] = Want(connection, photo, change.Subject, change.After!, size);
-            }
-            var paths = connection.Rows("SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path", r => r.GetString(0), null, ("$p", photo));
-            if (changes.Count > 0)
-            {
-                plans.Add(new Plan(photo, changes, before, kept, storedW, storedH, wanted, paths));
-            }
-        }
-        return plans;
-    }
-
-    private static List<Region> Regions(SqliteConnection connection, long photo, long person, string name, int width, int height, int orientation) =>
-        connection.Rows("SELECT x, y, w, h FROM faces WHERE photo_id = $p AND person_id = $person AND rejected IS NULL ORDER BY x", r =>
-        {
-            var (x, y, w, h) = Geometry.ToStored(r.GetDouble(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), width, height, orientation);
-            return Region.FromNormalised(name, x, y, w, h);
-        }, null, ("$p", photo), ("$person", person));
 
     private sealed record FileOutcome(FileReport Report, Dictionary<string, Entries> Added);
 
@@ -391,9 +247,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 var hashAfter = Convert.ToHexString(SHA256.HashData(result));
                 WriteJournal.Verified(connection, writeId.Value, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
                 BeforeReplace?.Invoke(target.Path);
-                var unchanged = snapshot.StillSame(target.Path);
-                InTheWindow?.Invoke(target.Path);
-                if (!unchanged || !snapshot.ReplaceWith(temp))
+                if (!snapshot.ReplaceWith(temp))
                 {
                     File.Delete(temp);
                     WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");

@@ -23,6 +23,8 @@ public static class WriteBackExtensions
         builder.Services.AddSingleton<WriteSignal>();
         builder.Services.AddSingleton<WriteJournal>();
         builder.Services.AddSingleton<EmbeddedXmp>();
+        builder.Services.AddSingleton<WritePlans>();
+        builder.Services.AddSingleton<WriteAudit>();
         builder.Services.AddSingleton<MetadataWriter>();
         builder.Services.AddSingleton<ImmichRefresh>();
         if (hosted)

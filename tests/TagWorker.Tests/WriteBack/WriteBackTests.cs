@@ -359,7 +359,7 @@ public sealed class WriteBackTests : IDisposable
     [Theory]
     [InlineData("Sidecar")]
     [InlineData("Embedded")]
-    public void Another_programs_write_that_lands_after_the_check_is_not_overwritten(string mode)
+    public void Another_programs_write_that_lands_right_before_the_swap_is_not_overwritten(string mode)
     {
         Start(mode, "biden_1.jpg");
         var target = mode == "Sidecar" ? _library.Combine("biden_1.jpg.xmp") : _library.Combine("biden_1.jpg");
@@ -369,11 +369,11 @@ public sealed class WriteBackTests : IDisposable
         }
         NameLargestFace("biden_1.jpg", "Joe");
         var interfered = false;
-        Writer.InTheWindow = path =>
+        Writer.BeforeReplace = path =>
         {
             if (!interfered)
             {
-                interfered = true; // its rename lands after TagWorker checked the file and before TagWorker's own
+                interfered = true; // its rename lands after TagWorker read the file and right before TagWorker's own
                 Assert.Equal(0, Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", path).ExitCode);
             }
         };
