@@ -4,38 +4,40 @@ using TagWorker.Storage;
 namespace TagWorker.Faces;
 
 /// <summary>
-/// Incremental assignment: a face not in any person joins the best person when it is within eps of
-/// both the person's mean face and one of its typical faces; otherwise it waits for the next full
-/// regrouping. Faces below the quality bar may only join a named person. "Not this person" and the
-/// same-photo rule always hold; ignored groups take their look-alikes too (so they do not come back).
+/// Incremental assignment, by the rule the regrouping's second stage uses: a face not in any person
+/// joins the person it is most like on average (its mean similarity to all the person's faces) when
+/// that reaches the link similarity; a face below the quality bar must also be clearly more like
+/// that person than the next. Otherwise it waits for the next full regrouping. "Not this person" and
+/// the same-photo rule always hold; ignored groups take their look-alikes too (so they do not come back).
 /// </summary>
 public static class Assigner
 {
-    public static int AssignWaiting(SqliteConnection connection, string embedder, double eps, QualityBar quality)
+    public static int AssignWaiting(SqliteConnection connection, string embedder, double link, QualityBar quality)
     {
         var people = PeopleProfiles.Load(connection, embedder);
         if (people.Count == 0)
         {
             return 0;
         }
-        var similarity = (float)(1 - eps);
         var waiting = Waiting(connection, embedder);
         var assigned = 0;
         using var transaction = connection.BeginTransaction();
         foreach (var face in waiting)
         {
-            var good = quality.Passes(face);
-            var best = people
-                .Where(p => good || p.Name is not null)
-                .Select(p => (Person: p, Centre: System.Numerics.Tensors.TensorPrimitives.Dot(face.Embedding, p.Centroid)))
-                .Where(c => c.Centre >= similarity && c.Person.Nearest(face.Embedding) >= similarity)
-                .OrderByDescending(c => c.Centre)
-                .FirstOrDefault(c => !Forbidden(connection, transaction, face.Id, face.PhotoId, c.Person.Id));
-            if (best.Person is null)
+            var ranked = people.Select(p => (Person: p, Linkage: p.Linkage(face.Embedding))).Where(c => c.Linkage >= link - FaceClusterer.AttachMargin)
+                .OrderByDescending(c => c.Linkage).ToArray();
+            var best = Array.FindIndex(ranked, c => c.Linkage >= link && !Forbidden(connection, transaction, face.Id, face.PhotoId, c.Person.Id));
+            if (best < 0)
             {
                 continue;
             }
-            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = 'auto' WHERE id = $f", transaction, ("$p", best.Person.Id), ("$f", face.Id));
+            var next = ranked.Where((_, k) => k != best).Select(c => c.Linkage).DefaultIfEmpty(float.MinValue).Max();
+            if (!quality.Passes(face) && ranked[best].Linkage - next < FaceClusterer.AttachMargin)
+            {
+                continue;
+            }
+            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = 'auto' WHERE id = $f", transaction,
+                ("$p", ranked[best].Person.Id), ("$f", face.Id));
             assigned++;
         }
         transaction.Commit();

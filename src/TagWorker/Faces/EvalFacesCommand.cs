@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
@@ -9,15 +10,18 @@ using TagWorker.Storage;
 namespace TagWorker.Faces;
 
 /// <summary>
-/// <c>tagworker eval-faces --images DIR --labels CSV [--json]</c>: analyses the listed photos
-/// (CSV <c>file,identity</c>; the labelled person is the photo's largest face) in a temporary data
-/// folder with the production pipeline, groups all their faces with the production clustering and
-/// settings, and prints BCubed and pairwise precision, recall and F1, the number of groups and the
-/// share of labelled faces left unassigned.
+/// <c>tagworker eval-faces --images DIR --labels CSV [--work DIR] [--arrival N] [--json]</c>: analyses the listed
+/// photos (CSV <c>file,identity</c>; the labelled person is the photo's largest face) in a temporary data folder
+/// (or DIR, kept and reused) with the production pipeline, groups all their faces with the production regrouping
+/// and settings, and prints BCubed and pairwise precision, recall and F1, the number of groups, the share of
+/// labelled faces left unassigned, and how often a suggestion would name the right person. With
+/// <c>--arrival N</c> the photos first arrive one at a time in a shuffled order, assigned as they come and
+/// regrouped every N photos, as <c>serve</c> does; that is scored beside the full regrouping that follows.
 /// </summary>
 public static class EvalFacesCommand
 {
-    public sealed record Report(string Embedder, double Eps, int MinSamples, int Faces, ClusteringMetrics Metrics);
+    public sealed record Report(string Embedder, double Eps, double Link, int MinSamples, int Faces, ClusteringMetrics Metrics,
+        ClusteringMetrics? Arrival, int? ArrivalRegroupEvery, EvalFacesMeasures.SuggestionReport Suggestions);
 
     public static async Task<int> RunAsync(CommandLine cli)
     {
@@ -25,7 +29,9 @@ public static class EvalFacesCommand
         var labelsFile = cli.Value("--labels") ?? throw new UsageException("eval-faces needs --labels CSV");
         var labels = File.ReadAllLines(labelsFile).Skip(1).Where(l => l.Contains(',', StringComparison.Ordinal))
             .Select(l => l.Split(',', 2)).Select(p => (File: p[0].Trim(), Identity: p[1].Trim())).ToList();
-        var work = Directory.CreateTempSubdirectory("tagworker-eval-").FullName; // a fresh private folder
+        // --work DIR keeps the analysed photos, so a second run (another setting) only regroups.
+        var kept = cli.Value("--work") is { } keep ? Path.GetFullPath(keep) : null;
+        var work = kept ?? Directory.CreateTempSubdirectory("tagworker-eval-").FullName; // a fresh private folder
         var library = Path.Combine(work, "library");
         Directory.CreateDirectory(library);
         try
@@ -34,7 +40,10 @@ public static class EvalFacesCommand
             {
                 // Copies, not links: the library follows no link that leads outside it.
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(library, file))!);
-                File.Copy(Path.Combine(images, file), Path.Combine(library, file));
+                if (!File.Exists(Path.Combine(library, file)))
+                {
+                    File.Copy(Path.Combine(images, file), Path.Combine(library, file));
+                }
             }
             cli.Overrides["TagWorker:Library:Root"] = library;
             cli.Overrides["TagWorker:Data:Dir"] = Path.Combine(work, "data");
@@ -46,29 +55,43 @@ public static class EvalFacesCommand
             await host.Services.GetRequiredService<Reconciler>().RunAsync(null, CancellationToken.None);
             await host.Services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, CancellationToken.None);
 
-            var report = Evaluate(host.Services, labels);
+            var arrival = cli.Value("--arrival") is { } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+            var report = Evaluate(host.Services, labels, arrival);
             Print(cli, report);
             return 0;
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            if (kept is null)
+            {
+                Directory.Delete(work, recursive: true);
+            }
         }
     }
 
-    private static Report Evaluate(IServiceProvider services, List<(string File, string Identity)> labels)
+    private static Report Evaluate(IServiceProvider services, List<(string File, string Identity)> labels, int? arrival)
     {
-        // The production path: the same regrouping (and assignment) the worker runs, then each labelled face's person.
+        // The production path: the same assignment and regrouping the worker runs, then each labelled face's person.
         var grouping = services.GetRequiredService<Grouping>();
-        grouping.Regroup();
         using var connection = services.GetRequiredService<Database>().Open();
+        var labelled = labels.Select(l => (l.Identity, Face: FaceStore.LargestFace(connection, l.File))).ToArray();
+        ClusteringMetrics? arrived = null;
+        if (arrival is { } every)
+        {
+            EvalFacesMeasures.Arrive(connection, grouping, every, seed: 1);
+            arrived = Score(connection, labelled);
+        }
+        grouping.Regroup();
         var faces = (int)(long)connection.Scalar("SELECT count(*) FROM faces WHERE embedder = $m AND embedding IS NOT NULL", null, ("$m", grouping.Embedder))!;
-        var predicted = labels.Select(l => FaceStore.LargestFace(connection, l.File) is { } face
-            && connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", face)) is long person
-            ? (int)person : CosineDbscan.Noise).ToArray();
-        return new Report(grouping.Embedder, grouping.Eps, services.GetRequiredService<IOptions<FacesOptions>>().Value.MinSamples, faces,
-            ClusteringMetrics.Compute(labels.Select(l => l.Identity).ToArray(), predicted));
+        var identityOfFace = labelled.Where(l => l.Face is not null).ToDictionary(l => l.Face!.Value, l => l.Identity);
+        return new Report(grouping.Embedder, grouping.Eps, grouping.Link, services.GetRequiredService<IOptions<FacesOptions>>().Value.MinSamples, faces,
+            Score(connection, labelled), arrived, arrival, EvalFacesMeasures.Suggestions(connection, grouping.Embedder, identityOfFace));
     }
+
+    private static ClusteringMetrics Score(SqliteConnection connection, (string Identity, long? Face)[] labelled) =>
+        ClusteringMetrics.Compute(labelled.Select(l => l.Identity).ToArray(), labelled.Select(l => l.Face is { } face
+            && connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", face)) is long person
+            ? (int)person : CosineDbscan.Noise).ToArray());
 
     private static void Print(CommandLine cli, Report r)
     {
@@ -77,10 +100,26 @@ public static class EvalFacesCommand
             Json.Print(r);
             return;
         }
-        var m = r.Metrics;
-        Console.WriteLine($"{m.Items} labelled photos, {r.Faces} faces, {r.Embedder}, eps {r.Eps}, min_samples {r.MinSamples}");
-        Console.WriteLine($"  BCubed    precision {m.BCubedPrecision:F3}  recall {m.BCubedRecall:F3}  F1 {m.BCubedF1:F3}");
-        Console.WriteLine($"  pairwise  precision {m.PairwisePrecision:F3}  recall {m.PairwiseRecall:F3}  F1 {m.PairwiseF1:F3}");
-        Console.WriteLine($"  {m.Clusters} groups; {m.Unassigned:P0} of labelled faces unassigned");
+        Console.WriteLine($"{r.Metrics.Items} labelled photos, {r.Faces} faces, {r.Embedder}, eps {r.Eps}, link {r.Link}, min_samples {r.MinSamples}");
+        PrintMetrics("full regrouping", r.Metrics);
+        if (r.Arrival is { } arrival)
+        {
+            PrintMetrics($"arriving one by one, regrouped every {r.ArrivalRegroupEvery}", arrival);
+        }
+        var s = r.Suggestions;
+        Console.WriteLine($"  suggestions with every other person's largest group named ({s.Groups} other groups, {s.Faces} faces in none):");
+        foreach (var (g, f) in s.ForGroups.Zip(s.ForFaces))
+        {
+            var likely = g.From == Suggestions.LikelyFrom ? "  <- shown as a question" : "";
+            Console.WriteLine($"    from {g.From:F2}: groups {g.Right}/{g.Shown} right ({g.Precision:F3}), faces {f.Right}/{f.Shown} right ({f.Precision:F3}){likely}");
+        }
+    }
+
+    private static void PrintMetrics(string title, ClusteringMetrics m)
+    {
+        Console.WriteLine($"  {title}:");
+        Console.WriteLine($"    BCubed    precision {m.BCubedPrecision:F3}  recall {m.BCubedRecall:F3}  F1 {m.BCubedF1:F3}");
+        Console.WriteLine($"    pairwise  precision {m.PairwisePrecision:F3}  recall {m.PairwiseRecall:F3}  F1 {m.PairwiseF1:F3}");
+        Console.WriteLine($"    {m.Clusters} groups; {m.Unassigned:P0} of labelled faces unassigned");
     }
 }

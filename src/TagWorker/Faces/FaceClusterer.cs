@@ -15,13 +15,18 @@ public sealed record QualityBar(int MinFaceSize, double MinScore, double MinShar
 
 /// <summary>
 /// Groups faces: a quality gate (too small or uncertain faces never seed a group), DBSCAN over
-/// cosine distance, then the same-photo rule (two faces in one photo are never put in one group
-/// automatically: the one closer to the group's mean stays).
+/// cosine distance, the same-photo rule (two faces in one photo are never put in one group
+/// automatically: the one closer to the group's mean stays), then, with <c>link</c>, the groups and
+/// the good faces left alone merged by average linkage (<see cref="AverageLinkage"/>).
 /// </summary>
 public static class FaceClusterer
 {
+    /// <summary>How much more like its best group than like the next a face below the quality bar must be to join it.</summary>
+    public const double AttachMargin = 0.1;
+
     /// <returns>A group number per face, in the order given, or <see cref="CosineDbscan.Noise"/>.</returns>
-    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 10_000)
+    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 10_000,
+        double? link = null, LinkRules? rules = null)
     {
         var labels = Enumerable.Repeat(CosineDbscan.Noise, faces.Count).ToArray();
         var eligible = Enumerable.Range(0, faces.Count).Where(i => quality.Passes(faces[i])).ToArray();
@@ -43,6 +48,16 @@ public static class FaceClusterer
             labels[eligible[k]] = groups[k];
         }
         ApplySamePhotoRule(faces, labels);
+        if (link is { } similarity)
+        {
+            var passes = new bool[faces.Count];
+            foreach (var i in eligible)
+            {
+                passes[i] = true;
+            }
+            AverageLinkage.Merge(faces, labels, passes, similarity, rules);
+            AverageLinkage.Attach(faces, labels, passes, similarity, AttachMargin, rules);
+        }
         return labels;
     }
 

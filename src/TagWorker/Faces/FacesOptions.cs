@@ -10,6 +10,13 @@ public sealed class FacesOptions
     [Range(0.01, 1.99)]
     public double? Eps { get; set; }
 
+    /// <summary>
+    /// Groups (and good faces left alone) merge while the mean similarity between all their faces is at least this;
+    /// null: the embedder's value in the model manifest. 1 turns the second stage off.
+    /// </summary>
+    [Range(-1.0, 1.0)]
+    public double? LinkSimilarity { get; set; }
+
     /// <summary>Faces (counting itself) within Eps that make a face a core of a group.</summary>
     [Range(1, 100)]
     public int MinSamples { get; set; } = 2;

@@ -7,19 +7,20 @@ namespace TagWorker.Faces;
 /// <summary>The production grouping with its settings: the embedder and eps from the manifest unless configured.</summary>
 public sealed class Grouping(Database database, Regrouper regrouper, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference)
 {
-    private readonly Lazy<(string Embedder, double Eps)> _model = new(() =>
+    private readonly Lazy<(string Embedder, double Eps, double Link)> _model = new(() =>
     {
         var spec = ModelManifest.Find(ModelManifest.Load(inference.Value.ModelsDir), inference.Value.EmbeddingModel, "embedding");
-        return (spec.Name, options.Value.Eps ?? spec.ClusterEps);
+        return (spec.Name, options.Value.Eps ?? spec.ClusterEps, options.Value.LinkSimilarity ?? spec.ClusterLink);
     });
 
     public string Embedder => _model.Value.Embedder;
     public double Eps => _model.Value.Eps;
+    public double Link => _model.Value.Link;
 
     /// <summary>A full regrouping, then the waiting low-quality faces matched to named people.</summary>
     public Regrouper.Result Regroup()
     {
-        var result = regrouper.Run(Embedder, Eps);
+        var result = regrouper.Run(Embedder, Eps, Link);
         AssignWaiting();
         return result;
     }
@@ -27,6 +28,6 @@ public sealed class Grouping(Database database, Regrouper regrouper, IOptions<Fa
     public int AssignWaiting()
     {
         using var connection = database.Open();
-        return Assigner.AssignWaiting(connection, Embedder, Eps, QualityBar.From(options.Value));
+        return Assigner.AssignWaiting(connection, Embedder, Link, QualityBar.From(options.Value));
     }
 }

@@ -4,25 +4,33 @@ using TagWorker.Storage;
 
 namespace TagWorker.Faces;
 
-/// <summary>A person (named or an unnamed group) as matching sees it: its mean face and its most typical faces.</summary>
-public sealed record PersonProfile(long Id, string? Name, bool Ignored, int Faces, float[] Centroid, float[][] Exemplars)
+/// <summary>A person (named or an unnamed group) as matching sees it: its direction (unit mean face) and its plain mean face.</summary>
+public sealed record PersonProfile(long Id, string? Name, bool Ignored, int Faces, float[] Centroid, float[] Mean)
 {
-    /// <summary>Similarity to the closest exemplar.</summary>
-    public float Nearest(ReadOnlySpan<float> embedding)
+    /// <summary>The mean similarity of a face to every face of this person (the same average linkage the regrouping uses).</summary>
+    public float Linkage(ReadOnlySpan<float> embedding) => TensorPrimitives.Dot(embedding, Mean);
+
+    /// <summary>The mean similarity between every face of this person and every face of the other.</summary>
+    public float Linkage(PersonProfile other) => TensorPrimitives.Dot(Mean, other.Mean);
+
+    public static PersonProfile Of(long id, string? name, bool ignored, IReadOnlyList<float[]> members)
     {
-        var best = float.MinValue;
-        foreach (var exemplar in Exemplars)
+        var mean = new float[members[0].Length];
+        foreach (var member in members)
         {
-            best = Math.Max(best, TensorPrimitives.Dot(embedding, exemplar));
+            TensorPrimitives.Add(mean, member, mean);
         }
-        return best;
+        TensorPrimitives.Divide(mean, members.Count, mean);
+        var centroid = mean.ToArray();
+        Inference.FaceEmbedder.Normalise(centroid);
+        return new PersonProfile(id, name, ignored, members.Count, centroid, mean);
     }
 }
 
 public static class PeopleProfiles
 {
-    /// <summary>Every person with faces of this embedder; at most <paramref name="exemplars"/> faces kept per person (the most central).</summary>
-    public static List<PersonProfile> Load(SqliteConnection connection, string embedder, int exemplars = 32)
+    /// <summary>Every person with faces of this embedder.</summary>
+    public static List<PersonProfile> Load(SqliteConnection connection, string embedder)
     {
         using var command = connection.Command("""
             SELECT p.id, p.name, p.ignored, f.embedding FROM faces f JOIN people p ON p.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
@@ -35,23 +43,8 @@ public static class PeopleProfiles
             rows.Add((reader.GetInt64(0), reader.GetNullableString(1), reader.GetInt64(2) != 0,
                 reader.GetEmbedding(3)));
         }
-        return rows.GroupBy(r => r.Id).Select(g =>
-        {
-            var members = g.Select(r => r.Embedding).ToArray();
-            var centroid = Centroid(members);
-            var typical = members.OrderByDescending(m => TensorPrimitives.Dot(m, centroid)).Take(exemplars).ToArray();
-            return new PersonProfile(g.Key, g.First().Name, g.First().Ignored, members.Length, centroid, typical);
-        }).ToList();
-    }
-
-    public static float[] Centroid(IReadOnlyList<float[]> members)
-    {
-        var centroid = new float[members[0].Length];
-        foreach (var member in members)
-        {
-            TensorPrimitives.Add(centroid, member, centroid);
-        }
-        Inference.FaceEmbedder.Normalise(centroid);
-        return centroid;
+        return rows.GroupBy(r => r.Id)
+            .Select(g => PersonProfile.Of(g.Key, g.First().Name, g.First().Ignored, g.Select(r => r.Embedding).ToArray()))
+            .ToList();
     }
 }

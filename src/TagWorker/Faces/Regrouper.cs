@@ -12,28 +12,22 @@ namespace TagWorker.Faces;
 /// new group keeps the identity of the old group it overlaps most, so names, merges and ignored
 /// groups survive any number of regroupings. Only faces the algorithm placed itself move.
 /// </summary>
-public sealed class Regrouper(Database database, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference, TimeProvider clock)
+public sealed class Regrouper(Database database, IOptions<FacesOptions> options, TimeProvider clock)
 {
     private sealed record Face(long Id, long PhotoId, float Score, float SizePx, float Sharpness, float[] Embedding, long? PersonId, bool Confirmed);
 
     public sealed record Result(int Faces, int Groups, int NewPeople, int Moved);
 
-    public Result Run()
-    {
-        var settings = options.Value;
-        var embedder = ModelManifest.Find(ModelManifest.Load(inference.Value.ModelsDir), inference.Value.EmbeddingModel, "embedding");
-        return Run(embedder.Name, settings.Eps ?? embedder.ClusterEps);
-    }
-
-    public Result Run(string embedder, double eps)
+    public Result Run(string embedder, double eps, double? link)
     {
         var settings = options.Value;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         var faces = Load(connection, transaction, embedder);
         var cannotLink = CannotLinks(connection, transaction);
+        var rules = new LinkRules(faces.Select(f => f.Confirmed ? f.PersonId : null).ToArray(), cannotLink.ToLookup(l => l.Face, l => l.Person));
         var groups = FaceClusterer.Cluster(faces.Select(f => new ClusterFace(f.Id, f.PhotoId, f.Score, f.SizePx, f.Embedding, f.Sharpness)).ToArray(),
-            eps, settings.MinSamples, QualityBar.From(settings), settings.ExactUpTo);
+            eps, settings.MinSamples, QualityBar.From(settings), settings.ExactUpTo, link, rules);
 
         var target = new long?[faces.Count];
         var newGroups = new List<int[]>();
@@ -159,11 +153,11 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
         return faces;
     }
 
-    private static HashSet<(long, long)> CannotLinks(SqliteConnection connection, SqliteTransaction transaction)
+    private static HashSet<(long Face, long Person)> CannotLinks(SqliteConnection connection, SqliteTransaction transaction)
     {
         using var command = connection.Command("SELECT face_id, person_id FROM cannot_link", transaction);
         using var reader = command.ExecuteReader();
-        var links = new HashSet<(long, long)>();
+        var links = new HashSet<(long Face, long Person)>();
         while (reader.Read())
         {
             links.Add((reader.GetInt64(0), reader.GetInt64(1)));

@@ -7,7 +7,8 @@ namespace TagWorker.Inference;
 /// <summary>One model from models/manifest.json: where its file is and how to feed and read it.</summary>
 public sealed record ModelSpec(
     string Name, string File, string Task, string? Format, TensorInput Input, double Confidence, double Iou,
-    IReadOnlyList<string> Labels, IReadOnlyList<(double X, double Y)> Template, int Dimensions, string Path, double ClusterEps);
+    IReadOnlyList<string> Labels, IReadOnlyList<(double X, double Y)> Template, int Dimensions, string Path, double ClusterEps,
+    double ClusterLink);
 
 /// <summary>Reads the model manifest, so swapping a model is a configuration change, not a code change.</summary>
 public static class ModelManifest
@@ -17,7 +18,7 @@ public static class ModelManifest
 
     private sealed record DefaultsJson(double Confidence, double Iou);
 
-    private sealed record ClusteringJson(double Eps);
+    private sealed record ClusteringJson(double Eps, double? Link);
 
     private sealed record ModelJson(string Name, string File, string Task, string? Format, InputJson Input, DefaultsJson? Defaults,
         string[]? Labels, double[][]? Template, int Dimensions, ClusteringJson? Clustering);
@@ -40,7 +41,9 @@ public static class ModelManifest
                 m.Input.Mean, m.Input.Scale, m.Input.Pad, m.Input.CentrePad),
             m.Defaults?.Confidence ?? 0.5, m.Defaults?.Iou ?? 0.5,
             m.Labels ?? [], (m.Template ?? []).Select(p => (p[0], p[1])).ToArray(), m.Dimensions,
-            System.IO.Path.Combine(modelsDir, m.File), m.Clustering?.Eps ?? 0.5)).ToArray();
+            System.IO.Path.Combine(modelsDir, m.File), m.Clustering?.Eps ?? 0.5,
+            // Without a measured value, groups merge only at DBSCAN's own threshold.
+            m.Clustering?.Link ?? 1 - (m.Clustering?.Eps ?? 0.5))).ToArray();
     }
 
     public static ModelSpec Find(IReadOnlyList<ModelSpec> models, string name, string task) =>

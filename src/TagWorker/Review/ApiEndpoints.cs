@@ -69,6 +69,8 @@ public static class ApiEndpoints
             .WithTags("People").WithSummary("Unnamed groups, largest first, with suggestions");
 
         var faces = api.MapGroup("/faces").WithTags("Faces");
+        faces.MapGet("/waiting", (ReviewStore store, int? page, int? size) => store.WaitingFaces(page, size))
+            .WithSummary("Faces in no group, most like a named person first, each with that person (likely: worth asking)");
         faces.MapGet("/{id:long}", (ReviewStore store, long id) => store.Face(id)).WithSummary("One face");
         faces.MapGet("/{id:long}/thumbnail", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
             Image(store.ImagePath("face", id), storage.Value.Dir, $"face {id}")).WithSummary("The face's thumbnail (JPEG)");

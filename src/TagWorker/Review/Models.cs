@@ -16,6 +16,9 @@ public sealed record GroupSummary(long Id, long Faces, long? CoverFaceId, IReadO
 public sealed record FaceItem(long Id, long PhotoId, long? PersonId, string? PersonName, double Confidence, double SizePx,
     string? AssignedBy, string? Rejected, double X, double Y, double W, double H, bool HasThumbnail);
 
+/// <summary>A face in no group, with the named person it is most like (a question when <c>Closest.Likely</c>).</summary>
+public sealed record WaitingFace(FaceItem Face, Suggestion? Closest);
+
 public sealed record ObjectItem(long Id, string Label, double Confidence, double X, double Y, double W, double H);
 
 public sealed record PhotoSummary(long Id, string? Path, string? TakenAt, string State);

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using TagWorker.Faces;
 using TagWorker.Storage;
 
@@ -32,9 +31,15 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
         {
             return [];
         }
-        return named.Where(n => n.Id != groupId)
-            .Select(n => new Suggestion(n.Id, n.Name!, Math.Round(TensorPrimitives.Dot(group.Centroid, n.Centroid), 3)))
-            .OrderByDescending(s => s.Similarity).Take(count).ToArray();
+        return Suggestions.For(group, named, count);
+    }
+
+    /// <summary>Faces in no group, most like a named person first (<see cref="Suggestions.ForWaitingFaces"/>).</summary>
+    public List<(long FaceId, Suggestion? Closest)> WaitingFaces()
+    {
+        var (_, named) = Current();
+        using var connection = database.Open();
+        return Suggestions.ForWaitingFaces(connection, grouping.Embedder, named);
     }
 
     private (Dictionary<long, PersonProfile>, PersonProfile[]) Current()
@@ -44,7 +49,7 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
             if (clock.GetUtcNow() - _loadedAt > MaxAge)
             {
                 using var connection = database.Open();
-                var all = PeopleProfiles.Load(connection, grouping.Embedder, exemplars: 1);
+                var all = PeopleProfiles.Load(connection, grouping.Embedder);
                 _profiles = all.ToDictionary(p => p.Id);
                 _named = all.Where(p => p.Name is not null && !p.Ignored).ToArray();
                 _loadedAt = clock.GetUtcNow();

@@ -12,7 +12,7 @@ namespace TagWorker.Review;
 /// Every change the review site and the API can make, checked first (a missing person or face is a
 /// 404, a bad name a 400), then carried out by the decision log, the albums or the write-back queue.
 /// </summary>
-public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, IServiceProvider services,
+public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, Grouping grouping, IServiceProvider services,
     IOptions<WriteBackOptions> writeBack, TimeProvider clock)
 {
     public const int MaxNameLength = 200;
@@ -31,6 +31,13 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         {
             decisions.Rename(personId, clean);
         }
+        Changed();
+    }
+
+    /// <summary>A person's faces changed: faces waiting in no group that now clearly belong to someone join at once.</summary>
+    private void Changed()
+    {
+        grouping.AssignWaiting();
         profiles.Invalidate();
     }
 
@@ -43,7 +50,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             throw ReviewException.Invalid("a person cannot be merged into itself");
         }
         decisions.Merge(fromId, intoId);
-        profiles.Invalidate();
+        Changed();
     }
 
     public void Ignore(long personId)
@@ -105,7 +112,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
                 target = decisions.Split(faceIds, clean);
             }
         }
-        profiles.Invalidate();
+        Changed();
         return target;
     }
 

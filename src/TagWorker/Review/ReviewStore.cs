@@ -92,6 +92,19 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return new Paged<FaceItem>(items, p, s, total);
     }
 
+    /// <summary>The queue of faces in no group: most like a named person first.</summary>
+    public Paged<WaitingFace> WaitingFaces(int? page, int? size)
+    {
+        var (p, s, offset) = Paging(page, size);
+        var queue = profiles.WaitingFaces();
+        var slice = queue.Skip(offset).Take(s).ToArray();
+        using var connection = database.Open();
+        var faces = ReadFaces(connection, "WHERE f.id IN (SELECT value FROM json_each($ids))",
+            ("$ids", System.Text.Json.JsonSerializer.Serialize(slice.Select(q => q.FaceId)))).ToDictionary(f => f.Id);
+        var items = slice.Where(q => faces.ContainsKey(q.FaceId)).Select(q => new WaitingFace(faces[q.FaceId], q.Closest)).ToArray();
+        return new Paged<WaitingFace>(items, p, s, queue.Count);
+    }
+
     public FaceItem Face(long id)
     {
         using var connection = database.Open();

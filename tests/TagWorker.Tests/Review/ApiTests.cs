@@ -82,6 +82,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task The_queue_of_faces_in_no_group_lists_only_such_faces_questions_first()
+    {
+        var queue = await Get("/api/faces/waiting?size=200");
+        var items = queue.GetProperty("items").EnumerateArray().ToList();
+        Assert.NotEmpty(items); // the crowd's small faces form no group
+        Assert.All(items, i => Assert.Equal(JsonValueKind.Null, i.GetProperty("face").GetProperty("person_id").ValueKind));
+        var likely = items.Select(i => i.GetProperty("closest") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("likely").GetBoolean()).ToList();
+        Assert.Equal(likely.OrderByDescending(l => l), likely);
+        Assert.Equal(items.Count, Math.Min(200, queue.GetProperty("total").GetInt32()));
+        await Get("/api/faces/waiting?size=0", HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Groups_come_largest_first_and_naming_one_makes_a_person()
     {
         var groups = (await Get("/api/groups")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("faces").GetInt64()).ToList();
