@@ -8,15 +8,22 @@ public sealed record LinkRules(IReadOnlyList<long?> Anchors, ILookup<long, long>
 /// <summary>
 /// The second stage of grouping: DBSCAN's strict groups and the good faces it left alone are merged
 /// by average linkage (the mean similarity of every face of one to every face of the other, which
-/// does not chain the way one close neighbour does) while it is at least <c>similarity</c>. Hard
+/// does not chain the way one close neighbour does) while it is at least <c>similarity</c>, or a
+/// little less (<see cref="Below"/>) when that is close to how alike each side's own faces are
+/// (<see cref="Relative"/>: two pieces of one person, measured 0.54-0.58 of it; sisters 0.43). Hard
 /// rules: two faces of one photo never end in one group, a group never gets confirmed faces of two
 /// people, and a face never joins a person it was marked "not this person" for.
-/// Only pairs already above the threshold are ever looked at: the linkage of a merged group to a third
-/// is the weighted mean of its parts' linkages, so it can only reach the threshold when one part did.
+/// Only pairs already above the lower threshold are ever looked at: the linkage of a merged group to a
+/// third is the weighted mean of its parts' linkages, so it can only reach it when one part did.
 /// </summary>
 public static class AverageLinkage
 {
     private const int Block = 64;
+
+    /// <summary>Below the link similarity (by at most <see cref="Below"/>), two groups still merge when they are this close relative to how alike each group's own faces are.</summary>
+    public const float Relative = 0.48f;
+
+    public const float Below = 0.10f;
 
     /// <param name="faces">All faces; <paramref name="eligible"/> marks those that may take part (the quality bar).</param>
     /// <param name="labels">DBSCAN's groups (changed in place): merged groups share a label, faces merged out of noise get one.</param>
@@ -27,7 +34,8 @@ public static class AverageLinkage
         {
             return;
         }
-        var threshold = (float)similarity;
+        var strong = (float)similarity;
+        var threshold = strong - Below;
         var adjacent = Candidates(items, threshold);
         var queue = new PriorityQueue<(int A, int B, int VersionA, int VersionB), (float, int, int)>();
         for (var a = 0; a < items.Count; a++)
@@ -44,6 +52,11 @@ public static class AverageLinkage
         {
             var (a, b) = (items[pair.A], items[pair.B]);
             if (!a.Alive || !b.Alive || a.Version != pair.VersionA || b.Version != pair.VersionB || !a.CompatibleWith(b))
+            {
+                continue;
+            }
+            var between = a.Linkage(b);
+            if (between < strong && between < Relative * MathF.Sqrt(a.Cohesion * b.Cohesion))
             {
                 continue;
             }
@@ -234,6 +247,9 @@ public static class AverageLinkage
             }
             Forbidden.UnionWith(rules.CannotLink[face.Id]);
         }
+
+        /// <summary>The mean similarity between two faces of this item (1 for a single face).</summary>
+        public float Cohesion => Members.Count < 2 ? 1 : (TensorPrimitives.Dot(Sum, Sum) - Members.Count) / ((float)Members.Count * (Members.Count - 1));
 
         /// <summary>The mean similarity between every face of this item and every face of the other.</summary>
         public float Linkage(Item other) => TensorPrimitives.Dot(Sum, other.Sum) / ((float)Members.Count * other.Members.Count);

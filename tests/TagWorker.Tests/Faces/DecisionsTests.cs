@@ -12,7 +12,7 @@ namespace TagWorker.Tests.Faces;
 public sealed class DecisionsTests : IDisposable
 {
     private const int Dims = 512;
-    private const double Link = 0.35; // the manifest's value for w600k_mbf
+    private const double Link = 0.30; // the manifest's value for w600k_mbf
     private readonly TempDir _data = new("people");
     private readonly Database _database;
     private readonly Decisions _decisions;
