@@ -23,6 +23,14 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     {
         var clean = CleanPersonName(name);
         var current = PersonName(personId);
+        using (var connection = database.Open())
+        {
+            // Two people of one name would be one keyword in every photo tool: ask whether they are the same person.
+            if (PersonNamed(connection, clean) is { } existing && existing.Id != personId)
+            {
+                throw new NameTakenException(existing.Id, existing.Name);
+            }
+        }
         if (current is null)
         {
             decisions.Name(personId, clean);
@@ -99,9 +107,9 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         {
             var clean = CleanPersonName(name);
             using var connection = database.Open();
-            if (connection.Scalar("SELECT id FROM people WHERE name = $n COLLATE NOCASE ORDER BY id LIMIT 1", null, ("$n", clean)) is long existing)
+            if (PersonNamed(connection, clean) is { } existing)
             {
-                target = existing;
+                target = existing.Id;
                 foreach (var face in faceIds)
                 {
                     decisions.Move(face, target);
@@ -273,6 +281,11 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     }
 
     /// <summary>The person's name (null for an unnamed group); 404 when there is no such person.</summary>
+    /// <summary>The person with this name in any case ("sam carter" is "Sam Carter"), or null.</summary>
+    private static (long Id, string Name)? PersonNamed(Microsoft.Data.Sqlite.SqliteConnection connection, string name) =>
+        connection.Rows("SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id", r => (Id: r.GetInt64(0), Name: r.GetString(1)))
+            .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Select(p => ((long, string)?)p).FirstOrDefault();
+
     private string? PersonName(long personId)
     {
         using var connection = database.Open();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -120,8 +121,8 @@ public static class ReviewWeb
     {
         // Resolve now: a generated token is created (and its place logged) at start, not at the first request.
         app.Services.GetRequiredService<AccessToken>();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.WriteExceptionAsync });
+        app.UseStatusCodePages(Problems.WriteStatusAsync);
         app.Use(SecurityHeaders);
         app.UseRateLimiter();
         app.Use(app.Services.GetRequiredService<FailedAuthentications>().InvokeAsync);

@@ -10,9 +10,10 @@ namespace TagWorker.Review;
 
 public static class StatusEndpoints
 {
+    /// <param name="Activity">What the worker is doing, in words ("Analysing: 1,234 of 5,000 photos, about 4 min left.").</param>
     public sealed record Status(
         LibraryCounts Counts, DateTimeOffset? LastScanAt, ScanResult? LastScan, DateTimeOffset? NextScanAt,
-        bool Scanning, bool Watcher, long QueueLength, PipelineStatus? Pipeline);
+        bool Scanning, bool Watcher, long QueueLength, PipelineStatus? Pipeline, string Activity);
 
     /// <param name="ModelsLoaded">False while idle: the models were released and load again with the next photo.</param>
     public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft, bool ModelsLoaded);
@@ -34,7 +35,27 @@ public static class StatusEndpoints
                 rate > 0 ? Math.Round(pending / rate, 1) : null, services.GetService<PhotoAnalyzer>()?.Loaded ?? false);
         }
         return new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
-            state.WatcherActive, pending + watcher.Pending, pipeline);
+            state.WatcherActive, pending + watcher.Pending, pipeline, Activity(counts, pipeline, state.Scanning));
+    }
+
+    private static string Activity(LibraryCounts counts, PipelineStatus? pipeline, bool scanning)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var pending = counts.Photos["pending"];
+        if (pending == 0)
+        {
+            return scanning ? "Looking for new and changed photos." : "Idle: every photo is analysed.";
+        }
+        if (pipeline is null)
+        {
+            return string.Format(culture, "{0:N0} photos wait for analysis (analysis is off).", pending);
+        }
+        var total = counts.Photos["pending"] + counts.Photos["analyzed"] + counts.Photos["failed"];
+        var left = pipeline.PerMinute <= 0 ? "starting"
+            : pending / pipeline.PerMinute is var minutes && minutes < 1 ? "less than a minute left"
+            : minutes < 90 ? string.Format(culture, "about {0:0} min left", Math.Ceiling(minutes))
+            : string.Format(culture, "about {0:0.#} hours left", minutes / 60);
+        return string.Format(culture, "Analysing: {0:N0} of {1:N0} photos, {2}.", total - pending, total, left);
     }
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)

@@ -82,6 +82,22 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task A_name_another_person_has_in_any_case_is_refused_with_that_person_so_the_client_can_offer_a_merge()
+    {
+        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
+        Assert.True(groups.Length == 2, "the shared library has at least two unnamed groups");
+        await Post($"/api/people/{groups[0]}/name", new { name = "Rose Leslie" });
+
+        var refused = await Post($"/api/people/{groups[1]}/name", new { name = "  rose LESLIE " }, HttpStatusCode.Conflict);
+
+        Assert.Contains($"person {groups[0]} is already called Rose Leslie", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, (await Get($"/api/people/{groups[1]}")).GetProperty("name").ValueKind);
+        await Post($"/api/people/{groups[0]}/name", new { name = "rose leslie" }); // a person may change the case of its own name
+        await Post("/api/decisions/undo", null);
+        await Post("/api/decisions/undo", null);
+    }
+
+    [Fact]
     public async Task The_queue_of_faces_in_no_group_lists_only_such_faces_questions_first()
     {
         var queue = await Get("/api/faces/waiting?size=200");

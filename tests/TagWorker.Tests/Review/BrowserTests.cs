@@ -18,40 +18,11 @@ public sealed class BrowserTests
     {
         using var library = new TempDir("e2e-lib");
         using var data = new TempDir("e2e-data");
-        foreach (var photo in new[] { "obama_1.jpg", "obama_2.jpg", "group_obama_biden.jpg", "biden_1.jpg", "biden_2.jpg", "bus.jpg" })
-        {
-            File.Copy(Path.Combine(Repo.Photos, photo), library.Combine(photo));
-            File.SetLastWriteTimeUtc(library.Combine(photo), DateTime.UtcNow.AddHours(-1));
-        }
-        using var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?>
-        {
-            ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
-            ["TagWorker__Faces__RegroupMinMinutes"] = "0",
-        });
-        await app.WaitUntilAsync(async () =>
-        {
-            var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
-            var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
-            return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
-                && groups.GetProperty("items").EnumerateArray().Any(g => g.GetProperty("faces").GetInt32() >= 3);
-        }, TimeSpan.FromSeconds(180));
-        Directory.CreateDirectory(Screenshots);
-
+        using var app = await StartAsync(library, data);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = app.Url, ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
-
-        await page.GotoAsync("/groups");
-        Assert.EndsWith("/login?ReturnUrl=%2Fgroups", page.Url, StringComparison.Ordinal);
-        await Shot(page, "01-login");
-        await page.FillAsync("#token", ReviewApp.Token);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/groups");
+        await LogInAsync(page, "/groups");
         await Shot(page, "02-groups");
 
         var group = page.Locator("[data-group]").First;
@@ -59,7 +30,7 @@ public sealed class BrowserTests
         await group.Locator("input[name=name]").FillAsync("Alice <Example>");
         await group.Locator("button:has-text('Name')").ClickAsync();
         await page.WaitForSelectorAsync(".flash");
-        Assert.Contains("Named the group Alice <Example>", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Contains("Saved the name Alice <Example>", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
 
         await page.GotoAsync($"/person/{groupId}");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
@@ -114,6 +85,195 @@ public sealed class BrowserTests
         await page.WaitForSelectorAsync(".photo-view svg");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("table"), StringComparison.Ordinal);
         await Shot(page, "08-photo");
+    }
+
+    [Fact]
+    public async Task A_name_in_use_asks_whether_it_is_the_same_person_faces_in_no_group_are_assigned_and_errors_are_pages()
+    {
+        using var library = new TempDir("e2e-lib2");
+        using var data = new TempDir("e2e-data2");
+        using var app = await StartAsync(library, data);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        foreach (var (width, height, size) in new[] { (1440, 900, "laptop"), (390, 844, "phone") })
+        {
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = app.Url, ViewportSize = new ViewportSize { Width = width, Height = height } });
+            await LogInAsync(page, "/groups");
+            await Shot(page, $"10-groups-{size}");
+            AssertWithinWidth(page, width, await page.Locator("[data-group] input[name=name]").First.BoundingBoxAsync());
+
+            var groups = page.Locator("[data-group]");
+            if (size == "laptop")
+            {
+                var (first, second) = (await groups.Nth(0).GetAttributeAsync("data-group"), await groups.Nth(1).GetAttributeAsync("data-group"));
+                await groups.Nth(0).Locator("input[name=name]").FillAsync("Sam Carter");
+                await groups.Nth(0).Locator("button:has-text('Name')").ClickAsync();
+                await page.WaitForSelectorAsync(".flash");
+
+                // The same name in another case: not a second Sam Carter, but Immich's question.
+                await page.Locator($"[data-group='{second}'] input[name=name]").FillAsync("sam carter");
+                await page.Locator($"[data-group='{second}'] button:has-text('Name')").ClickAsync();
+                await page.WaitForURLAsync($"**/merge?from={second}&into={first}");
+                Assert.Contains("Sam Carter exists already", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+                Assert.Equal(2, await page.Locator(".compare section").CountAsync());
+                await Shot(page, "11-merge-question-laptop");
+                await page.ClickAsync("text=No, go back");
+                await page.WaitForURLAsync($"**/person/{second}");
+                Assert.Contains("Unnamed group", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
+
+                // Took a face out of Sam Carter: it waits in no group, and is put with a new name from the queue.
+                await page.GotoAsync($"/person/{first}");
+                var face = await page.Locator("[data-face]").First.GetAttributeAsync("data-face");
+                await page.Locator($"[data-face='{face}'] input[type=checkbox]").CheckAsync();
+                await page.ClickAsync("button:has-text('Not this person')");
+                await page.WaitForSelectorAsync(".flash");
+                await page.GotoAsync("/waiting");
+                await Shot(page, "12-waiting-laptop");
+                await page.Locator($"[data-face='{face}'] input[type=checkbox]").CheckAsync();
+                await page.FillAsync("input[name=moveTo]", "Jack O'Neill");
+                await page.ClickAsync("button:has-text('Put with name')");
+                await page.WaitForSelectorAsync(".flash");
+                Assert.Contains("with Jack O'Neill", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+                Assert.Equal(0, await page.Locator($"[data-face='{face}']").CountAsync());
+            }
+            else
+            {
+                await page.GotoAsync("/waiting");
+                await Shot(page, "12-waiting-phone");
+                var menu = await page.Locator("header").BoundingBoxAsync();
+                Assert.True(menu!.Height < 80, $"the menu takes {menu.Height} px of the phone's screen");
+                var person = await FirstPersonAsync(app);
+                await page.GotoAsync($"/person/{person}");
+                await Shot(page, "13-person-phone");
+                await page.GotoAsync($"/merge?from={person}&into={person}");
+                Assert.Contains("cannot be merged into itself", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+            }
+
+            // Errors a person can meet are pages in the site's style, not JSON.
+            var missing = await page.GotoAsync("/person/999999");
+            Assert.Equal(404, missing!.Status);
+            Assert.StartsWith("text/html", missing.Headers["content-type"], StringComparison.Ordinal);
+            Assert.Contains("Not found", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
+            await Shot(page, $"14-not-found-{size}");
+
+            // Log out ends the session: the site asks for the token again.
+            await page.GotoAsync("/people");
+            await page.ClickAsync("header button:has-text('Log out')");
+            await page.WaitForURLAsync("**/login");
+            await page.GotoAsync("/people");
+            Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+            await page.CloseAsync();
+        }
+
+        // Too many wrong logins: a page that says to wait, not raw JSON.
+        using var anonymous = new HttpClient { BaseAddress = new Uri(app.Url) };
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 12; i++)
+        {
+            last = await anonymous.PostAsync("/login", new FormUrlEncodedContent([new("token", "wrong")]));
+        }
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, last!.StatusCode);
+        Assert.Equal("text/html", last.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Wait a minute", await last.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_page_passes_axe_core_without_serious_or_critical_findings_in_light_and_dark_at_both_sizes()
+    {
+        using var library = new TempDir("e2e-lib3");
+        using var data = new TempDir("e2e-data3");
+        using var app = await StartAsync(library, data);
+        var person = await FirstPersonAsync(app);
+        var photo = JsonDocument.Parse(await app.Http.GetStringAsync("/api/search?object=bus")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
+        var face = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/people/{person}/faces")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
+        string[] pages = ["/", "/people", "/groups", "/waiting", $"/person/{person}", $"/photo/{photo}", $"/similar/{face}", "/search?object=bus",
+            "/albums", "/writeback", "/failed", "/decisions", "/logout", $"/merge?from={person}&into={person}", "/no-such-page"];
+        var axe = Path.Combine(Repo.Root, "tests", "web", "node_modules", "axe-core", "axe.min.js");
+        Assert.True(File.Exists(axe), "scripts/setup --test installs axe-core");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var findings = new List<string>();
+        foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
+        {
+            foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
+            {
+                var page = await browser.NewPageAsync(new BrowserNewPageOptions
+                {
+                    BaseURL = app.Url, ViewportSize = new ViewportSize { Width = width, Height = height }, ColorScheme = scheme,
+                });
+                await LogInAsync(page, "/people");
+                foreach (var url in pages.Append("/login"))
+                {
+                    if (url == "/login")
+                    {
+                        await page.GotoAsync("/people");
+                        await page.ClickAsync("header button:has-text('Log out')");
+                        await page.WaitForURLAsync("**/login");
+                    }
+                    else
+                    {
+                        await page.GotoAsync(url);
+                    }
+                    // The page's CSP allows only its own scripts: axe goes in through the test's own channel, not a <script> tag.
+                    await page.EvaluateAsync(await File.ReadAllTextAsync(axe));
+                    var result = await page.EvaluateAsync<JsonElement>("async () => (await axe.run(document, { resultTypes: ['violations'] })).violations" +
+                        ".filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))");
+                    findings.AddRange(result.EnumerateArray().Select(v => $"{scheme} {width}px {url}: {v.GetString()}"));
+                }
+                await page.CloseAsync();
+            }
+        }
+        Assert.True(findings.Count == 0, string.Join("\n", findings));
+    }
+
+    private static async Task<long> FirstPersonAsync(AppProcess app)
+    {
+        var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement.GetProperty("items");
+        var people = JsonDocument.Parse(await app.Http.GetStringAsync("/api/people")).RootElement.GetProperty("items");
+        return (groups.GetArrayLength() > 0 ? groups : people)[0].GetProperty("id").GetInt64();
+    }
+
+    private static void AssertWithinWidth(IPage page, int width, LocatorBoundingBoxResult? box) =>
+        Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width, $"{page.Url}: {box?.X}+{box?.Width} is not within {width} px");
+
+    private static async Task<AppProcess> StartAsync(TempDir library, TempDir data)
+    {
+        foreach (var photo in new[] { "obama_1.jpg", "obama_2.jpg", "group_obama_biden.jpg", "biden_1.jpg", "biden_2.jpg", "bus.jpg" })
+        {
+            File.Copy(Path.Combine(Repo.Photos, photo), library.Combine(photo));
+            File.SetLastWriteTimeUtc(library.Combine(photo), DateTime.UtcNow.AddHours(-1));
+        }
+        var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?>
+        {
+            ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
+            ["TagWorker__Faces__RegroupMinMinutes"] = "0",
+        });
+        await app.WaitUntilAsync(async () =>
+        {
+            var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
+            var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+            return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
+                && groups.GetProperty("items").EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 2) >= 2;
+        }, TimeSpan.FromSeconds(180));
+        Directory.CreateDirectory(Screenshots);
+        return app;
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+
+    private static async Task LogInAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        Assert.EndsWith("/login?ReturnUrl=" + Uri.EscapeDataString(path), page.Url, StringComparison.Ordinal);
+        await Shot(page, "01-login");
+        await page.FillAsync("#token", ReviewApp.Token);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**" + path);
     }
 
     private static async Task Shot(IPage page, string name) =>

@@ -27,6 +27,17 @@
       if (target) document.querySelector(`button[data-key="${target}"]`)?.click();
     });
   }
+  // The dashboard's activity line follows the worker (every 5 s while the page is visible).
+  const activity = document.querySelector('[data-live=activity]');
+  if (activity) {
+    setInterval(async () => {
+      if (document.hidden) return;
+      try {
+        const response = await fetch('/api/status', { credentials: 'same-origin' });
+        if (response.ok) activity.textContent = (await response.json()).activity;
+      } catch { /* offline for a moment: keep the last line */ }
+    }, 5000);
+  }
   document.querySelectorAll('[data-confirm]').forEach((form) => form.addEventListener('submit', (e) => {
     if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();
   }));

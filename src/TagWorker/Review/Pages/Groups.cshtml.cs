@@ -8,17 +8,7 @@ public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : Revi
 
     public IActionResult OnGet() => Show(() => Groups = store.Groups(PageNumber, 24));
 
-    public IActionResult OnPostName(long id, string? name) => Act(() =>
-    {
-        actions.Name(id, name);
-        return $"Named the group {ReviewActions.CleanName(name)}.";
-    });
-
-    public IActionResult OnPostMerge(long id, long into) => Act(() =>
-    {
-        actions.Merge(id, into);
-        return "Merged.";
-    });
+    public IActionResult OnPostName(long id, string? name) => NamePerson(actions, id, name);
 
     public IActionResult OnPostIgnore(long id) => Act(() =>
     {

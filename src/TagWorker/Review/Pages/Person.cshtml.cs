@@ -18,17 +18,7 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
         Others = store.People(null, 1, ReviewStore.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
     });
 
-    public IActionResult OnPostName(string? name) => Act(() =>
-    {
-        actions.Name(Id, name);
-        return $"Saved the name {ReviewActions.CleanName(name)}.";
-    });
-
-    public IActionResult OnPostMerge(long into) => Act(() =>
-    {
-        actions.Merge(Id, into);
-        return "Merged.";
-    }, $"/person/{into}");
+    public IActionResult OnPostName(string? name) => NamePerson(actions, Id, name);
 
     public IActionResult OnPostIgnore() => Act(() =>
     {

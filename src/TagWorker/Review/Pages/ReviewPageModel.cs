@@ -29,6 +29,26 @@ public abstract class ReviewPageModel : PageModel
         return redirectTo is null ? Redirect(Request.Path + Request.QueryString) : LocalRedirect(redirectTo);
     }
 
+    /// <summary>Names a person or group; a name another person has already leads to "are these the same person?".</summary>
+    protected IActionResult NamePerson(ReviewActions actions, long id, string? name)
+    {
+        try
+        {
+            actions.Name(id, name);
+            Message = $"Saved the name {ReviewActions.CleanName(name)}.";
+        }
+        catch (NameTakenException taken)
+        {
+            Message = $"{taken.Name} exists already. Are these the same person?";
+            return LocalRedirect($"/merge?from={id}&into={taken.Existing}");
+        }
+        catch (ReviewException e)
+        {
+            Error = e.Message;
+        }
+        return Redirect(Request.Path + Request.QueryString);
+    }
+
     /// <summary>Reads a page of data; a missing item becomes a 404 page.</summary>
     protected IActionResult Show(Action load)
     {
@@ -43,7 +63,7 @@ public abstract class ReviewPageModel : PageModel
         }
         catch (ReviewException e)
         {
-            Error = e.Message;
+            ViewData["Error"] = e.Message; // shown on this page, not carried to the next one
             return Page();
         }
     }
