@@ -35,25 +35,31 @@ public static class Suggestions
     /// </summary>
     public static List<(long FaceId, Suggestion? Closest)> ForWaitingFaces(SqliteConnection connection, string embedder, IReadOnlyList<PersonProfile> named)
     {
-        using var command = connection.Command("""
+        var faces = connection.Rows("""
             SELECT f.id, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id
             WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
             ORDER BY f.size_px DESC, f.id
-            """, null, ("$m", embedder));
+            """, r => (Id: r.GetInt64(0), Embedding: r.GetEmbedding(1)), null, ("$m", embedder));
         var notThis = connection.Rows("SELECT face_id, person_id FROM cannot_link", r => (Face: r.GetInt64(0), Person: r.GetInt64(1)), null).ToHashSet();
-        using var reader = command.ExecuteReader();
-        var queue = new List<(long FaceId, Suggestion? Closest)>();
-        while (reader.Read())
+        var people = named.Where(n => n.Name is not null && !n.Ignored).ToArray();
+        var closest = new Suggestion?[faces.Count];
+        Parallel.For(0, faces.Count, i =>
         {
-            var (id, embedding) = (reader.GetInt64(0), reader.GetEmbedding(1));
-            var closest = named.Where(n => n.Name is not null && !n.Ignored && !notThis.Contains((id, n.Id)))
-                .Select(n => (Person: n, Similarity: n.Linkage(embedding)))
-                .OrderByDescending(c => c.Similarity).FirstOrDefault();
-            queue.Add((id, closest.Person is null ? null
-                : new Suggestion(closest.Person.Id, closest.Person.Name!, Math.Round(closest.Similarity, 3), closest.Similarity >= LikelyFrom)));
-        }
+            var (id, embedding) = faces[i];
+            var best = (Person: (PersonProfile?)null, Similarity: float.MinValue);
+            foreach (var person in people)
+            {
+                var similarity = person.Linkage(embedding);
+                if (similarity > best.Similarity && !notThis.Contains((id, person.Id)))
+                {
+                    best = (person, similarity);
+                }
+            }
+            closest[i] = best.Person is { } p ? new Suggestion(p.Id, p.Name!, Math.Round(best.Similarity, 3), best.Similarity >= LikelyFrom) : null;
+        });
         // Stable: faces no named person is like keep the largest-first order.
-        return queue.OrderByDescending(q => q.Closest?.Likely ?? false).ThenByDescending(q => q.Closest?.Likely == true ? q.Closest.Similarity : 0).ToList();
+        return faces.Select((f, i) => (f.Id, closest[i]))
+            .OrderByDescending(q => q.Item2?.Likely ?? false).ThenByDescending(q => q.Item2?.Likely == true ? q.Item2.Similarity : 0).ToList();
     }
 
     public static List<GroupSuggestions> ForUnnamedGroups(SqliteConnection connection, string embedder, int perGroup = 3)

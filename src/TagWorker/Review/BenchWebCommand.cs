@@ -58,13 +58,13 @@ public static class BenchWebCommand
             var (named, group, photo) = (generated.NamedPerson, generated.Group, photos / 2);
             string[] urls =
             [
-                "/", "/people", "/groups", $"/person/{named}", $"/person/{group}", $"/photo/{photo}", $"/search?people={named}&people={named + 1}&match=any",
+                "/", "/people", "/groups", "/waiting", $"/merge?from={group}&into={named}", $"/person/{named}", $"/person/{group}", $"/photo/{photo}", $"/search?people={named}&people={named + 1}&match=any",
                 "/search?object=dog", "/albums", "/album/1", "/writeback", $"/writeback?person={named}", "/failed", "/decisions",
                 "/api/status", "/api/people", "/api/people?q=Person%201", "/api/groups", $"/api/people/{named}/faces", $"/api/people/{group}/faces",
                 $"/api/photos/{photo}", $"/api/search?people={named},{named + 1}&match=all", $"/api/search?people={named},{named + 1}&match=any",
                 "/api/search?object=dog", "/api/search?folder=2020/05", "/api/search?from=2021-01-01&to=2021-06-30", "/api/search?object=dog&page=100",
                 "/api/labels", "/api/albums", "/api/albums/1/photos", "/api/writeback/pending", $"/api/writeback/pending?person={named}",
-                "/api/writeback/history", "/api/failed", "/api/decisions",
+                "/api/writeback/history", "/api/failed", "/api/decisions", "/api/faces/waiting",
             ];
             var timings = new List<Timing>();
             foreach (var url in urls)
@@ -139,7 +139,7 @@ public static class BenchWebCommand
                 obj.ExecuteNonQuery();
             }
         }
-        // People of about 25 faces: half named, half unnamed groups; each face near its person's direction.
+        // People of about 25 faces: half named, half unnamed groups; each face near its person's direction; a tenth in no group.
         var people = Math.Max(2, faces / 25);
         var centres = new float[people][];
         for (var p = 1; p <= people; p++)
@@ -157,7 +157,7 @@ public static class BenchWebCommand
             {
                 var person = random.Next(people);
                 face.Parameters["$photo"].Value = random.Next(1, photos + 1);
-                face.Parameters["$person"].Value = person + 1;
+                face.Parameters["$person"].Value = f % 10 == 0 ? DBNull.Value : person + 1; // one face in ten waits in no group
                 face.Parameters["$e"].Value = MemoryMarshal.AsBytes(Unit(random, centres[person], 0.6f).AsSpan()).ToArray();
                 face.ExecuteNonQuery();
             }

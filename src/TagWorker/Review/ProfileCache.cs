@@ -4,8 +4,8 @@ using TagWorker.Storage;
 namespace TagWorker.Review;
 
 /// <summary>
-/// People's mean faces for suggestions on the review pages, loaded at most every 30 s (or after a decision
-/// made here), so listing groups does not read every embedding on every request.
+/// People's mean faces for suggestions on the review pages, and the queue of faces in no group, loaded at most
+/// every 30 s (or after a decision made here), so listing groups does not read every embedding on every request.
 /// </summary>
 public sealed class ProfileCache(Database database, Grouping grouping, TimeProvider clock)
 {
@@ -14,6 +14,7 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
     private Dictionary<long, PersonProfile> _profiles = [];
     private PersonProfile[] _named = [];
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private List<(long FaceId, Suggestion? Closest)>? _waiting;
 
     public void Invalidate()
     {
@@ -35,11 +36,18 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
     }
 
     /// <summary>Faces in no group, most like a named person first (<see cref="Suggestions.ForWaitingFaces"/>).</summary>
-    public List<(long FaceId, Suggestion? Closest)> WaitingFaces()
+    public IReadOnlyList<(long FaceId, Suggestion? Closest)> WaitingFaces()
     {
         var (_, named) = Current();
-        using var connection = database.Open();
-        return Suggestions.ForWaitingFaces(connection, grouping.Embedder, named);
+        lock (_lock)
+        {
+            if (_waiting is null)
+            {
+                using var connection = database.Open();
+                _waiting = Suggestions.ForWaitingFaces(connection, grouping.Embedder, named);
+            }
+            return _waiting;
+        }
     }
 
     private (Dictionary<long, PersonProfile>, PersonProfile[]) Current()
@@ -52,6 +60,7 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
                 var all = PeopleProfiles.Load(connection, grouping.Embedder);
                 _profiles = all.ToDictionary(p => p.Id);
                 _named = all.Where(p => p.Name is not null && !p.Ignored).ToArray();
+                _waiting = null;
                 _loadedAt = clock.GetUtcNow();
             }
             return (_profiles, _named);

@@ -92,6 +92,13 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return new Paged<FaceItem>(items, p, s, total);
     }
 
+    /// <summary>Photos still waiting for analysis (their faces are not grouped yet).</summary>
+    public long PendingPhotos()
+    {
+        using var connection = database.Open();
+        return (long)connection.Scalar("SELECT count(*) FROM photos WHERE state = 'pending' AND removed_at IS NULL")!;
+    }
+
     /// <summary>The queue of faces in no group: most like a named person first.</summary>
     public Paged<WaitingFace> WaitingFaces(int? page, int? size)
     {

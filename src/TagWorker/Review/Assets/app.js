@@ -38,6 +38,21 @@
       } catch { /* offline for a moment: keep the last line */ }
     }, 5000);
   }
+  // After an action the page reloads where the owner was: same scroll position, and on the groups page the
+  // keyboard focus on the name field of the card that took the place of the one just named.
+  const saved = JSON.parse(sessionStorage.getItem('tw-place') || 'null');
+  sessionStorage.removeItem('tw-place');
+  if (saved && saved.path === location.pathname && document.querySelector('.flash')) {
+    window.scrollTo(0, saved.y);
+    const card = saved.card >= 0 ? document.querySelectorAll('[data-group]')[saved.card] : null;
+    card?.querySelector('input[name=name]')?.focus({ preventScroll: true });
+  }
+  document.addEventListener('submit', (e) => {
+    if ((e.target.method || '').toLowerCase() !== 'post') return;
+    const card = e.target.closest('[data-group]');
+    const cardIndex = card ? [...document.querySelectorAll('[data-group]')].indexOf(card) : -1;
+    sessionStorage.setItem('tw-place', JSON.stringify({ path: location.pathname, y: window.scrollY, card: cardIndex }));
+  });
   document.querySelectorAll('[data-confirm]').forEach((form) => form.addEventListener('submit', (e) => {
     if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();
   }));

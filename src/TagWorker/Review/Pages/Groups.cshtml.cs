@@ -6,7 +6,13 @@ public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : Revi
 {
     public Paged<GroupSummary> Groups { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() => Groups = store.Groups(PageNumber, 24));
+    public long Pending { get; private set; }
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        Groups = store.Groups(PageNumber, 24);
+        Pending = store.PendingPhotos();
+    });
 
     public IActionResult OnPostName(long id, string? name) => NamePerson(actions, id, name);
 
