@@ -55,7 +55,7 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     {
         var (p, s, offset) = Paging(page, size);
         using var connection = database.Open();
-        var total = (long)connection.Scalar("SELECT count(*) FROM people WHERE name IS NULL AND ignored = 0")!;
+        var total = CountGroups(connection);
         var groups = ReadPeople(connection, $"""
             SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}
             FROM (SELECT pe.id, pe.name, pe.ignored, count(f.id) AS faces FROM people pe
@@ -91,6 +91,16 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
             """, ("$p", personId), ("$limit", s), ("$offset", offset));
         return new Paged<FaceItem>(items, p, s, total);
     }
+
+    /// <summary>How many unnamed groups are offered (the dashboard's count; the list itself ranks them by size).</summary>
+    public long GroupCount()
+    {
+        using var connection = database.Open();
+        return CountGroups(connection);
+    }
+
+    private static long CountGroups(SqliteConnection connection) =>
+        (long)connection.Scalar("SELECT count(*) FROM people WHERE name IS NULL AND ignored = 0")!;
 
     /// <summary>Photos still waiting for analysis (their faces are not grouped yet).</summary>
     public long PendingPhotos()

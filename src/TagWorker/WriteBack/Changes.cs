@@ -89,8 +89,47 @@ public static class Changes
     public static (List<long> Photos, long Total) PendingPhotos(SqliteConnection connection, WriteBackOptions options, int offset, int limit, long? personId = null)
     {
         var skipped = options.SkippedObjects;
-        var photos = connection.Ids($"{Sql(skipped, approvals: false)} ORDER BY photo_id DESC", null, Parameters(skipped, null, personId));
-        return (photos.Skip(offset).Take(limit).ToList(), photos.Count);
+        if (personId is not null)
+        {
+            var photos = connection.Ids($"{Sql(skipped, approvals: false)} ORDER BY photo_id DESC", null, Parameters(skipped, null, personId));
+            return (photos.Skip(offset).Take(limit).ToList(), photos.Count);
+        }
+        Refresh(connection, options);
+        var total = (long)connection.Scalar("SELECT count(*) FROM write_pending")!;
+        return (connection.Ids("SELECT photo_id FROM write_pending ORDER BY photo_id DESC LIMIT $limit OFFSET $offset", null,
+            ("$limit", limit), ("$offset", offset)), total);
+    }
+
+    /// <summary>
+    /// Brings <c>write_pending</c> (the photos with changes) up to date: only the photos marked dirty since the last look
+    /// (by the triggers of migration 009) are evaluated again, all of them when the skipped objects setting changed.
+    /// </summary>
+    public static void Refresh(SqliteConnection connection, WriteBackOptions options)
+    {
+        var skipped = options.SkippedObjects;
+        var basis = string.Join(",", skipped);
+        if (connection.Scalar("SELECT skipped FROM write_pending_basis WHERE id = 1") as string == basis
+            && connection.Scalar("SELECT EXISTS (SELECT 1 FROM write_dirty)") is 0L)
+        {
+            return;
+        }
+        using var transaction = connection.BeginTransaction(deferred: false); // the writer lock: nothing marks photos while they are evaluated
+        if (connection.Scalar("SELECT skipped FROM write_pending_basis WHERE id = 1", transaction) as string != basis)
+        {
+            connection.Execute("INSERT OR IGNORE INTO write_dirty SELECT id FROM photos", transaction);
+            connection.Execute("INSERT OR REPLACE INTO write_pending_basis (id, skipped) VALUES (1, $s)", transaction, ("$s", basis));
+        }
+        var dirty = connection.Ids("SELECT photo_id FROM write_dirty", transaction);
+        foreach (var chunk in dirty.Chunk(20_000))
+        {
+            var changed = connection.Ids(Sql(skipped, approvals: false), transaction, Parameters(skipped, chunk, null));
+            connection.Execute("DELETE FROM write_pending WHERE photo_id IN (SELECT value FROM json_each($ids))", transaction,
+                ("$ids", JsonSerializer.Serialize(chunk)));
+            connection.Execute("INSERT INTO write_pending (photo_id) SELECT value FROM json_each($ids)", transaction,
+                ("$ids", JsonSerializer.Serialize(changed)));
+        }
+        connection.Execute("DELETE FROM write_dirty", transaction);
+        transaction.Commit();
     }
 
     /// <summary>Approves the pending changes in <paramref name="scope"/>; returns how many changes were approved.</summary>

@@ -47,6 +47,7 @@ public sealed class DecisionsTests : IDisposable
             {
                 RandomDecision(random);
             }
+            WriteOnePhoto(random);
             var decided = Facts();
             for (var again = 0; again < 3; again++)
             {
@@ -277,6 +278,31 @@ public sealed class DecisionsTests : IDisposable
             """);
         Assert.True(clashes.Count == 0, "one photo twice in one person: " + string.Join("; ", clashes.Select(c => Describe(c.A) + " / " + Describe(c.B))));
         Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
+        // The maintained list of photos with changes to write is what the whole-library diff says.
+        using var connection = _database.Open();
+        var options = new TagWorker.WriteBack.WriteBackOptions();
+        var maintained = TagWorker.WriteBack.Changes.PendingPhotos(connection, options, 0, int.MaxValue).Photos.Order().ToArray();
+        var diff = TagWorker.WriteBack.Changes.Pending(connection, options, (IReadOnlyCollection<long>?)null).Select(c => c.PhotoId).Distinct().Order().ToArray();
+        Assert.Equal(diff, maintained);
+    }
+
+    /// <summary>Records one photo's pending changes as written, as the writer does after a verified write.</summary>
+    private void WriteOnePhoto(Random random)
+    {
+        using var connection = _database.Open();
+        var changes = TagWorker.WriteBack.Changes.Pending(connection, new TagWorker.WriteBack.WriteBackOptions(), (IReadOnlyCollection<long>?)null);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        var photo = changes[random.Next(changes.Count)].PhotoId;
+        foreach (var change in changes.Where(c => c.PhotoId == photo))
+        {
+            connection.Execute(change.After is null
+                ? "DELETE FROM written WHERE photo_id = $p AND subject = $s"
+                : "INSERT INTO written (photo_id, subject, value, entries) VALUES ($p, $s, $v, '[]') ON CONFLICT (photo_id, subject) DO UPDATE SET value = $v",
+                null, ("$p", photo), ("$s", change.Subject), ("$v", change.After));
+        }
     }
 
     private string Describe(long face)

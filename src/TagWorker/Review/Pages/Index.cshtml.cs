@@ -25,7 +25,7 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
         Failed = store.Failed(1, 5);
         Writes = store.Writes(1, 5);
         People = store.People(null, 1, 1).Total;
-        Groups = store.Groups(1, 1).Total;
+        Groups = store.GroupCount();
         PendingWrites = store.PendingWrites(null, 1, 1).Total;
         Hold = safety.OpenHold();
         Kept = safety.KeptForDecisions(library.Value.RemovedGraceDays);
