@@ -24,8 +24,8 @@ public sealed record UndoReport(int Undone, int Failed, IReadOnlyList<string> Me
 /// repaired. What to write comes from <see cref="WritePlans"/>; other programs' changes are found by <see cref="WriteAudit"/>.
 /// </summary>
 public sealed class MetadataWriter(Database database, WriteJournal journal, WriteTargets targets, WritePlans writePlans, WriteAudit audit,
-    EmbeddedXmp embedded, ExifTool exifTool, FileHasher hasher, WriteConflicts conflicts, IOptions<WriteBackOptions> options, TimeProvider clock,
-    ILogger<MetadataWriter> logger) : IDisposable
+    EmbeddedXmp embedded, ExifTool exifTool, FileHasher hasher, WriteConflicts conflicts, WriteFailures failures, IOptions<WriteBackOptions> options,
+    TimeProvider clock, ILogger<MetadataWriter> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -61,6 +61,10 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     .Where(t => plan.Repair is null || t.Relative == plan.Repair.Target)
                     .Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
                 files.AddRange(reports.Select(r => r.Report));
+                if (!dryRun)
+                {
+                    Remember(reports.Select(r => r.Report));
+                }
                 if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
                 {
                     Commit(plan, reports.ToDictionary(r => r.Report.Path, r => r.Added));
@@ -84,6 +88,22 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Failures go to the Failed list and the log once per file and reason; a good write clears them.</summary>
+    private void Remember(IEnumerable<FileReport> reports)
+    {
+        foreach (var report in reports)
+        {
+            if (report.State == "failed" && failures.Record(report.PhotoId, report.Path, report.Error ?? "unknown"))
+            {
+                logger.LogWarning("Could not write {Path}: {Reason}", report.Path, report.Error);
+            }
+            else if (report.State is "done" or "unchanged" or "removed")
+            {
+                failures.Clear(report.Path);
+            }
         }
     }
 

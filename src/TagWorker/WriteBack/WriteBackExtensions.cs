@@ -19,6 +19,7 @@ public static class WriteBackExtensions
         builder.Services.TryAddSingleton<FileHasher>();
         builder.Services.AddSingleton<WriteTargets>();
         builder.Services.AddSingleton<WriteConflicts>();
+        builder.Services.AddSingleton<WriteFailures>();
         builder.Services.AddSingleton<ExifTool>();
         builder.Services.AddSingleton<WriteSignal>();
         builder.Services.AddSingleton<WriteJournal>();

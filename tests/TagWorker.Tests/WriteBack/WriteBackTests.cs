@@ -226,6 +226,24 @@ public sealed class WriteBackTests : IDisposable
         Assert.Contains("malformed", file.Error, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(sidecar));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(_data.Path, "backups", "malformed")));
+
+        // Every apply round tries again: still one copy, one row in the failed list (with the reason), no journal rows.
+        Apply(dryRun: false);
+        Apply(dryRun: false);
+        Assert.Single(Directory.GetFiles(Path.Combine(_data.Path, "backups", "malformed")));
+        using (var connection = _worker!.Open())
+        {
+            Assert.Equal(1L, connection.Scalar("SELECT count(*) FROM write_failures WHERE target = 'biden_1.jpg.xmp' AND reason LIKE '%malformed%'"));
+            Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM writes"));
+        }
+
+        // Another program repairs the sidecar: the next write succeeds and the failure is gone.
+        File.WriteAllText(sidecar, "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>");
+        Assert.Equal("done", Assert.Single(Apply(dryRun: false).Files).State);
+        using (var connection = _worker!.Open())
+        {
+            Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM write_failures"));
+        }
     }
 
     [Theory]

@@ -1,0 +1,28 @@
+using System.Globalization;
+using TagWorker.Storage;
+
+namespace TagWorker.WriteBack;
+
+/// <summary>The files TagWorker could not write, one row each (table <c>write_failures</c>); a later good write clears it.</summary>
+public sealed class WriteFailures(Database database, TimeProvider clock)
+{
+    /// <summary>Records a failure; true when it is new for this file (first time, or another reason), so it is logged once.</summary>
+    public bool Record(long photoId, string target, string reason)
+    {
+        using var connection = database.Open();
+        var now = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var known = connection.Scalar("SELECT reason FROM write_failures WHERE target = $t", null, ("$t", target)) as string;
+        connection.Execute("""
+            INSERT INTO write_failures (target, photo_id, reason, first_at, last_at) VALUES ($t, $p, $r, $now, $now)
+            ON CONFLICT (target) DO UPDATE SET photo_id = $p, reason = $r, last_at = $now,
+                first_at = CASE WHEN reason = $r THEN first_at ELSE $now END
+            """, null, ("$t", target), ("$p", photoId), ("$r", reason), ("$now", now));
+        return known != reason;
+    }
+
+    public void Clear(string target)
+    {
+        using var connection = database.Open();
+        connection.Execute("DELETE FROM write_failures WHERE target = $t", null, ("$t", target));
+    }
+}
