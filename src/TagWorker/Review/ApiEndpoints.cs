@@ -212,7 +212,12 @@ public static class ApiEndpoints
             "any" => false,
             _ => throw ReviewException.Invalid("match is all or any"),
         };
-        return new SearchQuery(ids, all, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), Date(from, "from"), Date(to, "to"),
+        var (start, end) = (Date(from, "from"), Date(to, "to"));
+        if (start > end)
+        {
+            throw ReviewException.Invalid($"from ({start:yyyy-MM-dd}) is after to ({end:yyyy-MM-dd}): no photo can match");
+        }
+        return new SearchQuery(ids, all, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), start, end,
             string.IsNullOrWhiteSpace(folder) ? null : folder);
     }
 

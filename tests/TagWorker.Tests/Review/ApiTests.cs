@@ -206,6 +206,8 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var dated = await Get("/api/search?from=2008-01-01&to=2008-12-31"); // camera_canon_40d_small.jpg was taken 2008-05-30
         Assert.Equal(1, dated.GetProperty("total").GetInt64());
         await Get("/api/search?from=yesterday", HttpStatusCode.BadRequest);
+        var backwards = await Get("/api/search?from=2008-12-31&to=2008-01-01", HttpStatusCode.BadRequest);
+        Assert.Contains("is after to", backwards.GetProperty("detail").GetString(), StringComparison.Ordinal);
         await Get("/api/search?people=abc", HttpStatusCode.BadRequest);
         await Get("/api/search?people=1&match=some", HttpStatusCode.BadRequest);
         Assert.Contains((await Get("/api/labels")).EnumerateArray(), l => l.GetProperty("label").GetString() == "bus");

@@ -25,6 +25,36 @@ public sealed class SearchModel(ReviewStore store, ReviewActions actions) : Revi
         }
     });
 
+    /// <summary>When nothing matched: what was asked, so the owner sees which part to loosen.</summary>
+    public string WhyNothing()
+    {
+        var parts = new List<string>();
+        var names = Query.People.Select(id => AllPeople.FirstOrDefault(p => p.Id == id)?.Name ?? $"person {id}").ToArray();
+        if (names.Length > 0)
+        {
+            parts.Add(names.Length == 1 ? names[0] : (Query.AllPeople ? "all of " : "any of ") + string.Join(", ", names));
+        }
+        if (Query.Label is { } label)
+        {
+            parts.Add(Labels.Any(l => string.Equals(l.Label, label, StringComparison.OrdinalIgnoreCase))
+                ? $"the object {label}" : $"the object {label} (found in no photo)");
+        }
+        if (Query.From is { } from)
+        {
+            parts.Add($"taken on or after {from:yyyy-MM-dd}");
+        }
+        if (Query.To is { } to)
+        {
+            parts.Add($"taken on or before {to:yyyy-MM-dd}");
+        }
+        if (Query.Folder is { } folder)
+        {
+            parts.Add($"in the folder {folder}");
+        }
+        var hint = names.Length > 1 && Query.AllPeople ? " Try “any” instead of “all” people." : parts.Count > 1 ? " Try fewer conditions." : "";
+        return $"No photo shows {string.Join("; ", parts)}.{hint}";
+    }
+
     public IActionResult OnPostAlbum(string? search, string? name) => Act(() =>
     {
             var query = ApiEndpoints.ParseQueryString(search ?? "");
