@@ -21,10 +21,12 @@ public sealed record PhotoHeader(int Width, int Height, int Orientation, string?
 public sealed class ImageDecoder
 {
     private readonly ImagingOptions _options;
+    private readonly DecodeBudget _budget;
 
     public ImageDecoder(IOptions<ImagingOptions> options, ILogger<ImageDecoder>? logger = null)
     {
         _options = options.Value;
+        _budget = new DecodeBudget((long)_options.DecodeMemoryMb << 20);
         var log = logger ?? NullLogger<ImageDecoder>.Instance;
         LibVips.Start(_options.VipsThreads, message => log.LogDebug("libvips: {Message}", message));
     }
@@ -36,16 +38,25 @@ public sealed class ImageDecoder
         {
             throw new ImagingException("empty file (0 bytes)");
         }
+        CheckSignature(file);
         // libvips reads through its own duplicate of the descriptor.
         return Decode(() => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()));
     }
 
-    public DecodedPhoto Decode(byte[] data) =>
-        data.Length == 0 ? throw new ImagingException("empty file (0 bytes)") : Decode(() => Source.NewFromMemory(data));
+    public DecodedPhoto Decode(byte[] data)
+    {
+        if (data.Length == 0)
+        {
+            throw new ImagingException("empty file (0 bytes)");
+        }
+        CheckSignature(data.AsSpan(0, Math.Min(16, data.Length)));
+        return Decode(() => Source.NewFromMemory(data));
+    }
 
     /// <summary>What the header says (displayed size, orientation, date taken), without decoding a pixel.</summary>
     public PhotoHeader ReadHeader(FileStream file)
     {
+        CheckSignature(file);
         using var source = LibVips.Run(() => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()), "cannot read the file");
         var header = LibVips.Run(() => ReadHeader(source), "not a photo TagWorker can read");
         return header.Orientation >= 5
@@ -63,7 +74,17 @@ public sealed class ImageDecoder
             throw new ImagingException(string.Create(CultureInfo.InvariantCulture,
                 $"{header.Width}x{header.Height} is {megapixels:F0} megapixels, over the limit of {_options.MaxMegapixels} (Imaging:MaxMegapixels)"));
         }
-        var image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header) : Thumbnail(source), "cannot decode");
+        var (cost, why) = DecodeCost(header);
+        if (cost > _budget.Bytes)
+        {
+            throw new ImagingException(string.Create(CultureInfo.InvariantCulture,
+                $"{header.Width}x{header.Height} {why} needs about {cost >> 20} MB to decode, over the limit of {_options.DecodeMemoryMb} MB (Imaging:DecodeMemoryMb)"));
+        }
+        RgbImage image;
+        using (_budget.Take(cost))
+        {
+            image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header) : Thumbnail(source), "cannot decode");
+        }
         var (width, height, orientation) = header.Orientation >= 5
             ? (header.Height, header.Width, header.Orientation)
             : (header.Width, header.Height, header.Orientation);
@@ -103,17 +124,69 @@ public sealed class ImageDecoder
         return ToRgb(resized);
     }
 
-    private sealed record Header(int Width, int Height, int Orientation, string? TakenAt, bool PlainJpeg);
+    /// <summary>
+    /// The first bytes must be those of a format TagWorker reads. Otherwise libvips, finding no loader by its own
+    /// sniffing, maps the whole file to try its buffer loaders: a 2 GB file named .jpg cost 2.3 GB and 24 s.
+    /// </summary>
+    private static void CheckSignature(FileStream file)
+    {
+        Span<byte> head = stackalloc byte[16];
+        var read = RandomAccess.Read(file.SafeFileHandle, head, 0);
+        CheckSignature(head[..read]);
+    }
+
+    private static void CheckSignature(ReadOnlySpan<byte> head)
+    {
+        var known = head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])                                    // JPEG
+            || head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G'])                   // PNG
+            || (head.StartsWith("RIFF"u8) && head.Length >= 12 && head[8..12].SequenceEqual("WEBP"u8))          // WebP
+            || (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8))                                         // HEIF, AVIF (ISO BMFF)
+            || head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8)                                         // TIFF
+            || head.StartsWith("II+\0"u8) || head.StartsWith("MM\0+"u8)                                         // BigTIFF
+            || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A])                                                // JPEG XL codestream
+            || head.StartsWith((ReadOnlySpan<byte>)[0, 0, 0, 0x0C, (byte)'J', (byte)'X', (byte)'L', (byte)' ']); // JPEG XL container
+        if (!known)
+        {
+            throw new ImagingException("not a photo TagWorker can read: the file does not start like a JPEG, PNG, WebP, HEIF/AVIF, TIFF or JPEG XL"
+                + (head.IndexOfAnyExcept((byte)0) < 0 ? " (it starts with zeros)" : ""));
+        }
+    }
+
+    private sealed record Header(int Width, int Height, int Orientation, string? TakenAt, bool PlainJpeg, string Loader, bool WholeImage,
+        int Bands, int SampleBytes);
 
     private static Header ReadHeader(Source source)
     {
         using var image = Image.NewFromSource(source, access: Enums.Access.Sequential);
         var orientation = image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int value and >= 1 and <= 8 ? value : 1;
-        var plainJpeg = image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string loader
-            && loader.StartsWith("jpegload", StringComparison.Ordinal)
+        var loader = image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string name ? name : "";
+        var plainJpeg = loader.StartsWith("jpegload", StringComparison.Ordinal)
             && image.GetTypeOf("icc-profile-data") == IntPtr.Zero
             && image.Interpretation == Enums.Interpretation.Srgb;
-        return new Header(image.Width, image.Height, orientation, TakenAt(image), plainJpeg);
+        // Interlaced PNGs and progressive JPEGs cannot be decoded a few lines at a time.
+        var whole = Flag(image, "interlaced") || Flag(image, "jpeg-multiscan");
+        var sampleBytes = image.Format is Enums.BandFormat.Ushort or Enums.BandFormat.Short ? 2 : image.Format is Enums.BandFormat.Float ? 4 : 1;
+        return new Header(image.Width, image.Height, orientation, TakenAt(image), plainJpeg, loader, whole, image.Bands, sampleBytes);
+    }
+
+    private static bool Flag(Image image, string field) => image.GetTypeOf(field) != IntPtr.Zero && image.Get(field) is int flag && flag != 0;
+
+    /// <summary>
+    /// What a decode holds in memory at once, and why: nothing to speak of for formats read in parts; the whole
+    /// image for an interlaced PNG; the DCT coefficients (2 bytes a sample, whatever the shrink) for a progressive
+    /// JPEG; the decoded planes plus libheif's own for HEIF/AVIF.
+    /// </summary>
+    private static (long Bytes, string Why) DecodeCost(Header header)
+    {
+        var pixels = (long)header.Width * header.Height;
+        return header.Loader switch
+        {
+            var l when l.StartsWith("pngload", StringComparison.Ordinal) && header.WholeImage =>
+                (pixels * header.Bands * header.SampleBytes, "interlaced PNG"),
+            var l when l.StartsWith("jpegload", StringComparison.Ordinal) && header.WholeImage => (pixels * header.Bands * 2, "progressive JPEG"),
+            var l when l.StartsWith("heifload", StringComparison.Ordinal) => (pixels * (header.Bands * header.SampleBytes + 2), "HEIF/AVIF"),
+            _ => (0, ""),
+        };
     }
 
     /// <summary>

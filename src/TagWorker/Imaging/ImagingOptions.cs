@@ -11,6 +11,14 @@ public sealed class ImagingOptions
     public double MaxMegapixels { get; set; } = 200;
 
     /// <summary>
+    /// Memory one decode may need, and all decodes together (MB). Most photos decode in parts (baseline JPEG,
+    /// plain PNG, TIFF, WebP) and need little; an interlaced PNG, a progressive JPEG or a HEIC needs its whole
+    /// image (or its coefficients) at once, so a small file can ask for gigabytes: those are refused above this.
+    /// </summary>
+    [Range(16, 65_536)]
+    public int DecodeMemoryMb { get; set; } = 512;
+
+    /// <summary>
     /// Longest side of the working copy the detectors and the aligner read. 1000 lets libjpeg shrink a
     /// 12 MP (4000 px) photo by 4 while loading: decode 76 ms instead of 124 ms at 1280.
     /// </summary>

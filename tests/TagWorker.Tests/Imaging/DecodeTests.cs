@@ -87,7 +87,8 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
     public static TheoryData<string, string> BadInput() => new()
     {
         { "empty", "empty file" },
-        { "text", "not a photo" },
+        { "text", "does not start like a JPEG" },
+        { "zeros", "it starts with zeros" }, // as a sparse or preallocated file does: refused before libvips maps it whole
         { "truncated", "" },
         { "bomb", "megapixels, over the limit" },
         { "corrupt-png", "" },
@@ -101,6 +102,7 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         {
             "empty" => [],
             "text" => "this is a text file named photo.jpg\n"u8.ToArray(),
+            "zeros" => new byte[64 * 1024],
             "truncated" => File.ReadAllBytes(Path.Combine(Repo.Photos, "bus.jpg"))[..40_000],
             "bomb" => [.. PngHeader(30000, 30000), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])],
             _ => CorruptPng(),
@@ -111,6 +113,41 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
         Assert.Equal(2, Analyzers.Analyze(Path.Combine(Repo.Photos, "bus.jpg")).Faces.Count);
+    }
+
+    [Fact]
+    public void A_small_file_that_needs_its_whole_image_at_once_is_refused_by_its_memory_need_before_decoding()
+    {
+        // 763 KB on disk can claim 14000x14000 RGBA, interlaced: 748 MB at once, over the default 512.
+        byte[] png = [.. PngHeader(14000, 14000, colourType: 6, interlace: 1), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])];
+
+        var error = Assert.Throws<ImagingException>(() => Analyzers.Analyze(png));
+        Assert.Contains("14000x14000 interlaced PNG needs about 747 MB to decode, over the limit of 512 MB", error.Message, StringComparison.Ordinal);
+
+        // A progressive JPEG keeps every DCT coefficient whatever the shrink; the same photo saved baseline decodes in parts.
+        using var big = NetVips.Image.NewFromFile(Path.Combine(Repo.Photos, "bus.jpg")).Resize(4);
+        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new ImagingOptions { DecodeMemoryMb = 32 }));
+        var refusal = Assert.Throws<ImagingException>(() => decoder.Decode(big.JpegsaveBuffer(interlace: true)));
+        Assert.Contains("progressive JPEG needs about 80 MB to decode, over the limit of 32 MB", refusal.Message, StringComparison.Ordinal);
+        using var baseline = decoder.Decode(big.JpegsaveBuffer());
+        Assert.Equal((3240, 4320), (baseline.Width, baseline.Height));
+    }
+
+    [Fact]
+    public async Task Decodes_that_need_much_memory_wait_for_each_other_and_small_ones_never_wait()
+    {
+        var budget = new DecodeBudget(100);
+        var first = budget.Take(70);
+        var second = Task.Run(() => budget.Take(70));
+        var winner = await Task.WhenAny(second, Task.Delay(300));
+        Assert.NotSame(second, winner); // 140 would be over the budget: it waits
+        using (budget.Take(0))
+        {
+            // a decode read in parts never waits
+        }
+        first.Dispose();
+        (await second.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        using var alone = budget.Take(500); // more than the budget, with nothing else running: it runs
     }
 
     private static byte[] Deflate(byte[] data)
@@ -124,13 +161,14 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
     }
 
     /// <summary>A valid PNG signature and IHDR (a header that claims any size).</summary>
-    private static byte[] PngHeader(int width, int height)
+    private static byte[] PngHeader(int width, int height, byte colourType = 2, byte interlace = 0)
     {
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // RGB
+        ihdr[9] = colourType; // 2 RGB, 6 RGBA
+        ihdr[12] = interlace; // 1: Adam7
         return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", ihdr)];
     }
 
