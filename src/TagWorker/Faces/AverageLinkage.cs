@@ -10,7 +10,7 @@ public sealed record LinkRules(IReadOnlyList<long?> Anchors, ILookup<long, long>
 /// by average linkage (the mean similarity of every face of one to every face of the other, which
 /// does not chain the way one close neighbour does) while it is at least <c>similarity</c>, or a
 /// little less (<see cref="Below"/>) when that is close to how alike each side's own faces are
-/// (<see cref="Relative"/>: two pieces of one person, measured 0.54-0.58 of it; sisters 0.43). Hard
+/// (<see cref="Relative"/>: pieces of one person measured 0.54-0.77 of it, two sisters 0.43). Hard
 /// rules: two faces of one photo never end in one group, a group never gets confirmed faces of two
 /// people, and a face never joins a person it was marked "not this person" for.
 /// Only pairs already above the lower threshold are ever looked at: the linkage of a merged group to a

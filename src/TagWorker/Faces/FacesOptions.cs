@@ -21,7 +21,7 @@ public sealed class FacesOptions
     [Range(1, 100)]
     public int MinSamples { get; set; } = 2;
 
-    /// <summary>Faces below these never seed a group (they can still be matched to a named person later).</summary>
+    /// <summary>Faces below these never seed or merge groups; they join the group they are clearly most like.</summary>
     [Range(0, 10_000)]
     public int MinFaceSize { get; set; } = 40;
 

@@ -17,7 +17,7 @@ public sealed class Grouping(Database database, Regrouper regrouper, IOptions<Fa
     public double Eps => _model.Value.Eps;
     public double Link => _model.Value.Link;
 
-    /// <summary>A full regrouping, then the waiting low-quality faces matched to named people.</summary>
+    /// <summary>A full regrouping, then the faces still waiting assigned by the same rule as new ones.</summary>
     public Regrouper.Result Regroup()
     {
         var result = regrouper.Run(Embedder, Eps, Link);

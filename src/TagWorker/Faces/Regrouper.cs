@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using TagWorker.Inference;
 using TagWorker.Storage;
 
 namespace TagWorker.Faces;

@@ -118,7 +118,9 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         using var connection = database.Open();
         var faces = ReadFaces(connection, "WHERE f.id IN (SELECT value FROM json_each($ids))",
             ("$ids", System.Text.Json.JsonSerializer.Serialize(slice.Select(q => q.FaceId)))).ToDictionary(f => f.Id);
-        var items = slice.Where(q => faces.ContainsKey(q.FaceId)).Select(q => new WaitingFace(faces[q.FaceId], q.Closest)).ToArray();
+        // The queue is kept up to 30 s: a face the worker placed meanwhile is left out, not shown in no group.
+        var items = slice.Where(q => faces.TryGetValue(q.FaceId, out var f) && f.PersonId is null && f.Rejected is null)
+            .Select(q => new WaitingFace(faces[q.FaceId], q.Closest)).ToArray();
         return new Paged<WaitingFace>(items, p, s, queue.Count);
     }
 
