@@ -20,7 +20,7 @@ public sealed record PhotosRequest(long[]? PhotoIds);
 
 public sealed record AlbumRequest(string? Name, long[]? PhotoIds = null, string? FromSearch = null);
 
-public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null);
+public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null, bool PeopleOnly = false);
 
 public sealed record SettleRequest(string? Resolution);
 
@@ -170,12 +170,12 @@ public static class ApiEndpoints
             .WithSummary("Photos whose metadata would change, with each change (approved or not)");
         writes.MapPost("/approve", (ReviewActions actions, ApproveRequest body) =>
         {
-            if (!body.All && body.PersonId is null && body.PhotoId is null)
+            if (!body.All && body.PersonId is null && body.PhotoId is null && !body.PeopleOnly)
             {
-                throw ReviewException.Invalid("say what to approve: all, person_id or photo_id");
+                throw ReviewException.Invalid("say what to approve: all, people_only, person_id or photo_id");
             }
-            return new Done("approved", Count: actions.Approve(new ApprovalScope(body.PersonId, body.PhotoId)));
-        }).WithSummary("Approve pending changes: all, one person's or one photo's");
+            return new Done("approved", Count: actions.Approve(new ApprovalScope(body.PersonId, body.PhotoId, body.PeopleOnly)));
+        }).WithSummary("Approve pending changes: all, names only (people_only), one person's or one photo's");
         writes.MapPost("/apply", async (MetadataWriter writer, bool? dryRun, CancellationToken cancellationToken) =>
             await writer.ApplyAsync(dryRun ?? false, cancellationToken)).WithSummary("Write approved changes now (dry_run: only report)");
         writes.MapGet("/history", (ReviewStore store, int? page, int? size) => store.Writes(page, size)).WithSummary("Writes, newest first");

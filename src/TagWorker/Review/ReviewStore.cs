@@ -92,6 +92,14 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return new Paged<FaceItem>(items, p, s, total);
     }
 
+    /// <summary>The photos before and after this one in the library (by id: the order they were found in), for stepping through.</summary>
+    public (long? Previous, long? Next) Neighbours(long photoId)
+    {
+        using var connection = database.Open();
+        return (connection.Scalar("SELECT max(id) FROM photos WHERE id < $id AND removed_at IS NULL", null, ("$id", photoId)) as long?,
+            connection.Scalar("SELECT min(id) FROM photos WHERE id > $id AND removed_at IS NULL", null, ("$id", photoId)) as long?);
+    }
+
     /// <summary>How many unnamed groups are offered (the dashboard's count; the list itself ranks them by size).</summary>
     public long GroupCount()
     {

@@ -20,8 +20,8 @@ public static class Subjects
     public static string ForObject(string label) => ObjectPrefix + label;
 }
 
-/// <summary>Which photos is an approval for: every pending change, one person's, or one photo's.</summary>
-public sealed record ApprovalScope(long? PersonId = null, long? PhotoId = null)
+/// <summary>Which changes an approval is for: every pending change, one person's, or one photo's; with PeopleOnly, names but no object labels.</summary>
+public sealed record ApprovalScope(long? PersonId = null, long? PhotoId = null, bool PeopleOnly = false)
 {
     public static ApprovalScope All { get; } = new();
 }
@@ -138,7 +138,7 @@ public static class Changes
         var skipped = options.SkippedObjects;
         return connection.Execute($"""
             INSERT OR IGNORE INTO approvals (photo_id, subject, approved_at)
-            SELECT photo_id, subject, $now FROM ({Sql(skipped)}) WHERE NOT approved
-            """, null, Parameters(skipped, scope.PhotoId is { } photo ? [photo] : null, scope.PersonId, ("$now", now)));
+            SELECT photo_id, subject, $now FROM ({Sql(skipped)}) WHERE NOT approved AND ($people_only = 0 OR subject LIKE 'person:%')
+            """, null, Parameters(skipped, scope.PhotoId is { } photo ? [photo] : null, scope.PersonId, ("$now", now), ("$people_only", scope.PeopleOnly)));
     }
 }

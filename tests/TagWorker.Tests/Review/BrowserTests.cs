@@ -85,6 +85,14 @@ public sealed class BrowserTests
         await page.WaitForSelectorAsync(".photo-view svg");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("table"), StringComparison.Ordinal);
         await Shot(page, "08-photo");
+
+        // ← and → step through the library.
+        var here = page.Url;
+        var key = await page.Locator("a[rel=next]").CountAsync() > 0 ? "ArrowRight" : "ArrowLeft";
+        await page.Keyboard.PressAsync(key);
+        await page.WaitForURLAsync(url => url != here && url.Contains("/photo/", StringComparison.Ordinal));
+        await page.Keyboard.PressAsync(key == "ArrowRight" ? "ArrowLeft" : "ArrowRight");
+        await page.WaitForURLAsync(here);
     }
 
     [Fact]

@@ -53,6 +53,11 @@
     const cardIndex = card ? [...document.querySelectorAll('[data-group]')].indexOf(card) : -1;
     sessionStorage.setItem('tw-place', JSON.stringify({ path: location.pathname, y: window.scrollY, card: cardIndex }));
   });
+  // ← and → step through photos on the photo page (not while typing).
+  document.addEventListener('keydown', (e) => {
+    if (e.target.matches('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
+    document.querySelector(`[data-key-nav="${e.key}"]`)?.click();
+  });
   document.querySelectorAll('[data-confirm]').forEach((form) => form.addEventListener('submit', (e) => {
     if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();
   }));

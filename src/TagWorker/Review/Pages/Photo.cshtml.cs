@@ -10,7 +10,13 @@ public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : Revie
 
     public PhotoDetail Photo { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() => Photo = store.Photo(Id));
+    public (long? Previous, long? Next) Neighbours { get; private set; }
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        Photo = store.Photo(Id);
+        Neighbours = store.Neighbours(Id);
+    });
 
     public IActionResult OnPostMove(long face, string? name) => Act(() =>
     {

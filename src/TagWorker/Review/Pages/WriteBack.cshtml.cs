@@ -37,6 +37,8 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
 
     public IActionResult OnPostApproveAll() => Act(() => $"Approved {actions.Approve(ApprovalScope.All)} changes.");
 
+    public IActionResult OnPostApproveNames() => Act(() => $"Approved {actions.Approve(new ApprovalScope(PeopleOnly: true))} changes of names (object labels wait).");
+
     public IActionResult OnPostApprovePerson(long person) => Act(() => $"Approved {actions.Approve(new ApprovalScope(PersonId: person))} changes.");
 
     public IActionResult OnPostApprovePhoto(long photo) => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: photo))} changes.");
