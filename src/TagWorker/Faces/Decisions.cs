@@ -19,14 +19,14 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     /// <summary>Names a group (creating the person) and confirms the faces it holds now.</summary>
     public void Name(long personId, string name) =>
-        Decide("name", $"named group {personId} '{name}'", FacesOf(personId), [personId], (c, t, _) =>
+        Decide("name", $"named {Who(personId)}: {Clean(name)} ({FacesOf(personId).Length} faces)", FacesOf(personId), [personId], (c, t, _) =>
         {
             c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId));
             c.Execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = $p", t, ("$p", personId));
         });
 
     public void Rename(long personId, string name) =>
-        Decide("rename", $"renamed {personId} to '{name}'", [], [personId], (c, t, _) =>
+        Decide("rename", $"renamed {Who(personId)} to {Clean(name)}", [], [personId], (c, t, _) =>
             c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId)));
 
     /// <summary>
@@ -34,7 +34,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
     /// A face the owner said is not <paramref name="intoId"/> stays unassigned: a merge never breaks a "not this person".
     /// </summary>
     public void Merge(long fromId, long intoId) =>
-        Decide("merge", $"merged {fromId} into {intoId}", [.. FacesOf(fromId), .. LinkedTo(fromId)], [fromId, intoId], (c, t, _) =>
+        Decide("merge", $"put {Who(fromId)} into {Who(intoId)}", [.. FacesOf(fromId), .. LinkedTo(fromId)], [fromId, intoId], (c, t, _) =>
         {
             c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE person_id = $from AND id IN (SELECT face_id FROM cannot_link WHERE person_id = $into)", t,
                 ("$into", intoId), ("$from", fromId));
@@ -50,7 +50,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
     public void Move(long faceId, long personId)
     {
         var previous = PersonOf(faceId);
-        Decide("move", $"moved face {faceId} to {personId}", [faceId], previous is null ? [personId] : [personId, previous.Value], (c, t, _) =>
+        Decide("move", $"moved a face to {Who(personId)}" + (previous is { } from ? $" (from {Who(from)})" : ""), [faceId], previous is null ? [personId] : [personId, previous.Value], (c, t, _) =>
         {
             if (previous is not null && previous != personId)
             {
@@ -65,7 +65,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
     public long Split(IReadOnlyList<long> faceIds, string? name)
     {
         long created = 0;
-        Decide("split", $"split {faceIds.Count} faces into a new person", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
+        Decide("split", $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} faces", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
         {
             created = (long)c.Scalar("INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", t,
                 ("$n", name is null ? null : Clean(name)), ("$now", Now()))!;
@@ -86,7 +86,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
         {
             return;
         }
-        Decide("not-this-person", $"face {faceId} is not {person}", [faceId], [person.Value], (c, t, _) =>
+        Decide("not-this-person", $"took a face out of {Who(person.Value)}: not them", [faceId], [person.Value], (c, t, _) =>
         {
             c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", faceId), ("$p", person));
             c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = $f", t, ("$f", faceId));
@@ -95,7 +95,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     /// <summary>Confirms faces where they are: regrouping will keep them with their person.</summary>
     public void Accept(IReadOnlyList<long> faceIds) =>
-        Decide("accept", $"accepted {faceIds.Count} faces", faceIds, [], (c, t, _) =>
+        Decide("accept", $"confirmed {faceIds.Count} faces", faceIds, [], (c, t, _) =>
         {
             foreach (var face in faceIds)
             {
@@ -105,13 +105,13 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     /// <summary>"Not a face" or "stranger, ignore": the face is never grouped again.</summary>
     public void Reject(long faceId, string reason) =>
-        Decide("reject", $"face {faceId}: {reason}", [faceId], PersonOf(faceId) is { } p ? [p] : [], (c, t, _) =>
+        Decide("reject", $"marked a face as {(reason == "stranger" ? "a stranger" : "not a face")}", [faceId], PersonOf(faceId) is { } p ? [p] : [], (c, t, _) =>
             c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL, rejected = $r WHERE id = $f", t,
                 ("$r", reason is "not_a_face" or "stranger" ? reason : throw new ArgumentException($"unknown reason '{reason}'", nameof(reason))), ("$f", faceId)));
 
     /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for naming.</summary>
     public void Ignore(long personId) =>
-        Decide("ignore", $"ignored group {personId}", [], [personId], (c, t, _) =>
+        Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>
             c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
 
     /// <summary>Undoes the most recent decision not yet undone; false when there is none.</summary>
@@ -185,6 +185,13 @@ public sealed class Decisions(Database database, TimeProvider clock)
     {
         using var connection = database.Open();
         return [.. connection.Ids("SELECT face_id FROM cannot_link WHERE person_id = $p", null, ("$p", personId))];
+    }
+
+    /// <summary>A person as the History page names them: their name, or "unnamed group N".</summary>
+    private string Who(long personId)
+    {
+        using var connection = database.Open();
+        return connection.Scalar("SELECT name FROM people WHERE id = $p", null, ("$p", personId)) is string name ? name : $"unnamed group {personId}";
     }
 
     private long? PersonOf(long faceId)

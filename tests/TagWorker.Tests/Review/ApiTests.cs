@@ -120,6 +120,8 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Post($"/api/people/{group}/name", new { name });
         var person = await Get($"/api/people/{group}");
         Assert.Equal(name, person.GetProperty("name").GetString());
+        var decision = (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString()!;
+        Assert.StartsWith($"named unnamed group {group}: {name} (", decision, StringComparison.Ordinal); // the history in words, with names
         var people = await Get($"/api/people?q={Uri.EscapeDataString("onerror")}");
         Assert.Contains(people.GetProperty("items").EnumerateArray(), p => p.GetProperty("id").GetInt64() == group);
         var faces = await Get($"/api/people/{group}/faces");
