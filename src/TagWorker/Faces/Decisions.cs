@@ -187,6 +187,19 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return [.. connection.Ids("SELECT face_id FROM cannot_link WHERE person_id = $p", null, ("$p", personId))];
     }
 
+    /// <summary>
+    /// The face a person is shown by. Not a decision about who is who (nothing to regroup or undo), so not in the log;
+    /// false when the face is not this person's.
+    /// </summary>
+    public bool SetCover(long personId, long faceId)
+    {
+        using var connection = database.Open();
+        return connection.Execute("""
+            UPDATE people SET cover_face_id = $f, updated_at = $now
+            WHERE id = $p AND EXISTS (SELECT 1 FROM faces WHERE id = $f AND person_id = $p AND rejected IS NULL)
+            """, null, ("$f", faceId), ("$p", personId), ("$now", Now())) == 1;
+    }
+
     /// <summary>A person as the History page names them: their name, or "unnamed group N".</summary>
     private string Who(long personId)
     {

@@ -20,6 +20,8 @@ public sealed record PhotosRequest(long[]? PhotoIds);
 
 public sealed record AlbumRequest(string? Name, long[]? PhotoIds = null, string? FromSearch = null);
 
+public sealed record CoverRequest(long FaceId);
+
 public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null, bool PeopleOnly = false);
 
 public sealed record SettleRequest(string? Resolution);
@@ -59,6 +61,11 @@ public static class ApiEndpoints
             actions.Merge(id, body.Into);
             return new Done("merged", body.Into);
         }).WithSummary("Merge this person into another");
+        people.MapPost("/{id:long}/cover", (ReviewActions actions, long id, CoverRequest body) =>
+        {
+            actions.SetCover(id, body.FaceId);
+            return new Done("cover chosen", id);
+        }).WithSummary("Show this person by one of their faces");
         people.MapPost("/{id:long}/ignore", (ReviewActions actions, long id) =>
         {
             actions.Ignore(id);

@@ -49,6 +49,16 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
+    /// <summary>Shows a person by this face (one of theirs) on every list.</summary>
+    public void SetCover(long personId, long faceId)
+    {
+        PersonName(personId);
+        if (!decisions.SetCover(personId, faceId))
+        {
+            throw ReviewException.Invalid($"face {faceId} is not one of person {personId}'s faces");
+        }
+    }
+
     public void Merge(long fromId, long intoId)
     {
         PersonName(fromId);

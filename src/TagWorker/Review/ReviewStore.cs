@@ -13,9 +13,12 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     public const int DefaultPageSize = 60;
     public const int MaxPageSize = 200;
 
+    // The face the owner chose, while it is still theirs; else the largest confirmed face.
     private const string CoverFace = """
-        (SELECT cf.id FROM faces cf WHERE cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL
-         ORDER BY cf.assigned_by = 'user' DESC, cf.size_px DESC LIMIT 1)
+        coalesce((SELECT cf.id FROM faces cf WHERE cf.id = (SELECT pc.cover_face_id FROM people pc WHERE pc.id = p.id)
+                    AND cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL),
+                 (SELECT cf.id FROM faces cf WHERE cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL
+                  ORDER BY cf.assigned_by = 'user' DESC, cf.size_px DESC LIMIT 1))
         """;
 
     private const string FirstPath = "(SELECT min(fi.path) FROM files fi WHERE fi.photo_id = ph.id AND fi.state = 'present')";

@@ -98,6 +98,24 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task The_owner_chooses_the_face_a_person_is_shown_by_and_only_one_of_theirs()
+    {
+        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
+            .Where(g => g.GetProperty("faces").GetInt64() >= 2).Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
+        var faces = (await Get($"/api/people/{groups[0]}/faces")).GetProperty("items").EnumerateArray()
+            .Where(f => f.GetProperty("has_thumbnail").GetBoolean()).Select(f => f.GetProperty("id").GetInt64()).ToArray();
+        var cover = (await Get($"/api/people/{groups[0]}")).GetProperty("cover_face_id").GetInt64();
+        var chosen = faces.First(f => f != cover);
+
+        await Post($"/api/people/{groups[0]}/cover", new { face_id = chosen });
+        Assert.Equal(chosen, (await Get($"/api/people/{groups[0]}")).GetProperty("cover_face_id").GetInt64());
+
+        var other = (await Get($"/api/people/{groups[1]}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        await Post($"/api/people/{groups[0]}/cover", new { face_id = other }, HttpStatusCode.BadRequest);
+        await Post("/api/people/999999/cover", new { face_id = chosen }, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task The_queue_of_faces_in_no_group_lists_only_such_faces_questions_first()
     {
         var queue = await Get("/api/faces/waiting?size=200");

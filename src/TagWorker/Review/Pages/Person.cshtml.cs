@@ -10,12 +10,20 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
     public PersonSummary Person { get; private set; } = null!;
     public Paged<FaceItem> Faces { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> Others { get; private set; } = [];
+    public Paged<PhotoSummary> Photos { get; private set; } = null!;
 
     public IActionResult OnGet() => Show(() =>
     {
         Person = store.Person(Id);
         Faces = store.FacesOf(Id, PageNumber, 60);
         Others = store.People(null, 1, ReviewStore.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
+        Photos = store.Search(new SearchQuery([Id], true, null, null, null, null), 1, 12);
+    });
+
+    public IActionResult OnPostCover(long face) => Act(() =>
+    {
+        actions.SetCover(Id, face);
+        return "This face now shows the person everywhere.";
     });
 
     public IActionResult OnPostName(string? name) => NamePerson(actions, Id, name);
