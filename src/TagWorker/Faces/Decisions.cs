@@ -114,6 +114,11 @@ public sealed class Decisions(Database database, TimeProvider clock)
         Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>
             c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
 
+    /// <summary>An ignored group is offered again (its faces stayed with it).</summary>
+    public void ShowAgain(long personId) =>
+        Decide("show-again", $"showed {Who(personId)} again", [], [personId], (c, t, _) =>
+            c.Execute("UPDATE people SET ignored = 0, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
+
     /// <summary>Undoes the most recent decision not yet undone; false when there is none.</summary>
     public bool UndoLast()
     {

@@ -66,6 +66,13 @@ public static class ApiEndpoints
             actions.SetCover(id, body.FaceId);
             return new Done("cover chosen", id);
         }).WithSummary("Show this person by one of their faces");
+        people.MapGet("/ignored", (ReviewStore store, int? page, int? size) => store.Ignored(page, size))
+            .WithSummary("Ignored groups, largest first");
+        people.MapPost("/{id:long}/show-again", (ReviewActions actions, long id) =>
+        {
+            actions.ShowAgain(id);
+            return new Done("shown again", id);
+        }).WithSummary("Offer an ignored group again");
         people.MapPost("/{id:long}/ignore", (ReviewActions actions, long id) =>
         {
             actions.Ignore(id);

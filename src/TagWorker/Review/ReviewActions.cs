@@ -78,6 +78,13 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
+    public void ShowAgain(long personId)
+    {
+        PersonName(personId);
+        decisions.ShowAgain(personId);
+        profiles.Invalidate();
+    }
+
     public void Accept(IReadOnlyList<long> faceIds)
     {
         CheckFaces(faceIds);

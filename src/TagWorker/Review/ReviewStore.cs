@@ -103,6 +103,22 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
             connection.Scalar("SELECT min(id) FROM photos WHERE id > $id AND removed_at IS NULL", null, ("$id", photoId)) as long?);
     }
 
+    /// <summary>Ignored groups, largest first: the owner can show them again.</summary>
+    public Paged<PersonSummary> Ignored(int? page, int? size)
+    {
+        var (p, s, offset) = Paging(page, size);
+        using var connection = database.Open();
+        var total = (long)connection.Scalar("SELECT count(*) FROM people WHERE ignored = 1")!;
+        var items = ReadPeople(connection, $"""
+            SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}
+            FROM (SELECT pe.id, pe.name, pe.ignored, count(f.id) AS faces FROM people pe
+                  LEFT JOIN faces f ON f.person_id = pe.id AND f.rejected IS NULL
+                  WHERE pe.ignored = 1 GROUP BY pe.id ORDER BY faces DESC, pe.id LIMIT $limit OFFSET $offset) p
+            ORDER BY p.faces DESC, p.id
+            """, ("$limit", s), ("$offset", offset));
+        return new Paged<PersonSummary>(items, p, s, total);
+    }
+
     /// <summary>How many unnamed groups are offered (the dashboard's count; the list itself ranks them by size).</summary>
     public long GroupCount()
     {

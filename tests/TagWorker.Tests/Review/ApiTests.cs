@@ -116,6 +116,21 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task An_ignored_group_is_listed_and_can_be_shown_again()
+    {
+        var group = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        await Post($"/api/people/{group}/ignore", null);
+        Assert.Contains((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
+        Assert.DoesNotContain((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
+
+        await Post($"/api/people/{group}/show-again", null);
+
+        Assert.DoesNotContain((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
+        Assert.Contains((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
+        Assert.StartsWith("showed unnamed group", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_queue_of_faces_in_no_group_lists_only_such_faces_questions_first()
     {
         var queue = await Get("/api/faces/waiting?size=200");
