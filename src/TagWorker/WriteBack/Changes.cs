@@ -113,7 +113,24 @@ public static class Changes
         {
             return;
         }
-        using var transaction = connection.BeginTransaction(deferred: false); // the writer lock: nothing marks photos while they are evaluated
+        // The writer lock, so nothing marks photos while they are evaluated; but a page never waits for it: while
+        // another writer holds it (a regrouping can take seconds), the list as last evaluated is shown.
+        var busyTimeout = Convert.ToInt64(connection.Scalar("PRAGMA busy_timeout"), System.Globalization.CultureInfo.InvariantCulture);
+        connection.Execute("PRAGMA busy_timeout = 0");
+        SqliteTransaction? transaction = null;
+        try
+        {
+            transaction = connection.BeginTransaction(deferred: false);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
+        {
+        }
+        connection.Execute($"PRAGMA busy_timeout = {busyTimeout}", transaction);
+        if (transaction is null)
+        {
+            return;
+        }
+        using var _ = transaction;
         if (connection.Scalar("SELECT skipped FROM write_pending_basis WHERE id = 1", transaction) as string != basis)
         {
             connection.Execute("INSERT OR IGNORE INTO write_dirty SELECT id FROM photos", transaction);

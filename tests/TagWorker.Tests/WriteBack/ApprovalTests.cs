@@ -16,9 +16,30 @@ public sealed class ApprovalTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public void Approving_names_only_leaves_object_labels_waiting()
+    public void The_list_of_photos_to_write_never_waits_for_another_writer_and_catches_up_after()
     {
         using var connection = _database.Open();
+        AddPhotos(connection);
+        var options = new WriteBackOptions();
+        var busyTimeout = connection.Scalar("PRAGMA busy_timeout");
+        Assert.Equal(3, Changes.PendingPhotos(connection, options, 0, 10).Total);
+
+        using (var other = _database.Open())
+        {
+            using var regrouping = other.BeginTransaction(deferred: false); // another writer holds the lock, as a long regrouping does
+            other.Execute("""
+                INSERT INTO written (photo_id, subject, value, entries) VALUES (1, 'person:1', 'Alice', '[]'), (1, 'object:dog', 'dog', '[]')
+                """, regrouping); // photo 1 written: nothing left to change there
+            Assert.Equal(3, Changes.PendingPhotos(connection, options, 0, 10).Total); // the list as last evaluated, at once
+            Assert.Equal(busyTimeout, connection.Scalar("PRAGMA busy_timeout"));
+            regrouping.Commit();
+        }
+
+        Assert.Equal([3L, 2L], Changes.PendingPhotos(connection, options, 0, 10).Photos); // caught up once the lock is free
+    }
+
+    private static void AddPhotos(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
         connection.Execute("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Alice', 'now', 'now')");
         for (var photo = 1; photo <= 3; photo++)
         {
@@ -29,6 +50,13 @@ public sealed class ApprovalTests : IDisposable
                 """, null, ("$p", photo));
             connection.Execute("INSERT INTO objects (photo_id, label, confidence, x, y, w, h) VALUES ($p, 'dog', 0.9, 0, 0, 10, 10)", null, ("$p", photo));
         }
+    }
+
+    [Fact]
+    public void Approving_names_only_leaves_object_labels_waiting()
+    {
+        using var connection = _database.Open();
+        AddPhotos(connection);
         var options = new WriteBackOptions();
 
         var approved = Changes.Approve(connection, options, new ApprovalScope(PeopleOnly: true), "now");
