@@ -18,12 +18,15 @@ public sealed class Decisions(Database database, TimeProvider clock)
     private sealed record Snapshot(FaceRow[] Faces, PersonRow[] People, long[][] CannotLink, List<long> Created);
 
     /// <summary>Names a group (creating the person) and confirms the faces it holds now.</summary>
-    public void Name(long personId, string name) =>
-        Decide("name", $"named {Who(personId)}: {Clean(name)} ({FacesOf(personId).Length} faces)", FacesOf(personId), [personId], (c, t, _) =>
+    public void Name(long personId, string name)
+    {
+        var faces = FacesOf(personId);
+        Decide("name", $"named {Who(personId)}: {Clean(name)} ({faces.Length} faces)", faces, [personId], (c, t, _) =>
         {
             c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId));
             c.Execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = $p", t, ("$p", personId));
         });
+    }
 
     public void Rename(long personId, string name) =>
         Decide("rename", $"renamed {Who(personId)} to {Clean(name)}", [], [personId], (c, t, _) =>

@@ -25,6 +25,17 @@ public sealed class Grouping(Database database, Regrouper regrouper, IOptions<Fa
         return result;
     }
 
+    private int _assignRequested;
+
+    /// <summary>
+    /// Asks the people service to assign the waiting faces on its next round (within seconds): a decision made on a page
+    /// changes a person's faces, and reading every profile belongs in the background, not in the owner's request.
+    /// </summary>
+    public void RequestAssignment() => Interlocked.Exchange(ref _assignRequested, 1);
+
+    /// <summary>True once per request made since the last call.</summary>
+    public bool TakeAssignmentRequest() => Interlocked.Exchange(ref _assignRequested, 0) == 1;
+
     public int AssignWaiting()
     {
         using var connection = database.Open();

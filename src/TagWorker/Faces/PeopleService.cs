@@ -6,7 +6,8 @@ using TagWorker.Pipeline;
 namespace TagWorker.Faces;
 
 /// <summary>
-/// Keeps people up to date while the worker runs: new faces are assigned every AssignEverySeconds while analysis stores them,
+/// Keeps people up to date while the worker runs: new faces are assigned every AssignEverySeconds while analysis stores them
+/// (and on the next round after the owner changed a person on the review site),
 /// and a full regrouping (which keeps every decision) follows every RegroupEveryPhotos new photos,
 /// at most every RegroupMinMinutes while an import is still running, once at start, and once an import has been quiet for a
 /// minute (so a library of a few photos gets its groups too).
@@ -46,7 +47,8 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
                         result.Faces, result.Groups, result.NewPeople, result.Moved);
                     (sinceRegroup, lastRegroup, regroupNext) = (0, clock.GetUtcNow(), false);
                 }
-                else if (pendingAssignment && clock.GetUtcNow() - lastAssignment >= TimeSpan.FromSeconds(settings.AssignEverySeconds))
+                else if ((pendingAssignment && clock.GetUtcNow() - lastAssignment >= TimeSpan.FromSeconds(settings.AssignEverySeconds))
+                    || grouping.TakeAssignmentRequest())
                 {
                     grouping.AssignWaiting();
                     (pendingAssignment, lastAssignment) = (false, clock.GetUtcNow());

@@ -42,10 +42,10 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         Changed();
     }
 
-    /// <summary>A person's faces changed: faces waiting in no group that now clearly belong to someone join at once.</summary>
+    /// <summary>A person's faces changed: faces waiting in no group that now clearly belong to someone join within seconds.</summary>
     private void Changed()
     {
-        grouping.AssignWaiting();
+        grouping.RequestAssignment();
         profiles.Invalidate();
     }
 

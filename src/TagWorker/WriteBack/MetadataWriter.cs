@@ -63,7 +63,7 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 files.AddRange(reports.Select(r => r.Report));
                 if (!dryRun)
                 {
-                    Remember(reports.Select(r => r.Report));
+                    failures.Note(reports.Select(r => r.Report));
                 }
                 if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
                 {
@@ -88,22 +88,6 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         finally
         {
             _gate.Release();
-        }
-    }
-
-    /// <summary>Failures go to the Failed list and the log once per file and reason; a good write clears them.</summary>
-    private void Remember(IEnumerable<FileReport> reports)
-    {
-        foreach (var report in reports)
-        {
-            if (report.State == "failed" && failures.Record(report.PhotoId, report.Path, report.Error ?? "unknown"))
-            {
-                logger.LogWarning("Could not write {Path}: {Reason}", report.Path, report.Error);
-            }
-            else if (report.State is "done" or "unchanged" or "removed")
-            {
-                failures.Clear(report.Path);
-            }
         }
     }
 

@@ -1,13 +1,30 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
 
 /// <summary>The files TagWorker could not write, one row each (table <c>write_failures</c>); a later good write clears it.</summary>
-public sealed class WriteFailures(Database database, TimeProvider clock)
+public sealed class WriteFailures(Database database, TimeProvider clock, ILogger<WriteFailures> logger)
 {
+    /// <summary>One apply round's outcome per file: a failure is kept (and logged once per file and reason), a good write clears it.</summary>
+    public void Note(IEnumerable<FileReport> reports)
+    {
+        foreach (var report in reports)
+        {
+            if (report.State == "failed" && Record(report.PhotoId, report.Path, report.Error ?? "unknown"))
+            {
+                logger.LogWarning("Could not write {Path}: {Reason}", report.Path, report.Error);
+            }
+            else if (report.State is "done" or "unchanged" or "removed")
+            {
+                Clear(report.Path);
+            }
+        }
+    }
+
     /// <summary>Records a failure; true when it is new for this file (first time, or another reason), so it is logged once.</summary>
-    public bool Record(long photoId, string target, string reason)
+    private bool Record(long photoId, string target, string reason)
     {
         using var connection = database.Open();
         var now = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
@@ -20,7 +37,7 @@ public sealed class WriteFailures(Database database, TimeProvider clock)
         return known != reason;
     }
 
-    public void Clear(string target)
+    private void Clear(string target)
     {
         using var connection = database.Open();
         connection.Execute("DELETE FROM write_failures WHERE target = $t", null, ("$t", target));

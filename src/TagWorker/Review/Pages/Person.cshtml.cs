@@ -40,17 +40,9 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
         return $"Accepted {faceIds.Length} faces.";
     });
 
-    public IActionResult OnPostReject(long[] faceIds) => Act(() =>
-    {
-        actions.Reject(faceIds, "not_a_face");
-        return $"Rejected {faceIds.Length} faces (not a face).";
-    });
+    public IActionResult OnPostReject(long[] faceIds) => RejectFaces(actions, faceIds, "not_a_face");
 
-    public IActionResult OnPostStranger(long[] faceIds) => Act(() =>
-    {
-        actions.Reject(faceIds, "stranger");
-        return $"Marked {faceIds.Length} faces as strangers.";
-    });
+    public IActionResult OnPostStranger(long[] faceIds) => RejectFaces(actions, faceIds, "stranger");
 
     public IActionResult OnPostNotThis(long[] faceIds) => Act(() =>
     {
@@ -65,9 +57,5 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
         return $"Took {faceIds.Length} faces out of this person.";
     });
 
-    public IActionResult OnPostMove(long[] faceIds, string? moveTo) => Act(() =>
-    {
-        var target = actions.Move(faceIds, null, moveTo);
-        return $"Moved {faceIds.Length} faces to {ReviewActions.CleanName(moveTo)} (person {target}).";
-    });
+    public IActionResult OnPostMove(long[] faceIds, string? moveTo) => MoveFaces(actions, faceIds, moveTo);
 }

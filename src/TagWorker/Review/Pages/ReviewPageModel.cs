@@ -29,6 +29,22 @@ public abstract class ReviewPageModel : PageModel
         return redirectTo is null ? Redirect(Request.Path + Request.QueryString) : LocalRedirect(redirectTo);
     }
 
+    /// <summary>Rejects the selected faces: <c>not_a_face</c> or <c>stranger</c> (the person and waiting pages share it).</summary>
+    protected IActionResult RejectFaces(ReviewActions actions, long[] faceIds, string reason) => Act(() =>
+    {
+        actions.Reject(faceIds, reason);
+        return reason == "stranger"
+            ? $"Marked {faceIds.Length} faces as strangers (not shown again, never written)."
+            : $"Rejected {faceIds.Length} faces (not a face).";
+    });
+
+    /// <summary>Puts the selected faces with a name: an existing person (in any case) or a new one.</summary>
+    protected IActionResult MoveFaces(ReviewActions actions, long[] faceIds, string? name) => Act(() =>
+    {
+        actions.Move(faceIds, null, name);
+        return $"Put {faceIds.Length} faces with {ReviewActions.CleanName(name)}.";
+    });
+
     /// <summary>Names a person or group; a name another person has already leads to "are these the same person?".</summary>
     protected IActionResult NamePerson(ReviewActions actions, long id, string? name)
     {

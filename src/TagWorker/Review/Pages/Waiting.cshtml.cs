@@ -20,21 +20,9 @@ public sealed class WaitingModel(ReviewStore store, ReviewActions actions) : Rev
         return $"Put the face with {store.Person(personId).Name}.";
     });
 
-    public IActionResult OnPostMove(long[] faceIds, string? moveTo) => Act(() =>
-    {
-        var target = actions.Move(faceIds, null, moveTo);
-        return $"Put {faceIds.Length} faces with {store.Person(target).Name}.";
-    });
+    public IActionResult OnPostMove(long[] faceIds, string? moveTo) => MoveFaces(actions, faceIds, moveTo);
 
-    public IActionResult OnPostReject(long[] faceIds) => Act(() =>
-    {
-        actions.Reject(faceIds, "not_a_face");
-        return $"Marked {faceIds.Length} as not a face.";
-    });
+    public IActionResult OnPostReject(long[] faceIds) => RejectFaces(actions, faceIds, "not_a_face");
 
-    public IActionResult OnPostStranger(long[] faceIds) => Act(() =>
-    {
-        actions.Reject(faceIds, "stranger");
-        return $"Marked {faceIds.Length} faces as strangers (not shown again, never written).";
-    });
+    public IActionResult OnPostStranger(long[] faceIds) => RejectFaces(actions, faceIds, "stranger");
 }
