@@ -90,6 +90,10 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
         Run("SELECT EXISTS (SELECT 1 FROM files WHERE photo_id = $id AND state = 'present' AND path <> $path)",
             c => Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture), ("$id", photoId), ("$path", path)) == 1;
 
+    /// <summary>The paths at which the photo is present now.</summary>
+    public List<string> PresentPaths(long photoId) =>
+        connection.Rows("SELECT path FROM files WHERE photo_id = $id AND state = 'present'", r => r.GetString(0), transaction, ("$id", photoId));
+
     public void SaveFile(ListedFile file, long? photoId, string state, string? error, byte[]? imageHash = null) =>
         Run("""
             INSERT INTO files (path, photo_id, size, mtime, state, error, seen_at, image_hash) VALUES ($path, $photo, $size, $mtime, $state, $error, $now, $image)
@@ -109,6 +113,32 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
                 ELSE coalesce(removed_at, $now) END
             WHERE id = $id
             """, c => c.ExecuteNonQuery(), ("$id", photoId), ("$now", now));
+
+    /// <summary>
+    /// Records the folders a pass could not read, replacing what an earlier pass said about the same part of the
+    /// library (<paramref name="scope"/> null: the whole library), so the Failed page lists each one with its reason.
+    /// </summary>
+    public void RecordUnreadableFolders(IReadOnlyCollection<string>? scope, IEnumerable<(string Path, string Reason)> folders)
+    {
+        if (scope is null)
+        {
+            connection.Execute("DELETE FROM folder_failures", transaction);
+        }
+        else
+        {
+            foreach (var prefix in scope)
+            {
+                connection.Execute("DELETE FROM folder_failures WHERE path = $p OR (path > $p || '/' AND path < $p || '0')", transaction, ("$p", prefix));
+            }
+        }
+        foreach (var (path, reason) in folders)
+        {
+            connection.Execute("""
+                INSERT INTO folder_failures (path, reason, seen_at) VALUES ($p, $r, $now)
+                ON CONFLICT (path) DO UPDATE SET reason = $r, seen_at = $now
+                """, transaction, ("$p", path), ("$r", reason), ("$now", now));
+        }
+    }
 
     /// <summary>The removal being held back, if any: (id, files, passes, confirmed).</summary>
     public (long Id, int Files, int Passes, bool Confirmed)? OpenHold() =>

@@ -94,7 +94,7 @@ public sealed class Reconciler(
             tally.Held = vanished.Count;
             vanished = [];
         }
-        RetireAndCountMoves(connection, vanished, known, tally);
+        RetireAndCountMoves(connection, vanished, tally, scope, walk.FailedFolders);
 
         var result = tally.ToResult(walk.Files.Count, stopwatch.Elapsed.TotalSeconds);
         if (walk.Files.Count + known.Count > 10_000)
@@ -224,18 +224,20 @@ public sealed class Reconciler(
     /// A known photo arriving at a new path is a move when none of its other files is still present;
     /// otherwise it is a second copy (counted as new). Each move uses up one vanished path.
     /// </summary>
-    private void RetireAndCountMoves(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, Dictionary<string, KnownFile> known, Tally tally)
+    private void RetireAndCountMoves(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, Tally tally,
+        IReadOnlyCollection<string>? scope, List<(string Path, string Reason)> unreadableFolders)
     {
         using var transaction = connection.BeginTransaction();
         using var store = new LibraryStore(connection, transaction, Now());
-        var vanishedIds = vanished.Select(f => f.Id).ToHashSet();
+        store.RecordUnreadableFolders(scope, unreadableFolders);
         foreach (var file in vanished)
         {
             store.Retire(file.Id);
         }
-        var stillPresent = known.Values
-            .Where(f => f.State == "present" && f.PhotoId is not null && !vanishedIds.Contains(f.Id))
-            .Select(f => f.PhotoId!.Value).ToHashSet();
+        // A photo that arrived at a new path is a move when no other file of it is still present; the database is asked,
+        // not the pass's listing, because a scoped pass (a watcher event) never lists the original of a copy.
+        var arrivedPaths = tally.Arrivals.GroupBy(a => a.PhotoId).ToDictionary(g => g.Key, g => g.Select(a => a.Path).ToHashSet(StringComparer.Ordinal));
+        var stillPresent = arrivedPaths.Where(p => store.PresentPaths(p.Key).Any(path => !p.Value.Contains(path))).Select(p => p.Key).ToHashSet();
         var vanishedByPhoto = vanished.Where(f => f.PhotoId is not null).GroupBy(f => f.PhotoId!.Value).ToDictionary(g => g.Key, g => g.Count());
         var movedPhotos = new HashSet<long>();
         var usedVanished = 0;

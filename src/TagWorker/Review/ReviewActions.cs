@@ -177,9 +177,17 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id", null, ("$id", id));
             services.GetService<LibraryWatcher>()?.Hint([path]);
         }
+        else if (kind == "folder")
+        {
+            if (connection.Scalar("SELECT path FROM folder_failures WHERE id = $id", null, ("$id", id)) is not string path)
+            {
+                throw ReviewException.NotFound($"unreadable folder {id}");
+            }
+            services.GetService<LibraryWatcher>()?.Hint([path]); // a pass over the folder: read now, or its reason updated
+        }
         else
         {
-            throw ReviewException.Invalid("kind is photo or file");
+            throw ReviewException.Invalid("kind is photo, file or folder");
         }
     }
 

@@ -248,6 +248,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
             SELECT 'file', fi.id, fi.path, coalesce(fi.error, ''), fi.seen_at FROM files fi WHERE fi.state = 'failed'
             UNION ALL
             SELECT 'write', wf.id, wf.target, 'could not write: ' || wf.reason, wf.last_at FROM write_failures wf
+            UNION ALL
+            SELECT 'folder', ff.id, ff.path || '/', 'folder cannot be read: ' || ff.reason, ff.seen_at FROM folder_failures ff
             """;
         var total = (long)connection.Scalar($"SELECT count(*) FROM ({union})")!;
         var items = connection.Rows($"SELECT kind, id, path, reason, at FROM ({union}) ORDER BY at DESC, id DESC LIMIT $limit OFFSET $offset",

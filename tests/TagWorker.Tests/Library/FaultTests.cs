@@ -58,6 +58,13 @@ public sealed class FaultTests
         Assert.StartsWith("failed:cannot read", secret, StringComparison.Ordinal);
         command.CommandText = "SELECT state FROM files WHERE path = 'locked/inside.jpg'";
         Assert.Equal("present", command.ExecuteScalar());
+        // The folder is on the Failed page with its reason (not only in the log), until a pass can read it again.
+        command.CommandText = "SELECT path || ':' || reason FROM folder_failures";
+        Assert.StartsWith("locked:", (string)command.ExecuteScalar()!, StringComparison.Ordinal);
+        Shell.Run("chmod", "755", root.Combine("library", "locked"));
+        ScanAsUnprivileged(library, data);
+        command.CommandText = "SELECT count(*) FROM folder_failures";
+        Assert.Equal(0L, command.ExecuteScalar());
     }
 
     [Fact]
