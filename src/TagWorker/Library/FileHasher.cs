@@ -22,6 +22,12 @@ public sealed class FileHasher(Imaging.PixelHash pixels)
             {
                 return new HashedFile(listed, HashOutcome.Unsettled, null, "written to moments ago");
             }
+            if (listed.Path.Contains('\uFFFD', StringComparison.Ordinal) && !File.Exists(fullPath))
+            {
+                // .NET reads file names as UTF-8; bytes that are not become U+FFFD, and that name opens nothing.
+                return new HashedFile(listed, HashOutcome.Failed, null,
+                    "the file name is not valid UTF-8, so it cannot be opened; rename the file (for example with convmv -f latin1 -t utf8)");
+            }
             if (listed.Size == 0)
             {
                 return new HashedFile(listed, HashOutcome.Failed, null, "empty file (0 bytes)");

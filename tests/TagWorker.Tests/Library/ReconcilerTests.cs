@@ -360,4 +360,34 @@ public sealed class ReconcilerTests : IDisposable
         var full = await _worker.ScanAsync();
         Assert.Equal(1, full.Removed);
     }
+
+    [Fact]
+    public async Task A_copy_seen_by_a_scoped_pass_is_a_new_file_not_a_move()
+    {
+        _library.Write("a/one.jpg", "1");
+        await _worker.ScanAsync();
+        File.Copy(_library.Combine("a/one.jpg"), _library.Combine("b.jpg"));
+        File.SetLastWriteTimeUtc(_library.Combine("b.jpg"), DateTime.UtcNow.AddMinutes(-1));
+
+        var scoped = await _worker.ScanAsync(["b.jpg"]); // the watcher saw only the new file; the original is outside the scope
+
+        Assert.Equal((1, 0), (scoped.New, scoped.Moved));
+        Assert.Equal("present", _worker.FileState("a/one.jpg"));
+        Assert.Equal(_worker.PhotoOf("a/one.jpg"), _worker.PhotoOf("b.jpg"));
+    }
+
+    [Fact]
+    public async Task A_file_name_that_is_not_UTF8_is_failed_with_what_to_do()
+    {
+        _library.Write("ok.jpg", "fine");
+        // A name in Latin-1 ("café" with byte E9), as old cameras and Windows shares leave them; .NET cannot open it.
+        Shell.Run("sh", "-c", $"printf 'photo' > \"{_library.Path}/caf$(printf '\\351').jpg\" && touch -d '1 hour ago' \"{_library.Path}\"/caf*.jpg");
+
+        var result = await _worker.ScanAsync();
+
+        Assert.Equal((1, 1), (result.New, result.Failed));
+        var error = _worker.Query<string>("SELECT error FROM files WHERE path LIKE 'caf%'");
+        Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+        Assert.Contains("rename", error, StringComparison.Ordinal);
+    }
 }
