@@ -9,6 +9,12 @@ internal sealed partial record FileSnapshot(string Path, bool Exists, byte[]? By
     public static FileSnapshot Take(string path)
     {
         var info = new FileInfo(path);
+        if (info.LinkTarget is { } link)
+        {
+            // Writing would replace the link with a file, and the backup would copy whatever it points to (another
+            // user's file, /etc/shadow): a link is left as it is, and so is its target.
+            throw new WriteBackException($"{System.IO.Path.GetFileName(path)} is a symbolic link (to {link}); TagWorker does not write through links");
+        }
         if (!info.Exists)
         {
             return new FileSnapshot(path, false, null, null, 0, default);

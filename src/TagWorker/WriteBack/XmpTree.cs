@@ -91,6 +91,10 @@ public sealed class XmpTree
             }
             return new XmpTree(document, document.Declaration is not null);
         }
+        catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
+        {
+            throw new XmpFormatException("it has a DOCTYPE, which XMP does not allow and TagWorker refuses (a DOCTYPE can make a reader fetch other files)");
+        }
         catch (XmlException e)
         {
             throw new XmpFormatException(e.Message);

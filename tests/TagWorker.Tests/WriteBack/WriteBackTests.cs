@@ -246,6 +246,57 @@ public sealed class WriteBackTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_sidecar_with_a_DOCTYPE_is_refused_with_that_reason()
+    {
+        Start("Sidecar", "biden_1.jpg");
+        var sidecar = _library.Combine("biden_1.jpg.xmp");
+        File.WriteAllText(sidecar, """
+            <?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+            <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>
+            """);
+        var before = File.ReadAllBytes(sidecar);
+        NameLargestFace("biden_1.jpg", "Joe");
+        var file = Assert.Single(ApproveAndApply().Files);
+        Assert.Equal("failed", file.State);
+        Assert.Contains("it has a DOCTYPE", file.Error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(sidecar));
+    }
+
+    [Theory]
+    [InlineData("Sidecar")]
+    [InlineData("Embedded")]
+    public void A_symbolic_link_is_never_written_through_and_its_target_never_copied(string mode)
+    {
+        Start(mode, "biden_1.jpg");
+        using var outside = new TempDir("outside");
+        var secret = outside.Write("secret.xmp", "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>");
+        var photo = _library.Combine("biden_1.jpg");
+        var target = mode == "Sidecar" ? photo + ".xmp" : photo;
+        if (mode == "Embedded")
+        {
+            // The photo's path becomes a link to the same bytes elsewhere: writing would turn the link into a file.
+            File.Copy(photo, outside.Combine("photo.jpg"));
+            File.Delete(photo);
+            File.CreateSymbolicLink(photo, outside.Combine("photo.jpg"));
+        }
+        else
+        {
+            File.CreateSymbolicLink(target, secret);
+        }
+        var pointsTo = File.ReadAllBytes(mode == "Sidecar" ? secret : outside.Combine("photo.jpg"));
+        NameLargestFace("biden_1.jpg", "Joe");
+
+        var file = Assert.Single(ApproveAndApply().Files);
+
+        Assert.Equal("failed", file.State);
+        Assert.Contains("is a symbolic link", file.Error, StringComparison.Ordinal);
+        Assert.NotNull(new FileInfo(target).LinkTarget); // still a link
+        Assert.Equal(pointsTo, File.ReadAllBytes(mode == "Sidecar" ? secret : outside.Combine("photo.jpg")));
+        var backups = Path.Combine(_data.Path, "backups");
+        Assert.Empty(Directory.Exists(backups) ? Directory.GetFiles(backups, "*", SearchOption.AllDirectories) : []);
+    }
+
     [Theory]
     [InlineData("exif_orientation_3.jpg", 3)]
     [InlineData("exif_orientation_6.jpg", 6)]
