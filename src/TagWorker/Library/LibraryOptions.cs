@@ -11,7 +11,7 @@ public sealed class LibraryOptions
     public string Root { get; set; } = "library";
 
     /// <summary>File name endings that count as photos, comma separated, case-insensitive.</summary>
-    public string Extensions { get; set; } = "jpg,jpeg,png,webp,heic,heif,tif,tiff";
+    public string Extensions { get; set; } = "jpg,jpeg,png,webp,heic,heif,avif,jxl,tif,tiff";
 
     /// <summary>
     /// File and folder names never looked at, comma separated; <c>*</c> and <c>?</c> are wildcards.
