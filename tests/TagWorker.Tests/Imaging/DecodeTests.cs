@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using TagWorker.Imaging;
 using TagWorker.Tests.Support;
 
@@ -104,8 +103,8 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
             "text" => "this is a text file named photo.jpg\n"u8.ToArray(),
             "zeros" => new byte[64 * 1024],
             "truncated" => File.ReadAllBytes(Path.Combine(Repo.Photos, "bus.jpg"))[..40_000],
-            "bomb" => [.. PngHeader(30000, 30000), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])],
-            _ => CorruptPng(),
+            "bomb" => BadFiles.PngBomb(30000, 30000),
+            _ => BadFiles.CorruptPng(),
         };
 
         var error = Assert.Throws<ImagingException>(() => Analyzers.Analyze(bytes));
@@ -119,7 +118,7 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
     public void A_small_file_that_needs_its_whole_image_at_once_is_refused_by_its_memory_need_before_decoding()
     {
         // 763 KB on disk can claim 14000x14000 RGBA, interlaced: 748 MB at once, over the default 512.
-        byte[] png = [.. PngHeader(14000, 14000, colourType: 6, interlace: 1), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])];
+        var png = BadFiles.PngBomb(14000, 14000, colourType: 6, interlace: 1);
 
         var error = Assert.Throws<ImagingException>(() => Analyzers.Analyze(png));
         Assert.Contains("14000x14000 interlaced PNG needs about 747 MB to decode, over the limit of 512 MB", error.Message, StringComparison.Ordinal);
@@ -148,62 +147,5 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         first.Dispose();
         (await second.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
         using var alone = budget.Take(500); // more than the budget, with nothing else running: it runs
-    }
-
-    private static byte[] Deflate(byte[] data)
-    {
-        using var output = new MemoryStream();
-        using (var zlib = new System.IO.Compression.ZLibStream(output, System.IO.Compression.CompressionLevel.Optimal))
-        {
-            zlib.Write(data);
-        }
-        return output.ToArray();
-    }
-
-    /// <summary>A valid PNG signature and IHDR (a header that claims any size).</summary>
-    private static byte[] PngHeader(int width, int height, byte colourType = 2, byte interlace = 0)
-    {
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = colourType; // 2 RGB, 6 RGBA
-        ihdr[12] = interlace; // 1: Adam7
-        return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", ihdr)];
-    }
-
-    /// <summary>A PNG whose compressed pixel data is garbage: the failure happens inside zlib, inside libvips.</summary>
-    private static byte[] CorruptPng()
-    {
-        var header = PngHeader(64, 64);
-        var garbage = new byte[200];
-        new Random(7).NextBytes(garbage);
-        garbage[0] = 0x78; // a zlib header, then nonsense
-        garbage[1] = 0x9C;
-        return [.. header, .. Chunk("IDAT", garbage), .. Chunk("IEND", [])];
-    }
-
-    private static byte[] Chunk(string type, byte[] data)
-    {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-        data.CopyTo(chunk, 8);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
-        return chunk;
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 }
