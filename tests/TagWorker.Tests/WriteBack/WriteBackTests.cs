@@ -334,6 +334,27 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact]
+    public void A_photo_with_a_JPEG_segment_shorter_than_its_length_field_fails_alone_and_the_others_are_written()
+    {
+        Start("Embedded", "kit_harington_1.jpg", "biden_1.jpg");
+        NameLargestFace("kit_harington_1.jpg", "Kit");
+        NameLargestFace("biden_1.jpg", "Joe");
+        // After analysis another program leaves a broken APP1 (length 1, shorter than its own length field) after SOI.
+        var broken = _library.Combine("biden_1.jpg");
+        var bytes = File.ReadAllBytes(broken);
+        File.WriteAllBytes(broken, [.. bytes[..2], 0xFF, 0xE1, 0x00, 0x01, .. bytes[2..]]);
+        var before = File.ReadAllBytes(broken);
+
+        var report = ApproveAndApply();
+
+        Assert.Equal("done", Assert.Single(report.Files, f => f.Path == "kit_harington_1.jpg").State);
+        var failed = Assert.Single(report.Files, f => f.Path == "biden_1.jpg");
+        Assert.NotEqual("done", failed.State);
+        Assert.False(string.IsNullOrWhiteSpace(failed.Error));
+        Assert.Equal(before, File.ReadAllBytes(broken));
+    }
+
+    [Fact]
     public void An_embedded_write_keeps_the_image_data_the_owners_keywords_and_the_photos_identity_and_can_be_undone()
     {
         Start("Embedded", "kit_harington_1.jpg");
