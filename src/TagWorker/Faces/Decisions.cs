@@ -96,6 +96,19 @@ public sealed class Decisions(Database database, TimeProvider clock)
         });
     }
 
+    /// <summary>
+    /// "Not them" for faces outside the person (the owner answered no to "Is this them?"): they are never suggested for,
+    /// nor joined to, that person again. Undone like every decision.
+    /// </summary>
+    public void NotThem(IReadOnlyList<long> faceIds, long personId) =>
+        Decide("not-them", $"said {faceIds.Count} {(faceIds.Count == 1 ? "face is" : "faces are")} not {Who(personId)}", faceIds, [personId], (c, t, _) =>
+        {
+            foreach (var face in faceIds)
+            {
+                c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", face), ("$p", personId));
+            }
+        });
+
     /// <summary>Confirms faces where they are: regrouping will keep them with their person.</summary>
     public void Accept(IReadOnlyList<long> faceIds) =>
         Decide("accept", $"confirmed {faceIds.Count} faces", faceIds, [], (c, t, _) =>

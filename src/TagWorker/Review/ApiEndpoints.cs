@@ -22,6 +22,8 @@ public sealed record AlbumRequest(string? Name, long[]? PhotoIds = null, string?
 
 public sealed record CoverRequest(long FaceId);
 
+public sealed record AnswerRequest(long[]? Yes, long[]? No);
+
 public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null, bool PeopleOnly = false);
 
 public sealed record SettleRequest(string? Resolution);
@@ -66,6 +68,13 @@ public static class ApiEndpoints
             actions.SetCover(id, body.FaceId);
             return new Done("cover chosen", id);
         }).WithSummary("Show this person by one of their faces");
+        people.MapGet("/{id:long}/likely-faces", (ReviewStore store, long id, int? size) => store.LikelyFacesOf(id, size ?? 12))
+            .WithSummary("Faces in no group that are likely this named person (\"Are these also Alice?\"), most alike first");
+        people.MapPost("/{id:long}/likely-faces", (ReviewActions actions, long id, AnswerRequest body) =>
+        {
+            actions.Answer(id, body.Yes ?? [], body.No ?? []);
+            return new Done("answered", id, (body.Yes?.Length ?? 0) + (body.No?.Length ?? 0));
+        }).WithSummary("Answer \"Are these also Alice?\": yes faces join the person, no faces are never suggested for them again");
         people.MapGet("/ignored", (ReviewStore store, int? page, int? size) => store.Ignored(page, size))
             .WithSummary("Ignored groups, largest first");
         people.MapPost("/{id:long}/show-again", (ReviewActions actions, long id) =>

@@ -148,6 +148,32 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
+    /// <summary>
+    /// The owner's answers to "Are these also {name}?": the faces said yes join the person (confirmed), the faces said no
+    /// are never suggested for them again.
+    /// </summary>
+    public void Answer(long personId, IReadOnlyList<long> yes, IReadOnlyList<long> no)
+    {
+        if (yes.Count + no.Count == 0)
+        {
+            throw ReviewException.Invalid("answer for at least one face");
+        }
+        if (yes.Intersect(no).Any())
+        {
+            throw ReviewException.Invalid("a face cannot be both yes and no");
+        }
+        if (yes.Count > 0)
+        {
+            Move(yes, personId, null);
+        }
+        if (no.Count > 0)
+        {
+            CheckFaces(no);
+            decisions.NotThem(no, personId);
+            profiles.Invalidate();
+        }
+    }
+
     public bool UndoLastDecision()
     {
         var undone = decisions.UndoLast();

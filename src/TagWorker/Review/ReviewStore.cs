@@ -141,14 +141,28 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     {
         var (p, s, offset) = Paging(page, size);
         var queue = profiles.WaitingFaces();
-        var slice = queue.Skip(offset).Take(s).ToArray();
+        return new Paged<WaitingFace>(StillWaiting(queue.Skip(offset).Take(s)), p, s, queue.Count);
+    }
+
+    /// <summary>"Are these also {name}?": faces in no group that are likely this person, most alike first.</summary>
+    public IReadOnlyList<WaitingFace> LikelyFacesOf(long personId, int count)
+    {
+        if (Person(personId).Name is null)
+        {
+            return []; // a question about an unnamed group is a merge, asked on the groups page
+        }
+        return StillWaiting(profiles.WaitingFaces().Where(q => q.Closest is { Likely: true } c && c.PersonId == personId).Take(Math.Clamp(count, 1, MaxPageSize)));
+    }
+
+    private WaitingFace[] StillWaiting(IEnumerable<(long FaceId, Suggestion? Closest)> queued)
+    {
+        var slice = queued.ToArray();
         using var connection = database.Open();
         var faces = ReadFaces(connection, "WHERE f.id IN (SELECT value FROM json_each($ids))",
             ("$ids", System.Text.Json.JsonSerializer.Serialize(slice.Select(q => q.FaceId)))).ToDictionary(f => f.Id);
         // The queue is kept up to 30 s: a face the worker placed meanwhile is left out, not shown in no group.
-        var items = slice.Where(q => faces.TryGetValue(q.FaceId, out var f) && f.PersonId is null && f.Rejected is null)
+        return slice.Where(q => faces.TryGetValue(q.FaceId, out var f) && f.PersonId is null && f.Rejected is null)
             .Select(q => new WaitingFace(faces[q.FaceId], q.Closest)).ToArray();
-        return new Paged<WaitingFace>(items, p, s, queue.Count);
     }
 
     public FaceItem Face(long id)

@@ -144,6 +144,34 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task Are_these_also_a_named_person_takes_the_yes_faces_and_never_asks_again_about_the_no_faces()
+    {
+        var waiting = (await Get("/api/faces/waiting?size=200")).GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("face").GetProperty("id").GetInt64()).ToList();
+        Assert.True(waiting.Count >= 2, $"the crowd leaves faces in no group ({waiting.Count})");
+        // A person made from one face of the largest group (the other tests need the shared library's groups unnamed).
+        var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var face = (await Get($"/api/people/{largest}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var group = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Asked About" })).GetProperty("id").GetInt64();
+        Assert.All((await Get($"/api/people/{group}/likely-faces")).EnumerateArray(), item =>
+        {
+            Assert.Equal(group, item.GetProperty("closest").GetProperty("person_id").GetInt64());
+            Assert.True(item.GetProperty("closest").GetProperty("likely").GetBoolean());
+        });
+
+        await Post($"/api/people/{group}/likely-faces", new { yes = new[] { waiting[0] }, no = new[] { waiting[1] } });
+
+        Assert.Equal(group, (await Get($"/api/faces/{waiting[0]}")).GetProperty("person_id").GetInt64());
+        var queue = (await Get("/api/faces/waiting?size=200")).GetProperty("items").EnumerateArray().ToList();
+        Assert.DoesNotContain(queue, i => i.GetProperty("face").GetProperty("id").GetInt64() == waiting[0]);
+        var no = queue.Single(i => i.GetProperty("face").GetProperty("id").GetInt64() == waiting[1]);
+        Assert.True(no.GetProperty("closest").ValueKind == JsonValueKind.Null || no.GetProperty("closest").GetProperty("person_id").GetInt64() != group);
+        Assert.Equal("said 1 face is not Asked About", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString());
+        await Post($"/api/people/{group}/likely-faces", new { yes = new[] { waiting[1] }, no = new[] { waiting[1] } }, HttpStatusCode.BadRequest);
+        await Post($"/api/people/{group}/likely-faces", new { }, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Groups_come_largest_first_and_naming_one_makes_a_person()
     {
         var groups = (await Get("/api/groups")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("faces").GetInt64()).ToList();

@@ -12,12 +12,29 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
     public IReadOnlyList<PersonSummary> Others { get; private set; } = [];
     public Paged<PhotoSummary> Photos { get; private set; } = null!;
 
+    /// <summary>Faces in no group likely to be this person: "Are these also Alice?".</summary>
+    public IReadOnlyList<WaitingFace> Likely { get; private set; } = [];
+
     public IActionResult OnGet() => Show(() =>
     {
         Person = store.Person(Id);
         Faces = store.FacesOf(Id, PageNumber, 60);
         Others = store.People(null, 1, ReviewStore.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
         Photos = store.Search(new SearchQuery([Id], true, null, null, null, null), 1, 12);
+        Likely = store.LikelyFacesOf(Id, 12);
+    });
+
+    /// <summary>Ticked faces are this person; the others shown with them are not.</summary>
+    public IActionResult OnPostAnswer(long[] yes, long[] shown) => Act(() =>
+    {
+        var no = shown.Except(yes).ToArray();
+        actions.Answer(Id, yes, no);
+        return (yes.Length, no.Length) switch
+        {
+            (0, var n) => $"Noted: {n} {(n == 1 ? "face is" : "faces are")} not {store.Person(Id).Name}.",
+            (var y, 0) => $"Added {y} {(y == 1 ? "face" : "faces")} to {store.Person(Id).Name}.",
+            var (y, n) => $"Added {y} {(y == 1 ? "face" : "faces")} to {store.Person(Id).Name}; {n} noted as someone else.",
+        };
     });
 
     public IActionResult OnPostCover(long face) => Act(() =>
