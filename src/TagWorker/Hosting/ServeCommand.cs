@@ -18,6 +18,7 @@ public static class ServeCommand
         var builder = AppHost.CreateWebBuilder(cli);
         builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true).AddFaces(hosted: true).AddWriteBack(hosted: true);
         builder.AddReview();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Housekeeping>());
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);
         using var dataLock = DataDirectory.Lock(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "serve");

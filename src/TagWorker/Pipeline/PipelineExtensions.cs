@@ -33,6 +33,7 @@ public static class PipelineExtensions
         builder.AddAnalysis();
         builder.Services.AddSettings<PipelineOptions>(PipelineOptions.Section);
         builder.Services.AddSingleton<ThumbnailStore>();
+        builder.Services.AddSingleton<IHousekeepingTask, ThumbnailChore>();
         builder.Services.AddSingleton<PipelineStats>();
         builder.Services.AddSingleton<AnalysisPipeline>();
         if (hosted && (builder.Configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>()?.Enabled ?? true))

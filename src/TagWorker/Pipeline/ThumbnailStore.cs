@@ -29,6 +29,37 @@ public sealed class ThumbnailStore(IOptions<StorageOptions> storage)
 
     public string FullPath(string relative) => Path.Combine(_root, relative);
 
+    /// <summary>
+    /// Deletes previews and face thumbnails whose photo is no longer in the database (a purge interrupted between its
+    /// commit and the file deletions, or a database restored from an older copy); returns how many.
+    /// </summary>
+    public int DeleteOrphans(IReadOnlySet<long> photoIds, CancellationToken cancellationToken)
+    {
+        // A photo added after the ids were read has a larger id: its new files are never taken for orphans.
+        var newest = photoIds.Count == 0 ? 0 : photoIds.Max();
+        var deleted = 0;
+        foreach (var kind in new[] { "previews", "faces" })
+        {
+            var folder = Path.Combine(_root, kind);
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+            foreach (var file in Directory.EnumerateFiles(folder, "*.jpg", SearchOption.AllDirectories))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = Path.GetFileNameWithoutExtension(file);
+                var id = name.Split('-')[0];
+                if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var photoId) && photoId <= newest && !photoIds.Contains(photoId))
+                {
+                    File.Delete(file);
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
+    }
+
     private string Save(string relative, byte[] jpeg)
     {
         var full = FullPath(relative);

@@ -11,6 +11,9 @@ public static class StorageExtensions
         builder.Services.AddSettings<StorageOptions>(StorageOptions.Section);
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Housekeeping>();
+        builder.Services.AddSingleton<IHousekeepingTask, DatabaseChore>();
+        builder.Services.AddSingleton<IHousekeepingTask, TempFolderChore>();
         return builder;
     }
 }

@@ -76,7 +76,6 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             }
             if (!dryRun)
             {
-                journal.PruneBackups();
                 if (written.Count > 0)
                 {
                     Written?.Invoke(written.Distinct().ToList());

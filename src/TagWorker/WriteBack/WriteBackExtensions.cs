@@ -23,6 +23,7 @@ public static class WriteBackExtensions
         builder.Services.AddSingleton<ExifTool>();
         builder.Services.AddSingleton<WriteSignal>();
         builder.Services.AddSingleton<WriteJournal>();
+        builder.Services.AddSingleton<IHousekeepingTask, BackupChore>();
         builder.Services.AddSingleton<EmbeddedXmp>();
         builder.Services.AddSingleton<WritePlans>();
         builder.Services.AddSingleton<WriteAudit>();

@@ -231,7 +231,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
     }
 
     /// <summary>Deletes backups of verified writes older than the retention; never a backup of a write that is not done.</summary>
-    public void PruneBackups()
+    public int PruneBackups()
     {
         using var connection = database.Open();
         var cutoff = clock.GetUtcNow().AddDays(-Settings.BackupRetentionDays).ToString("O", CultureInfo.InvariantCulture);
@@ -248,6 +248,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         {
             connection.Execute("UPDATE writes SET backup = NULL WHERE id = $id", null, ("$id", id));
         }
+        return backups.Count;
     }
 
     public string? Backup(string target, long writeId)
@@ -273,6 +274,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         }
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         File.Copy(target, full, overwrite: true);
+        File.SetLastWriteTimeUtc(full, clock.GetUtcNow().UtcDateTime); // its age is the copy's: housekeeping prunes by it
         return full;
     }
 
