@@ -13,7 +13,8 @@ public sealed class Decisions(Database database, TimeProvider clock)
 {
     private sealed record FaceRow(long Id, long? PersonId, string? AssignedBy, string? Rejected);
 
-    private sealed record PersonRow(long Id, string? Name, long Ignored, string CreatedAt, string UpdatedAt);
+    /// <summary>A person as it was; <c>Hidden</c> is null in snapshots taken before people could be hidden.</summary>
+    private sealed record PersonRow(long Id, string? Name, long Ignored, string CreatedAt, string UpdatedAt, long? Hidden = null);
 
     private sealed record Snapshot(FaceRow[] Faces, PersonRow[] People, long[][] CannotLink, List<long> Created);
 
@@ -130,6 +131,11 @@ public sealed class Decisions(Database database, TimeProvider clock)
         Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>
             c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
 
+    /// <summary>Hides a named person from the People page, or lists them again; recognition and write-back go on.</summary>
+    public void Hide(long personId, bool hidden) =>
+        Decide(hidden ? "hide" : "unhide", hidden ? $"hid {Who(personId)} from People" : $"listed {Who(personId)} in People again", [], [personId], (c, t, _) =>
+            c.Execute("UPDATE people SET hidden = $h, updated_at = $now WHERE id = $p", t, ("$h", hidden ? 1 : 0), ("$now", Now()), ("$p", personId)));
+
     /// <summary>An ignored group is offered again (its faces stayed with it).</summary>
     public void ShowAgain(long personId) =>
         Decide("show-again", $"showed {Who(personId)} again", [], [personId], (c, t, _) =>
@@ -155,9 +161,9 @@ public sealed class Decisions(Database database, TimeProvider clock)
         foreach (var p in snapshot.People)
         {
             connection.Execute("""
-                INSERT INTO people (id, name, ignored, created_at, updated_at) VALUES ($id, $n, $i, $c, $u)
-                ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, updated_at = $u
-                """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
+                INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
+                ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
+                """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$h", p.Hidden), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
         }
         foreach (var f in snapshot.Faces)
         {
@@ -243,9 +249,9 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     private static PersonRow? ReadPerson(SqliteConnection c, SqliteTransaction t, long id)
     {
-        using var command = c.Command("SELECT id, name, ignored, created_at, updated_at FROM people WHERE id = $id", t, ("$id", id));
+        using var command = c.Command("SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id", t, ("$id", id));
         using var r = command.ExecuteReader();
-        return r.Read() ? new PersonRow(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)) : null;
+        return r.Read() ? new PersonRow(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5)) : null;
     }
 
     private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId)

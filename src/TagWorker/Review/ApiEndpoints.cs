@@ -48,8 +48,8 @@ public static class ApiEndpoints
         });
 
         var people = api.MapGroup("/people").WithTags("People");
-        people.MapGet("/", (ReviewStore store, string? q, int? page, int? size) => store.People(q, page, size))
-            .WithSummary("Named people, by name; q searches names");
+        people.MapGet("/", (ReviewStore store, string? q, int? page, int? size, bool? hidden) => store.People(q, page, size, hidden))
+            .WithSummary("Named people, by name; q searches names; hidden=true the hidden ones, false the listed ones");
         people.MapGet("/{id:long}", (ReviewStore store, long id) => store.Person(id)).WithSummary("One person or group");
         people.MapGet("/{id:long}/faces", (ReviewStore store, long id, int? page, int? size) => store.FacesOf(id, page, size))
             .WithSummary("A person's faces, unconfirmed first");
@@ -82,6 +82,16 @@ public static class ApiEndpoints
             actions.ShowAgain(id);
             return new Done("shown again", id);
         }).WithSummary("Offer an ignored group again");
+        people.MapPost("/{id:long}/hide", (ReviewActions actions, long id) =>
+        {
+            actions.Hide(id, true);
+            return new Done("hidden", id);
+        }).WithSummary("Hide a named person from the People list (still recognised and written)");
+        people.MapPost("/{id:long}/unhide", (ReviewActions actions, long id) =>
+        {
+            actions.Hide(id, false);
+            return new Done("listed", id);
+        }).WithSummary("List a hidden person in People again");
         people.MapPost("/{id:long}/ignore", (ReviewActions actions, long id) =>
         {
             actions.Ignore(id);

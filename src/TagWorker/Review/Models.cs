@@ -9,7 +9,7 @@ public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int Size, long T
     public int Pages => (int)Math.Max(1, (Total + Size - 1) / Size);
 }
 
-public sealed record PersonSummary(long Id, string? Name, long Faces, long Photos, long? CoverFaceId, bool Ignored);
+public sealed record PersonSummary(long Id, string? Name, long Faces, long Photos, long? CoverFaceId, bool Ignored, bool Hidden = false);
 
 public sealed record GroupSummary(long Id, long Faces, long? CoverFaceId, IReadOnlyList<Suggestion> Suggestions);
 

@@ -78,6 +78,16 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
+    /// <summary>Hides a named person from the People list (an unnamed group is ignored instead), or lists them again.</summary>
+    public void Hide(long personId, bool hidden)
+    {
+        if (PersonName(personId) is null)
+        {
+            throw ReviewException.Invalid("only a named person is hidden; an unnamed group is ignored instead");
+        }
+        decisions.Hide(personId, hidden);
+    }
+
     public void ShowAgain(long personId)
     {
         PersonName(personId);

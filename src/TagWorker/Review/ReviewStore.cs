@@ -14,6 +14,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     public const int MaxPageSize = 200;
 
     // The face the owner chose, while it is still theirs; else the largest confirmed face.
+    private const string Hidden = "(SELECT ph.hidden FROM people ph WHERE ph.id = p.id)";
+
     private const string CoverFace = """
         coalesce((SELECT cf.id FROM faces cf WHERE cf.id = (SELECT pc.cover_face_id FROM people pc WHERE pc.id = p.id)
                     AND cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL),
@@ -36,20 +38,22 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return (p, s, (p - 1) * s);
     }
 
-    public Paged<PersonSummary> People(string? query, int? page, int? size)
+    /// <param name="hidden">Only the hidden (true) or the listed (false) people; null: all (name pickers).</param>
+    public Paged<PersonSummary> People(string? query, int? page, int? size, bool? hidden = null)
     {
         var (p, s, offset) = Paging(page, size);
         using var connection = database.Open();
-        var filter = "pe.name IS NOT NULL AND ($q IS NULL OR pe.name LIKE '%' || $q || '%' ESCAPE '\\')";
+        var filter = "pe.name IS NOT NULL AND ($q IS NULL OR pe.name LIKE '%' || $q || '%' ESCAPE '\\') AND ($h IS NULL OR pe.hidden = $h)";
         var like = string.IsNullOrWhiteSpace(query) ? null : EscapeLike(query.Trim());
-        var total = (long)connection.Scalar($"SELECT count(*) FROM people pe WHERE {filter}", null, ("$q", like))!;
+        (string, object?) hiddenParameter = ("$h", hidden is null ? null : hidden.Value ? 1 : 0);
+        var total = (long)connection.Scalar($"SELECT count(*) FROM people pe WHERE {filter}", null, ("$q", like), hiddenParameter)!;
         var items = ReadPeople(connection, $"""
             SELECT p.id, p.name, p.ignored,
                 (SELECT count(*) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL),
-                (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}
+                (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}, {Hidden}
             FROM (SELECT pe.* FROM people pe WHERE {filter} ORDER BY pe.name COLLATE NOCASE, pe.id LIMIT $limit OFFSET $offset) p
             ORDER BY p.name COLLATE NOCASE, p.id
-            """, ("$q", like), ("$limit", s), ("$offset", offset));
+            """, ("$q", like), hiddenParameter, ("$limit", s), ("$offset", offset));
         return new Paged<PersonSummary>(items, p, s, total);
     }
 
@@ -60,7 +64,7 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         using var connection = database.Open();
         var total = CountGroups(connection);
         var groups = ReadPeople(connection, $"""
-            SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}
+            SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}, {Hidden}
             FROM (SELECT pe.id, pe.name, pe.ignored, count(f.id) AS faces FROM people pe
                   JOIN faces f ON f.person_id = pe.id AND f.rejected IS NULL
                   WHERE pe.name IS NULL AND pe.ignored = 0 GROUP BY pe.id ORDER BY faces DESC, pe.id LIMIT $limit OFFSET $offset) p
@@ -76,7 +80,7 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return ReadPeople(connection, $"""
             SELECT p.id, p.name, p.ignored,
                 (SELECT count(*) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL),
-                (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}
+                (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}, {Hidden}
             FROM people p WHERE p.id = $id
             """, ("$id", id)).FirstOrDefault() ?? throw ReviewException.NotFound($"person {id}");
     }
@@ -110,7 +114,7 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         using var connection = database.Open();
         var total = (long)connection.Scalar("SELECT count(*) FROM people WHERE ignored = 1")!;
         var items = ReadPeople(connection, $"""
-            SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}
+            SELECT p.id, p.name, p.ignored, p.faces, 0, {CoverFace}, {Hidden}
             FROM (SELECT pe.id, pe.name, pe.ignored, count(f.id) AS faces FROM people pe
                   LEFT JOIN faces f ON f.person_id = pe.id AND f.rejected IS NULL
                   WHERE pe.ignored = 1 GROUP BY pe.id ORDER BY faces DESC, pe.id LIMIT $limit OFFSET $offset) p
@@ -347,7 +351,8 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static List<PersonSummary> ReadPeople(SqliteConnection connection, string sql, params (string, object?)[] parameters) =>
-        connection.Rows(sql, r => new PersonSummary(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(3), r.GetInt64(4), r.GetNullableInt64(5), r.GetInt64(2) != 0),
+        connection.Rows(sql, r => new PersonSummary(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(3), r.GetInt64(4), r.GetNullableInt64(5), r.GetInt64(2) != 0,
+            r.GetInt64(6) != 0),
             null, parameters);
 
     private static List<FaceItem> ReadFaces(SqliteConnection connection, string tail, params (string, object?)[] parameters) =>

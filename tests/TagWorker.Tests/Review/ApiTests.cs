@@ -20,6 +20,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
     }
 
+    /// <summary>The newest decision not undone yet (0: none): a test that borrows the shared library's faces undoes back to it.</summary>
+    private async Task<long> LastDecisionAsync() =>
+        (await Get("/api/decisions?size=200")).GetProperty("items").EnumerateArray()
+            .Where(d => d.GetProperty("undone_at").ValueKind == JsonValueKind.Null).Select(d => d.GetProperty("id").GetInt64()).FirstOrDefault();
+
+    private async Task UndoBackToAsync(long decision)
+    {
+        while (await LastDecisionAsync() > decision)
+        {
+            await Post("/api/decisions/undo", null);
+        }
+    }
+
     private async Task<JsonElement> Post(string url, object? body, HttpStatusCode expected = HttpStatusCode.OK)
     {
         var response = await _api.PostAsJsonAsync(url, body ?? new { });
@@ -149,6 +162,7 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var waiting = (await Get("/api/faces/waiting?size=200")).GetProperty("items").EnumerateArray()
             .Select(i => i.GetProperty("face").GetProperty("id").GetInt64()).ToList();
         Assert.True(waiting.Count >= 2, $"the crowd leaves faces in no group ({waiting.Count})");
+        var before = await LastDecisionAsync();
         // A person made from one face of the largest group (the other tests need the shared library's groups unnamed).
         var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var face = (await Get($"/api/people/{largest}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
@@ -169,6 +183,32 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         Assert.Equal("said 1 face is not Asked About", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString());
         await Post($"/api/people/{group}/likely-faces", new { yes = new[] { waiting[1] }, no = new[] { waiting[1] } }, HttpStatusCode.BadRequest);
         await Post($"/api/people/{group}/likely-faces", new { }, HttpStatusCode.BadRequest);
+        await UndoBackToAsync(before);
+    }
+
+    [Fact]
+    public async Task A_hidden_person_leaves_the_People_list_only_and_comes_back_by_unhide_or_undo()
+    {
+        var before = await LastDecisionAsync();
+        var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var face = (await Get($"/api/people/{largest}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var person = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Kept Quiet" })).GetProperty("id").GetInt64();
+        bool Listed(JsonElement page) => page.GetProperty("items").EnumerateArray().Any(p => p.GetProperty("id").GetInt64() == person);
+
+        await Post($"/api/people/{person}/hide", null);
+
+        Assert.True((await Get($"/api/people/{person}")).GetProperty("hidden").GetBoolean());
+        Assert.False(Listed(await Get("/api/people?hidden=false&size=200")));
+        Assert.True(Listed(await Get("/api/people?hidden=true&size=200")));
+        Assert.True(Listed(await Get("/api/people?size=200"))); // name pickers still know them
+        Assert.Equal("hid Kept Quiet from People", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString());
+        await Post("/api/decisions/undo", null);
+        Assert.False((await Get($"/api/people/{person}")).GetProperty("hidden").GetBoolean());
+        await Post($"/api/people/{person}/hide", null);
+        await Post($"/api/people/{person}/unhide", null);
+        Assert.True(Listed(await Get("/api/people?hidden=false&size=200")));
+        await Post($"/api/people/{largest}/hide", null, HttpStatusCode.BadRequest); // an unnamed group is ignored instead
+        await UndoBackToAsync(before);
     }
 
     [Fact]

@@ -194,7 +194,7 @@ public sealed class BrowserTests
         var person = await FirstPersonAsync(app);
         var photo = JsonDocument.Parse(await app.Http.GetStringAsync("/api/search?object=bus")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
         var face = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/people/{person}/faces")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
-        string[] pages = ["/", "/people", "/groups", "/waiting", $"/person/{person}", $"/photo/{photo}", $"/similar/{face}", "/search?object=bus",
+        string[] pages = ["/", "/people", "/people?hidden=true", "/groups", "/waiting", $"/person/{person}", $"/photo/{photo}", $"/similar/{face}", "/search?object=bus",
             "/albums", "/writeback", "/failed", "/decisions", "/logout", $"/merge?from={person}&into={person}", "/no-such-page"];
         var axe = Path.Combine(Repo.Root, "tests", "web", "node_modules", "axe-core", "axe.min.js");
         Assert.True(File.Exists(axe), "scripts/setup --test installs axe-core");

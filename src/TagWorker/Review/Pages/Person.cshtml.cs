@@ -51,6 +51,12 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
         return "Ignored this group.";
     });
 
+    public IActionResult OnPostHide(bool hidden) => Act(() =>
+    {
+        actions.Hide(Id, hidden);
+        return hidden ? "Hidden from People; still recognised and written into photos." : "Listed in People again.";
+    });
+
     public IActionResult OnPostAccept(long[] faceIds) => Act(() =>
     {
         actions.Accept(faceIds);
