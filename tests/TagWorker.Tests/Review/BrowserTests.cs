@@ -93,6 +93,23 @@ public sealed class BrowserTests
         await page.WaitForURLAsync(url => url != here && url.Contains("/photo/", StringComparison.Ordinal));
         await page.Keyboard.PressAsync(key == "ArrowRight" ? "ArrowLeft" : "ArrowRight");
         await page.WaitForURLAsync(here);
+
+        // A photo of strangers (the bus): its row lights its box, "Select the unnamed" marks them on the photo, one click clears them.
+        await page.GotoAsync("/search?object=bus");
+        await page.Locator(".photos a").First.ClickAsync();
+        await page.WaitForSelectorAsync(".photo-view svg");
+        var unnamed = await page.Locator("tr[data-unnamed=true]").CountAsync();
+        Assert.True(unnamed >= 2, $"the bus photo has {unnamed} unnamed faces");
+        await page.Locator("tr[data-unnamed=true]").First.HoverAsync();
+        Assert.Equal(1, await page.Locator("rect.face.lit").CountAsync());
+        await page.ClickAsync("button:has-text('Select the unnamed')");
+        Assert.Equal(unnamed, await page.Locator("tr[data-face] input[type=checkbox]:checked").CountAsync());
+        Assert.Equal(unnamed, await page.Locator("rect.face.picked").CountAsync());
+        await Shot(page, "09-photo-crowd-selected");
+        await page.ClickAsync("button:has-text('Strangers')");
+        await page.WaitForSelectorAsync(".flash");
+        Assert.Contains($"Marked {unnamed} faces as strangers", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("tr[data-unnamed=true]").CountAsync());
     }
 
     [Fact]

@@ -13,6 +13,11 @@
       }
       last = box;
     });
+    document.querySelectorAll('[data-select-unnamed]').forEach((button) => button.addEventListener('click', (e) => {
+      e.preventDefault();
+      grid.querySelectorAll('[data-unnamed=true] input[type=checkbox]').forEach((c) => { c.checked = true; });
+      grid.dispatchEvent(new Event('change'));
+    }));
     document.querySelectorAll('[data-select-all]').forEach((button) => button.addEventListener('click', (e) => {
       e.preventDefault();
       const boxes = [...grid.querySelectorAll('input[type=checkbox]')];
@@ -26,6 +31,23 @@
       if (e.key === 's') { document.querySelector('[data-select-all]')?.click(); return; }
       if (target) document.querySelector(`button[data-key="${target}"]`)?.click();
     });
+  }
+  // On the photo page a face's row and its box light up together, and the selected faces stay marked on the photo.
+  const boxes = document.querySelector('.photo-view svg');
+  if (boxes) {
+    const box = (row) => row && boxes.querySelector(`rect[data-face="${row.dataset.face}"]`);
+    const light = (e, on) => box(e.target.closest('tr[data-face]'))?.classList.toggle('lit', on);
+    document.querySelectorAll('tr[data-face]').forEach((row) => {
+      row.addEventListener('mouseenter', (e) => light(e, true));
+      row.addEventListener('mouseleave', (e) => light(e, false));
+      row.addEventListener('focusin', (e) => light(e, true));
+      row.addEventListener('focusout', (e) => light(e, false));
+    });
+    const marked = () => document.querySelectorAll('tr[data-face]').forEach((row) => {
+      box(row)?.classList.toggle('picked', !!row.querySelector('input[type=checkbox]:checked'));
+    });
+    document.addEventListener('change', marked);
+    document.addEventListener('click', () => setTimeout(marked));
   }
   // The dashboard's activity line follows the worker (every 5 s while the page is visible).
   const activity = document.querySelector('[data-live=activity]');

@@ -30,5 +30,10 @@ public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : Revie
         return "Rejected the face.";
     });
 
+    /// <summary>A crowd's faces in one go: the selected ones are strangers (never named, never written).</summary>
+    public IActionResult OnPostStranger(long[] faceIds) => RejectFaces(actions, faceIds, "stranger");
+
+    public IActionResult OnPostNotAFace(long[] faceIds) => RejectFaces(actions, faceIds, "not_a_face");
+
     public IActionResult OnPostApprove() => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: Id))} changes.");
 }
