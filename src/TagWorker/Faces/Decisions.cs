@@ -126,6 +126,11 @@ public sealed class Decisions(Database database, TimeProvider clock)
             c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL, rejected = $r WHERE id = $f", t,
                 ("$r", reason is "not_a_face" or "stranger" ? reason : throw new ArgumentException($"unknown reason '{reason}'", nameof(reason))), ("$f", faceId)));
 
+    /// <summary>A rejected face is a face again (the owner said so): in no group, to be grouped and named like the others.</summary>
+    public void BringBack(long faceId) =>
+        Decide("bring-back", "brought back a face marked as not a face or a stranger", [faceId], [], (c, t, _) =>
+            c.Execute("UPDATE faces SET rejected = NULL, assigned_by = NULL, person_id = NULL WHERE id = $f AND rejected IS NOT NULL", t, ("$f", faceId)));
+
     /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for naming.</summary>
     public void Ignore(long personId) =>
         Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>

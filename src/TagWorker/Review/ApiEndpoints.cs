@@ -116,6 +116,11 @@ public static class ApiEndpoints
             var (found, similarPeople) = SimilarFaces.Find(connection, grouping.Embedder, embedding, Math.Clamp(limit ?? 30, 1, 200), id);
             return new { faces = found, people = similarPeople.Take(5) };
         }).WithSummary("The faces and people most like this face");
+        faces.MapPost("/bring-back", (ReviewActions actions, FacesRequest body) =>
+        {
+            actions.BringBack(body.FaceIds ?? []);
+            return new Done("brought back", Count: body.FaceIds!.Length);
+        }).WithSummary("Faces marked not a face or stranger by mistake become faces again (in no group)");
         faces.MapPost("/accept", (ReviewActions actions, FacesRequest body) =>
         {
             actions.Accept(body.FaceIds ?? []);

@@ -116,6 +116,24 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
+    /// <summary>Faces marked "not a face" or "stranger" by mistake become faces again (in no group).</summary>
+    public void BringBack(IReadOnlyList<long> faceIds)
+    {
+        CheckFaces(faceIds);
+        using (var connection = database.Open())
+        {
+            if (faceIds.FirstOrDefault(f => connection.Scalar("SELECT rejected FROM faces WHERE id = $f", null, ("$f", f)) is not string) is var notRejected and > 0)
+            {
+                throw ReviewException.Invalid($"face {notRejected} is not rejected");
+            }
+        }
+        foreach (var face in faceIds)
+        {
+            decisions.BringBack(face);
+        }
+        Changed();
+    }
+
     /// <summary>Moves faces to a person (by id) or to a name: an existing named person, or a new one.</summary>
     public long Move(IReadOnlyList<long> faceIds, long? personId, string? name)
     {

@@ -208,6 +208,12 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Post($"/api/people/{person}/unhide", null);
         Assert.True(Listed(await Get("/api/people?hidden=false&size=200")));
         await Post($"/api/people/{largest}/hide", null, HttpStatusCode.BadRequest); // an unnamed group is ignored instead
+        await Post("/api/faces/bring-back", new { face_ids = new[] { face } }, HttpStatusCode.BadRequest); // it was never rejected
+        await Post("/api/faces/reject", new { face_ids = new[] { face }, reason = "stranger" });
+        await Post("/api/faces/bring-back", new { face_ids = new[] { face } });
+        var back = await Get($"/api/faces/{face}");
+        Assert.Equal(JsonValueKind.Null, back.GetProperty("rejected").ValueKind);
+        Assert.Equal(JsonValueKind.Null, back.GetProperty("person_id").ValueKind);
         await UndoBackToAsync(before);
     }
 

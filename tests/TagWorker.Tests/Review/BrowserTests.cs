@@ -110,6 +110,10 @@ public sealed class BrowserTests
         await page.WaitForSelectorAsync(".flash");
         Assert.Contains($"Marked {unnamed} faces as strangers", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("tr[data-unnamed=true]").CountAsync());
+        await page.Locator("button:has-text('undo: it is a face')").First.ClickAsync();
+        await page.WaitForSelectorAsync(".flash");
+        Assert.Contains("The face is back", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Equal(1, await page.Locator("tr[data-unnamed=true]").CountAsync());
     }
 
     [Fact]

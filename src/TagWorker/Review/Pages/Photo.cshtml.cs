@@ -35,5 +35,11 @@ public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : Revie
 
     public IActionResult OnPostNotAFace(long[] faceIds) => RejectFaces(actions, faceIds, "not_a_face");
 
+    public IActionResult OnPostBringBack(long face) => Act(() =>
+    {
+        actions.BringBack([face]);
+        return "The face is back, in no group.";
+    });
+
     public IActionResult OnPostApprove() => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: Id))} changes.");
 }
