@@ -1,8 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
-using TagWorker.Inference;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Storage;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
 using TagWorker.Pipeline;

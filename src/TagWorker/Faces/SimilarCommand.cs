@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Hosting;
 using TagWorker.Pipeline;
 using TagWorker.Storage;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-
 namespace TagWorker.Hosting;
 
 public static class SettingsExtensions

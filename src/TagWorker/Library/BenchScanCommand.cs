@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Hosting;
 using TagWorker.Storage;
 

@@ -1,5 +1,4 @@
 using System.IO.Enumeration;
-using Microsoft.Extensions.Logging;
 
 namespace TagWorker.Library;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
 using TagWorker.Storage;
@@ -329,8 +328,18 @@ public sealed class Reconciler(
 
         public ScanResult ToResult(int seen, double seconds) => new()
         {
-            FilesSeen = seen, New = New, Changed = Changed, Moved = Moved, Removed = Removed, Unchanged = Unchanged, MetadataChanged = MetadataChanged, HeldBack = Held,
-            Failed = Failed, Deferred = Deferred.Count, DeferredPaths = Deferred, Seconds = Math.Round(seconds, 3),
+            FilesSeen = seen,
+            New = New,
+            Changed = Changed,
+            Moved = Moved,
+            Removed = Removed,
+            Unchanged = Unchanged,
+            MetadataChanged = MetadataChanged,
+            HeldBack = Held,
+            Failed = Failed,
+            Deferred = Deferred.Count,
+            DeferredPaths = Deferred,
+            Seconds = Math.Round(seconds, 3),
         };
     }
 }

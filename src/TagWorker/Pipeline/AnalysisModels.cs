@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using TagWorker.Imaging;
 using TagWorker.Inference;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Hosting;
 using TagWorker.Imaging;
 using TagWorker.Inference;

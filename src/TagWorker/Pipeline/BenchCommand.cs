@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Storage;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using TagWorker.Hosting;
 
 namespace TagWorker.Storage;

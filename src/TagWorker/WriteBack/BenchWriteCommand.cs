@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Storage;

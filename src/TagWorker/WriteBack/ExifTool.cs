@@ -48,7 +48,9 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
                 Stop();
                 throw new WriteBackException($"exiftool did not finish within {limit.TotalSeconds:F0} s; it was stopped");
             }
+#pragma warning disable RS0030 // both have completed: WhenAll above
             return new Output(stdout.Result, stderr.Result);
+#pragma warning restore RS0030
         }
     }
 

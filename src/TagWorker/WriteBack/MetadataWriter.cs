@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TagWorker.Library;
 using TagWorker.Storage;

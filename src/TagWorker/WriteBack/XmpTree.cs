@@ -52,8 +52,16 @@ public sealed class XmpTree
 
     private static readonly Dictionary<string, string> Prefixes = new()
     {
-        [NsXmp] = "xmp", [NsRegions] = "mwg-rs", [NsArea] = "stArea", [NsDim] = "stDim", [NsMp] = "MP", [NsMpri] = "MPRI", [NsMpReg] = "MPReg",
-        ["http://purl.org/dc/elements/1.1/"] = "dc", ["http://ns.adobe.com/lightroom/1.0/"] = "lr", ["http://www.digikam.org/ns/1.0/"] = "digiKam",
+        [NsXmp] = "xmp",
+        [NsRegions] = "mwg-rs",
+        [NsArea] = "stArea",
+        [NsDim] = "stDim",
+        [NsMp] = "MP",
+        [NsMpri] = "MPRI",
+        [NsMpReg] = "MPReg",
+        ["http://purl.org/dc/elements/1.1/"] = "dc",
+        ["http://ns.adobe.com/lightroom/1.0/"] = "lr",
+        ["http://www.digikam.org/ns/1.0/"] = "digiKam",
         ["http://iptc.org/std/Iptc4xmpExt/2008-02-29/"] = "Iptc4xmpExt",
     };
 

@@ -417,12 +417,14 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var antiforgery = AntiforgeryField().Match(login).Groups[1].Value;
         var wrong = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["token"] = "wrong", ["__RequestVerificationToken"] = antiforgery,
+            ["token"] = "wrong",
+            ["__RequestVerificationToken"] = antiforgery,
         }));
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         var right = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["token"] = ReviewApp.Token, ["__RequestVerificationToken"] = antiforgery,
+            ["token"] = ReviewApp.Token,
+            ["__RequestVerificationToken"] = antiforgery,
         }));
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
         var cookie = right.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("tagworker=", StringComparison.Ordinal));

@@ -228,7 +228,9 @@ public sealed class BrowserTests
             {
                 var page = await browser.NewPageAsync(new BrowserNewPageOptions
                 {
-                    BaseURL = app.Url, ViewportSize = new ViewportSize { Width = width, Height = height }, ColorScheme = scheme,
+                    BaseURL = app.Url,
+                    ViewportSize = new ViewportSize { Width = width, Height = height },
+                    ColorScheme = scheme,
                 });
                 await LogInAsync(page, "/people");
                 foreach (var url in pages.Append("/login"))

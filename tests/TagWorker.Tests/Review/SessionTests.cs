@@ -162,7 +162,8 @@ public sealed partial class SessionTests
                 throw;
             }
         },
-    }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+    })
+    { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
 
     private static HttpClient Client(string url, CookieContainer? jar = null) =>
         new(new HttpClientHandler { CookieContainer = jar ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };

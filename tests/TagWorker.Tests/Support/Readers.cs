@@ -100,7 +100,9 @@ public static class Readers
         var run = Shell.Run("timeout", ["-k", "5", "90", "xvfb-run", "-a", "darktable", "--configdir", configDir, "--library", Path.Combine(configDir, "library.db"),
             "--luacmd", $"dofile(\"{script}\")"], new Dictionary<string, string?>
             {
-                ["TW_PHOTO"] = photo, ["TW_OUT"] = report, ["TW_RATING"] = rating?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                ["TW_PHOTO"] = photo,
+                ["TW_OUT"] = report,
+                ["TW_RATING"] = rating?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             }, TimeSpan.FromMinutes(2));
         var lines = File.Exists(report) ? File.ReadAllLines(report) : [];
         if (!lines.Contains("done") || lines.FirstOrDefault(l => l.StartsWith("error ", StringComparison.Ordinal)) is { } error && error.Length > 0)

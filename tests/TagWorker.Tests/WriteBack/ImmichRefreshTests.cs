@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using TagWorker.Storage;
 using TagWorker.Tests.Support;
 using TagWorker.WriteBack;
 
@@ -35,7 +34,9 @@ public sealed class ImmichRefreshTests : IDisposable
         });
         using var worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?>
         {
-            ["TagWorker:Immich:Url"] = immich.Url, ["TagWorker:Immich:ApiKey"] = "the-api-key", ["TagWorker:Immich:LibraryPath"] = "/mnt/media/photos",
+            ["TagWorker:Immich:Url"] = immich.Url,
+            ["TagWorker:Immich:ApiKey"] = "the-api-key",
+            ["TagWorker:Immich:LibraryPath"] = "/mnt/media/photos",
         }, withWriteBack: true);
         await worker.ScanAsync();
         worker.NameOneFace("2024/photo.jpg", "Alice", 910, 1137, (330, 180, 260, 330));

@@ -564,7 +564,8 @@ public sealed class WriteBackTests : IDisposable
             }
             var env = new Dictionary<string, string?>(Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value))
             {
-                ["HOME"] = Path.GetTempPath(), ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+                ["HOME"] = Path.GetTempPath(),
+                ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
             };
             var result = Shell.Run(args[0], args.Skip(1), env);
             Assert.Equal(1, result.ExitCode);

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Library;
-using TagWorker.Pipeline;
-using TagWorker.Storage;
 
 namespace TagWorker.Review.Pages;
 

@@ -57,12 +57,12 @@ public sealed class SearchModel(ReviewStore store, ReviewActions actions) : Revi
 
     public IActionResult OnPostAlbum(string? search, string? name) => Act(() =>
     {
-            var query = ApiEndpoints.ParseQueryString(search ?? "");
-            if (query.IsEmpty)
-            {
-                throw ReviewException.Invalid("search for something first");
-            }
-            actions.CreateAlbum(name, store.SearchIds(query));
-            return $"Made the album {ReviewActions.CleanName(name)}.";
-        }, "/albums");
+        var query = ApiEndpoints.ParseQueryString(search ?? "");
+        if (query.IsEmpty)
+        {
+            throw ReviewException.Invalid("search for something first");
+        }
+        actions.CreateAlbum(name, store.SearchIds(query));
+        return $"Made the album {ReviewActions.CleanName(name)}.";
+    }, "/albums");
 }
