@@ -19,7 +19,7 @@ COPY config/ config/
 COPY src/ src/
 RUN rid="linux-$( [ "$TARGETARCH" = "arm64" ] && echo arm64 || echo x64 )" \
  && dotnet publish src/TagWorker/TagWorker.csproj -c Release -r "$rid" --self-contained true --no-restore \
-      -p:DebugType=none -p:GenerateDocumentationFile=false -o /app
+      -p:DebugType=none -p:PublishDocumentationFile=false -o /app
 
 # 2. Run: Debian 12 "bookworm" (the libvips 8.14 the project is tested with, HEIC included).
 FROM ${RUNTIME_IMAGE}

@@ -86,7 +86,8 @@ public sealed class BrowserTests
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("table"), StringComparison.Ordinal);
         await Shot(page, "08-photo");
 
-        // ← and → step through the library.
+        // ← and → step through the library (once the page's script listens: under load the key can come first).
+        await page.WaitForLoadStateAsync(LoadState.Load);
         var here = page.Url;
         var key = await page.Locator("a[rel=next]").CountAsync() > 0 ? "ArrowRight" : "ArrowLeft";
         await page.Keyboard.PressAsync(key);
