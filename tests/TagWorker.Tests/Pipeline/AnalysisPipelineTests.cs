@@ -89,8 +89,11 @@ public sealed class AnalysisPipelineTests : IDisposable
         using (var stop = new CancellationTokenSource())
         {
             var run = _worker.RunPipelineAsync(stop.Token);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
             while (_worker.Query<long>("SELECT count(*) FROM photos WHERE state = 'analyzed'") == 0)
             {
+                Assert.False(run.IsCompleted && run.Exception is not null, $"the pipeline failed: {run.Exception}");
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "no photo was analysed in 3 minutes"); // a hung pipeline, not a timing check
                 await Task.Delay(20);
             }
             await stop.CancelAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using TagWorker.Tests.Support;
 
 namespace TagWorker.Tests.Review;
@@ -401,8 +402,26 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [Fact]
     public async Task Failed_files_are_listed_and_can_be_retried()
     {
-        var failed = await Get("/api/failed");
-        Assert.Equal(0, failed.GetProperty("total").GetInt64());
+        Assert.Equal(0, (await Get("/api/failed")).GetProperty("total").GetInt64());
+        var reconciler = fixture.App.Services.GetRequiredService<TagWorker.Library.Reconciler>();
+        var path = Path.Combine(fixture.Library, "later.jpg");
+        File.WriteAllBytes(path, []); // a photo still being copied by hand, saved empty
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        await reconciler.RunAsync(null, CancellationToken.None);
+
+        var item = Assert.Single((await Get("/api/failed")).GetProperty("items").EnumerateArray());
+        Assert.Equal(("file", "later.jpg"), (item.GetProperty("kind").GetString(), item.GetProperty("path").GetString()));
+        Assert.Contains("empty file", item.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // The owner copies it again and retries (the watcher, off here, would look at once; the next pass reads it).
+        File.Copy(Path.Combine(Repo.Photos, "bus.jpg"), path, overwrite: true);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        await Post($"/api/failed/file/{item.GetProperty("id").GetInt64()}/retry", null);
+        await reconciler.RunAsync(null, CancellationToken.None);
+        Assert.Equal(0, (await Get("/api/failed")).GetProperty("total").GetInt64());
+
+        File.Delete(path); // the shared library as it was
+        await reconciler.RunAsync(null, CancellationToken.None);
         await Post("/api/failed/photo/999999/retry", null, HttpStatusCode.NotFound);
         await Post("/api/failed/other/1/retry", null, HttpStatusCode.BadRequest);
     }

@@ -40,6 +40,10 @@ public sealed class ReviewFixture : IAsyncLifetime
         {
             await Task.Delay(100);
         }
+        if (state.LastScanAt is null)
+        {
+            throw new TimeoutException("the shared library's first pass did not finish in 60 s"); // not silently on with an empty library
+        }
         await services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, CancellationToken.None);
         services.GetRequiredService<Grouping>().Regroup();
     }

@@ -16,7 +16,7 @@
     document.querySelectorAll('[data-select-unnamed]').forEach((button) => button.addEventListener('click', (e) => {
       e.preventDefault();
       grid.querySelectorAll('[data-unnamed=true] input[type=checkbox]').forEach((c) => { c.checked = true; });
-      grid.dispatchEvent(new Event('change'));
+      grid.dispatchEvent(new Event('change', { bubbles: true }));
     }));
     document.querySelectorAll('[data-select-all]').forEach((button) => button.addEventListener('click', (e) => {
       e.preventDefault();
