@@ -7,7 +7,8 @@ namespace TagWorker.Faces;
 /// <summary>
 /// The owner's decisions about people, stored as facts reclustering never overrides: confirmed
 /// faces (assigned_by = 'user'), rejections, "not this person", ignored groups, names. Each
-/// decision records the rows it touched as they were, so the last decisions can be undone.
+/// decision records the rows it touched as they were, so any decision can be undone (with the later ones that
+/// changed the same rows).
 /// </summary>
 public sealed class Decisions(Database database, TimeProvider clock)
 {
@@ -69,7 +70,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
     public long Split(IReadOnlyList<long> faceIds, string? name)
     {
         long created = 0;
-        Decide("split", $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} faces", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
+        Decide("split", $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} {(faceIds.Count == 1 ? "face" : "faces")}", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
         {
             created = (long)c.Scalar("INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", t,
                 ("$n", name is null ? null : Clean(name)), ("$now", Now()))!;
@@ -150,25 +151,106 @@ public sealed class Decisions(Database database, TimeProvider clock)
     public bool UndoLast()
     {
         using var connection = database.Open();
+        return connection.Scalar("SELECT max(id) FROM decisions WHERE undone_at IS NULL") is long last && Undo(last).Count > 0;
+    }
+
+    /// <summary>
+    /// What undoing decision <paramref name="id"/> takes with it: that decision and every later one, not yet undone,
+    /// that changed one of the same faces or people (or one changed by a decision already taken), oldest first.
+    /// Empty when the decision does not exist or is already undone. Undoing a decision alone is safe exactly when
+    /// this holds only it: the later decisions touched other rows, so restoring its rows cannot undo them by accident.
+    /// </summary>
+    public IReadOnlyList<long> UndoPlan(long id)
+    {
+        using var connection = database.Open();
+        return Plan(connection, null, id);
+    }
+
+    /// <summary>Undoes decision <paramref name="id"/> and the later ones that depend on it (see <see cref="UndoPlan"/>),
+    /// newest first, in one transaction; returns the decisions undone, oldest first.</summary>
+    public IReadOnlyList<long> Undo(long id)
+    {
+        using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        using var command = connection.Command("SELECT id, undo FROM decisions WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1", transaction);
-        long id;
-        Snapshot snapshot;
-        using (var reader = command.ExecuteReader())
+        var plan = Plan(connection, transaction, id);
+        foreach (var decision in Enumerable.Reverse(plan))
         {
-            if (!reader.Read())
+            using var command = connection.Command("SELECT kind, undo FROM decisions WHERE id = $id", transaction, ("$id", decision));
+            using (var reader = command.ExecuteReader())
             {
-                return false;
+                reader.Read();
+                Restore(connection, transaction, ChangesPeople(reader.GetString(0)), JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!);
             }
-            id = reader.GetInt64(0);
-            snapshot = JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!;
+            connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", decision));
         }
+        // Faces the algorithm had put in a person this undo removed are simply unassigned again.
+        connection.Execute("UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL", transaction);
+        transaction.Commit();
+        return plan;
+    }
+
+    private static List<long> Plan(SqliteConnection connection, SqliteTransaction? transaction, long id)
+    {
+        using var command = connection.Command("SELECT id, kind, undo FROM decisions WHERE id >= $id AND undone_at IS NULL ORDER BY id", transaction, ("$id", id));
+        using var reader = command.ExecuteReader();
+        var plan = new List<long>();
+        // Rows the planned decisions changed or put faces back into: a later decision that changed one of them is undone
+        // with them (restoring their snapshot would silently undo it, or put faces into a person it renamed or merged).
+        var relied = new HashSet<string>();
+        // People the planned decisions made or merged away: a later decision that put faces into one goes with them.
+        var existence = new HashSet<string>();
+        while (reader.Read())
+        {
+            var rows = Rows(reader.GetString(1), JsonSerializer.Deserialize<Snapshot>(reader.GetString(2))!);
+            if (reader.GetInt64(0) == id || (plan.Count > 0 && (relied.Overlaps(rows.Changed) || existence.Overlaps(rows.Context))))
+            {
+                plan.Add(reader.GetInt64(0));
+                relied.UnionWith(rows.Changed);
+                relied.UnionWith(rows.Context);
+                existence.UnionWith(rows.Existence);
+            }
+            else if (plan.Count == 0)
+            {
+                break; // the decision asked for is already undone
+            }
+        }
+        return plan;
+    }
+
+    /// <summary>Decisions that change people's own rows (name, ignored, hidden, existence); the others only move faces.</summary>
+    private static bool ChangesPeople(string kind) => kind is "name" or "rename" or "merge" or "hide" or "unhide" or "show-again" or "ignore";
+
+    /// <summary>
+    /// The rows a decision changed, as its snapshot records them (faces, their "not this person" links, people created,
+    /// and people it renamed, merged, hid or ignored); the people it only moved faces between (context: an undo puts
+    /// the faces back, re-creating a person that is gone, and leaves their names alone); and the people whose existence
+    /// it changed (created, or merged away).
+    /// </summary>
+    private static (HashSet<string> Changed, HashSet<string> Context, HashSet<string> Existence) Rows(string kind, Snapshot snapshot)
+    {
+        var people = snapshot.People.Select(p => $"p{p.Id}").ToHashSet();
+        var created = snapshot.Created.Select(p => $"p{p}").ToHashSet();
+        var changed = snapshot.Faces.Select(f => $"f{f.Id}")
+            .Concat(snapshot.CannotLink.Select(l => $"f{l[0]}"))
+            .Concat(created)
+            .Concat(ChangesPeople(kind) ? people : [])
+            .ToHashSet();
+        return (changed, ChangesPeople(kind) ? [] : people, [.. created, .. kind == "merge" ? people : []]);
+    }
+
+    private static void Restore(SqliteConnection connection, SqliteTransaction transaction, bool changedPeople, Snapshot snapshot)
+    {
         foreach (var p in snapshot.People)
         {
-            connection.Execute("""
-                INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
-                ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
-                """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$h", p.Hidden), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
+            // A person the decision only took faces from keeps what later decisions made of it; one that is gone comes back.
+            connection.Execute(changedPeople
+                ? """
+                  INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
+                  ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
+                  """
+                : """
+                  INSERT OR IGNORE INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
+                  """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$h", p.Hidden), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
         }
         foreach (var f in snapshot.Faces)
         {
@@ -184,11 +266,6 @@ public sealed class Decisions(Database database, TimeProvider clock)
         {
             connection.Execute("DELETE FROM people WHERE id = $id", transaction, ("$id", created));
         }
-        // Faces the algorithm had put in a person this undo removed are simply unassigned again.
-        connection.Execute("UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL", transaction);
-        connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
-        transaction.Commit();
-        return true;
     }
 
     private void Decide(string kind, string summary, IReadOnlyList<long> faceIds, IReadOnlyList<long> personIds,

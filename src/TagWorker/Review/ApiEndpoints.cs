@@ -144,6 +144,11 @@ public static class ApiEndpoints
         decisions.MapPost("/undo", (ReviewActions actions) => actions.UndoLastDecision()
             ? Results.Ok(new Done("undone"))
             : Problems.From(ReviewException.Conflict("there is no decision left to undo"))).WithSummary("Undo the last decision");
+        decisions.MapGet("/{id:long}/undo", (ReviewActions actions, ReviewStore store, long id) => store.DecisionsById(actions.UndoPlan(id)))
+            .WithSummary("What undoing this decision would undo: it, and the later decisions that changed the same faces or people");
+        decisions.MapPost("/{id:long}/undo", (ReviewActions actions, long id, bool? withLater) =>
+            new Done("undone", Count: actions.Undo(id, withLater ?? false).Count))
+            .WithSummary("Undo one decision; withLater=true also undoes the later decisions that changed the same faces or people");
 
         var photos = api.MapGroup("/photos").WithTags("Photos");
         photos.MapGet("/{id:long}", (ReviewStore store, long id) => store.Photo(id)).WithSummary("A photo: paths, faces, objects, metadata state");

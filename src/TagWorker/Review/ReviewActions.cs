@@ -204,7 +204,42 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     public bool UndoLastDecision()
     {
         var undone = decisions.UndoLast();
-        profiles.Invalidate();
+        Changed();
+        return undone;
+    }
+
+    /// <summary>
+    /// What undoing decision <paramref name="id"/> takes with it, oldest first: itself, and the later decisions that
+    /// changed the same faces or people. 404 when there is no such decision, 409 when it is undone already.
+    /// </summary>
+    public IReadOnlyList<long> UndoPlan(long id)
+    {
+        var plan = decisions.UndoPlan(id);
+        if (plan.Count == 0)
+        {
+            using var connection = database.Open();
+            throw connection.Scalar("SELECT 1 FROM decisions WHERE id = $id", null, ("$id", id)) is null
+                ? ReviewException.NotFound($"decision {id}")
+                : ReviewException.Conflict($"decision {id} is undone already");
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// Undoes one decision from the history. When later decisions changed the same faces or people they must be undone
+    /// with it, and that happens only when the caller says so (<paramref name="withLater"/>), having shown them.
+    /// </summary>
+    public IReadOnlyList<long> Undo(long id, bool withLater)
+    {
+        var plan = UndoPlan(id);
+        if (plan.Count > 1 && !withLater)
+        {
+            throw ReviewException.Conflict(
+                $"{plan.Count - 1} later {(plan.Count == 2 ? "decision changed" : "decisions changed")} the same faces or people; " +
+                "undo them with it (withLater=true) or undo them first");
+        }
+        var undone = decisions.Undo(id);
+        Changed();
         return undone;
     }
 

@@ -285,6 +285,14 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
         return new Paged<DecisionItem>(items, p, s, total);
     }
 
+    /// <summary>The given decisions, oldest first (the ones an undo would take with it).</summary>
+    public IReadOnlyList<DecisionItem> DecisionsById(IReadOnlyList<long> ids)
+    {
+        using var connection = database.Open();
+        return [.. ids.Order().SelectMany(id => connection.Rows("SELECT id, kind, summary, created_at, undone_at FROM decisions WHERE id = $id",
+            r => new DecisionItem(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetNullableString(4)), null, ("$id", id)))];
+    }
+
     public Paged<AlbumSummary> Albums(int? page, int? size)
     {
         var (p, s, offset) = Paging(page, size);

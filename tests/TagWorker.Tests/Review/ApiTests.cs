@@ -188,6 +188,37 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     }
 
     [Fact]
+    public async Task One_decision_from_the_history_is_undone_alone_or_after_confirmation_with_the_later_ones_that_depend_on_it()
+    {
+        var before = await LastDecisionAsync();
+        var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
+        var faces = (await Get($"/api/people/{largest}/faces")).GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetInt64()).ToList();
+        var first = (await Post("/api/faces/move", new { face_ids = new[] { faces[0] }, name = "Undone Later" })).GetProperty("id").GetInt64();
+        var made = await LastDecisionAsync();
+        await Post("/api/faces/move", new { face_ids = new[] { faces[1] }, name = "Kept After" });
+        var other = await LastDecisionAsync();
+        await Post($"/api/people/{first}/hide", null); // depends on the first decision's person
+        var hide = await LastDecisionAsync();
+
+        var plan = (await Get($"/api/decisions/{made}/undo")).EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal([made, hide], plan);
+        var refused = await Post($"/api/decisions/{made}/undo", null, HttpStatusCode.Conflict);
+        Assert.Contains("1 later decision changed the same faces or people", refused.GetProperty("detail").GetString());
+
+        Assert.Equal(2, (await Post($"/api/decisions/{made}/undo?withLater=true", null)).GetProperty("count").GetInt64());
+        Assert.Equal(largest, (await Get($"/api/faces/{faces[0]}")).GetProperty("person_id").GetInt64());
+        Assert.Equal(JsonValueKind.Null, (await Get("/api/decisions?size=200")).GetProperty("items").EnumerateArray()
+            .Single(d => d.GetProperty("id").GetInt64() == other).GetProperty("undone_at").ValueKind); // the unrelated one stays
+        Assert.NotEqual(largest, (await Get($"/api/faces/{faces[1]}")).GetProperty("person_id").GetInt64());
+
+        await Post($"/api/decisions/{made}/undo", null, HttpStatusCode.Conflict); // undone already
+        await Get("/api/decisions/999999/undo", HttpStatusCode.NotFound);
+        Assert.Equal(1, (await Post($"/api/decisions/{other}/undo", null)).GetProperty("count").GetInt64());
+        Assert.Equal(largest, (await Get($"/api/faces/{faces[1]}")).GetProperty("person_id").GetInt64());
+        await UndoBackToAsync(before);
+    }
+
+    [Fact]
     public async Task A_hidden_person_leaves_the_People_list_only_and_comes_back_by_unhide_or_undo()
     {
         var before = await LastDecisionAsync();

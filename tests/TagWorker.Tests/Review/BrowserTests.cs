@@ -165,6 +165,20 @@ public sealed class BrowserTests
                 await page.WaitForSelectorAsync(".flash");
                 Assert.Contains("with Jack O'Neill", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
                 Assert.Equal(0, await page.Locator($"[data-face='{face}']").CountAsync());
+
+                // History: undoing the naming of Sam Carter, three decisions back, asks first, since the two after it moved one of
+                // his faces; then all three are undone and the group is unnamed again.
+                await page.GotoAsync("/decisions");
+                await page.Locator("tr:has-text(': Sam Carter') button:has-text('Undo')").ClickAsync();
+                await page.WaitForSelectorAsync("#confirm-title");
+                Assert.Equal(2, await page.Locator("section.notice li").CountAsync());
+                await Shot(page, "15-history-undo-question-laptop");
+                await page.ClickAsync("button:has-text('Undo all 3')");
+                await page.WaitForSelectorAsync(".flash");
+                Assert.Contains("Undid 3 decisions", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+                Assert.Equal(3, await page.Locator("td:has-text('undone')").CountAsync());
+                await page.GotoAsync($"/person/{first}");
+                Assert.Contains("Unnamed group", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
             }
             else
             {
@@ -175,6 +189,9 @@ public sealed class BrowserTests
                 var person = await FirstPersonAsync(app);
                 await page.GotoAsync($"/person/{person}");
                 await Shot(page, "13-person-phone");
+                await page.GotoAsync("/decisions");
+                await Shot(page, "15-history-phone");
+                AssertWithinWidth(page, width, await page.Locator("table.history").BoundingBoxAsync());
                 await page.GotoAsync($"/merge?from={person}&into={person}");
                 Assert.Contains("cannot be merged into itself", await page.InnerTextAsync("body"), StringComparison.Ordinal);
             }

@@ -6,7 +6,43 @@ public sealed class DecisionsModel(ReviewStore store, ReviewActions actions) : R
 {
     public Paged<DecisionItem> Decisions { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() => Decisions = store.Decisions(PageNumber, 50));
+    /// <summary>The decision the owner asked to undo, when later ones would go with it: shown for a confirmation.</summary>
+    [BindProperty(SupportsGet = true)]
+    public long? Confirm { get; set; }
+
+    /// <summary>Decisions an undo of <see cref="Confirm"/> takes with it, oldest first (itself first).</summary>
+    public IReadOnlyList<DecisionItem> Plan { get; private set; } = [];
+
+    public IActionResult OnGet() => Show(() =>
+    {
+        Decisions = store.Decisions(PageNumber, 50);
+        if (Confirm is { } id)
+        {
+            Plan = store.DecisionsById(actions.UndoPlan(id));
+        }
+    });
 
     public IActionResult OnPostUndo() => Act(() => actions.UndoLastDecision() ? "Undid the last decision." : "There is nothing left to undo.");
+
+    /// <summary>Undoes one row; when later decisions changed the same faces or people, asks first, listing them.</summary>
+    public IActionResult OnPostUndoOne(long id, bool withLater)
+    {
+        try
+        {
+            if (!withLater && actions.UndoPlan(id).Count > 1)
+            {
+                return LocalRedirect($"/decisions?confirm={id}&page={PageNumber}");
+            }
+        }
+        catch (ReviewException e)
+        {
+            Error = e.Message;
+            return LocalRedirect($"/decisions?page={PageNumber}");
+        }
+        return Act(() =>
+        {
+            var undone = actions.Undo(id, withLater).Count;
+            return undone == 1 ? "Undone." : $"Undid {undone} decisions.";
+        }, $"/decisions?page={PageNumber}");
+    }
 }
