@@ -24,6 +24,7 @@ public sealed record AnswerRequest(long[]? Yes, long[]? No);
 public sealed record ApproveRequest(bool All = false, long? PersonId = null, long? PhotoId = null, bool PeopleOnly = false);
 
 public sealed record SettleRequest(string? Resolution);
+public sealed record HoldRequest(long PhotoId, string? Subject);
 
 public sealed record Done(string Result, long? Id = null, long? Count = null);
 
@@ -216,6 +217,17 @@ public static class ApiEndpoints
             }
             return new Done("approved", Count: actions.Approve(new ApprovalScope(body.PersonId, body.PhotoId, body.PeopleOnly)));
         }).WithSummary("Approve pending changes: all, names only (people_only), one person's or one photo's");
+        writes.MapPost("/hold", (ReviewActions actions, HoldRequest body) =>
+        {
+            actions.Hold(body.PhotoId, body.Subject);
+            return new Done("left as it is", body.PhotoId);
+        }).WithSummary("Drop one pending change (subject 'person:ID' or 'object:LABEL' of photo_id): that photo's keywords for it are left as they are");
+        writes.MapPost("/release", (ReviewActions actions, HoldRequest body) =>
+        {
+            actions.Release(body.PhotoId, body.Subject);
+            return new Done("back on the list", body.PhotoId);
+        }).WithSummary("Put a dropped change back on the write-back list");
+        writes.MapGet("/holds", (ReviewStore store, int? page, int? size) => store.Holds(page, size)).WithSummary("Changes dropped from the write-back list, newest first");
         writes.MapPost("/apply", async (MetadataWriter writer, bool? dryRun, CancellationToken cancellationToken) =>
             await writer.ApplyAsync(dryRun ?? false, cancellationToken)).WithSummary("Write approved changes now (dry_run: only report)");
         writes.MapGet("/history", (ReviewStore store, int? page, int? size) => store.Writes(page, size)).WithSummary("Writes, newest first");

@@ -62,7 +62,7 @@ public static class BenchWebCommand
                 $"/api/photos/{photo}", $"/api/search?people={named},{named + 1}&match=all", $"/api/search?people={named},{named + 1}&match=any",
                 "/api/search?object=dog", "/api/search?folder=2020/05", "/api/search?from=2021-01-01&to=2021-06-30", "/api/search?object=dog&page=100",
                 "/api/labels", "/api/albums", "/api/albums/1/photos", "/api/writeback/pending", $"/api/writeback/pending?person={named}",
-                "/api/writeback/history", "/api/failed", "/api/decisions", "/api/faces/waiting",
+                "/api/writeback/history", "/api/writeback/holds", "/api/failed", "/api/decisions", "/api/faces/waiting",
             ];
             var timings = new List<Timing>();
             foreach (var url in urls)

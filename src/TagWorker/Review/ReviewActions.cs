@@ -357,6 +357,26 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         return approved;
     }
 
+    /// <summary>Drops one change from the write-back list: that person or label in that photo is left as it is.</summary>
+    public void Hold(long photoId, string? subject)
+    {
+        using var connection = database.Open();
+        if (string.IsNullOrEmpty(subject) || !Changes.Hold(connection, writeBack.Value, photoId, subject, Now()))
+        {
+            throw ReviewException.NotFound($"pending change '{subject}' of photo {photoId}");
+        }
+    }
+
+    /// <summary>Puts a dropped change back on the write-back list.</summary>
+    public void Release(long photoId, string? subject)
+    {
+        using var connection = database.Open();
+        if (string.IsNullOrEmpty(subject) || !Changes.Release(connection, photoId, subject))
+        {
+            throw ReviewException.NotFound($"dropped change '{subject}' of photo {photoId}");
+        }
+    }
+
     /// <summary>Settles a write-back conflict: "ours" writes TagWorker's values into the file again (soon), "theirs" keeps the file as it is.</summary>
     public void SettleConflict(long id, string? resolution)
     {

@@ -322,6 +322,15 @@ public sealed class ReviewStore(Database database, ProfileCache profiles, IOptio
     }
 
     /// <summary>Photos with changes waiting to be written, with their changes (approved or not).</summary>
+    /// <summary>The changes the owner dropped from the write-back list, newest first.</summary>
+    public Paged<Hold> Holds(int? page, int? size)
+    {
+        var (p, s, offset) = Paging(page, size);
+        using var connection = database.Open();
+        var total = (long)connection.Scalar("SELECT count(*) FROM write_holds")!;
+        return new Paged<Hold>(Changes.Holds(connection, offset, s), p, s, total);
+    }
+
     public Paged<PendingPhoto> PendingWrites(long? personId, int? page, int? size)
     {
         var (p, s, offset) = Paging(page, size);

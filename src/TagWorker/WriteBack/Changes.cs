@@ -10,6 +10,13 @@ public sealed record Change(long PhotoId, string Subject, string? Before, string
     public bool IsPerson => Subject.StartsWith(Subjects.PersonPrefix, StringComparison.Ordinal);
 }
 
+/// <summary>A change the owner dropped from the write-back list: <paramref name="Name"/> is the person's name or the object label.</summary>
+/// <param name="Path">One of the photo's files, relative to the library (null when none is present).</param>
+public sealed record Hold(long PhotoId, string Subject, string Name, string CreatedAt, string? Path)
+{
+    public bool IsPerson => Subject.StartsWith(Subjects.PersonPrefix, StringComparison.Ordinal);
+}
+
 public static class Subjects
 {
     public const string PersonPrefix = "person:";
@@ -28,8 +35,9 @@ public sealed record ApprovalScope(long? PersonId = null, long? PhotoId = null, 
 
 /// <summary>
 /// What the owner's decisions mean for the photos' metadata: the desired keyword sets (named, not ignored
-/// people whose faces were not rejected, and object labels) against what TagWorker last wrote. Only
-/// differences the owner approved are ever written.
+/// people whose faces were not rejected, and object labels) against what TagWorker last wrote, less the changes the
+/// owner dropped (write_holds: that subject in that photo is left as it is). Only differences the owner approved are
+/// ever written.
 /// </summary>
 public static class Changes
 {
@@ -55,13 +63,15 @@ public static class Changes
         changes (photo_id, subject, before, after) AS (
             SELECT d.photo_id, d.subject, w.value, d.value FROM desired d
             LEFT JOIN written w ON w.photo_id = d.photo_id AND w.subject = d.subject
-            WHERE w.value IS NULL OR w.value <> d.value
+            WHERE (w.value IS NULL OR w.value <> d.value)
+              AND NOT EXISTS (SELECT 1 FROM write_holds h WHERE h.photo_id = d.photo_id AND h.subject = d.subject)
             UNION ALL
             SELECT w.photo_id, w.subject, w.value, NULL FROM written w JOIN photos ph ON ph.id = w.photo_id
             WHERE ph.removed_at IS NULL
               AND ($photos IS NULL OR w.photo_id IN (SELECT value FROM json_each($photos)))
               AND ($person IS NULL OR w.subject = 'person:' || $person)
               AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.photo_id = w.photo_id AND d.subject = w.subject)
+              AND NOT EXISTS (SELECT 1 FROM write_holds h WHERE h.photo_id = w.photo_id AND h.subject = w.subject)
         )
         {(approvals
             ? "SELECT c.photo_id, c.subject, c.before, c.after, a.photo_id IS NOT NULL AS approved FROM changes c LEFT JOIN approvals a ON a.photo_id = c.photo_id AND a.subject = c.subject"
@@ -148,6 +158,37 @@ public static class Changes
         connection.Execute("DELETE FROM write_dirty", transaction);
         transaction.Commit();
     }
+
+    /// <summary>
+    /// Drops one pending change: that subject in that photo is left as it is (not added, renamed or removed) until
+    /// <see cref="Release"/>; its approval, if any, goes. False when there is no such pending change.
+    /// </summary>
+    public static bool Hold(SqliteConnection connection, WriteBackOptions options, long photoId, string subject, string now)
+    {
+        using var transaction = connection.BeginTransaction();
+        if (!Pending(connection, options, photoId, transaction: transaction).Any(c => c.Subject == subject))
+        {
+            return false;
+        }
+        connection.Execute("INSERT OR IGNORE INTO write_holds (photo_id, subject, created_at) VALUES ($p, $s, $now)", transaction,
+            ("$p", photoId), ("$s", subject), ("$now", now));
+        connection.Execute("DELETE FROM approvals WHERE photo_id = $p AND subject = $s", transaction, ("$p", photoId), ("$s", subject));
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>Lets a dropped change come back to the list (to be approved like any other); false when it was not dropped.</summary>
+    public static bool Release(SqliteConnection connection, long photoId, string subject) =>
+        connection.Execute("DELETE FROM write_holds WHERE photo_id = $p AND subject = $s", null, ("$p", photoId), ("$s", subject)) == 1;
+
+    /// <summary>The dropped changes, newest first: photo, subject, and what the subject is called now.</summary>
+    public static List<Hold> Holds(SqliteConnection connection, int offset, int limit) => connection.Rows("""
+        SELECT h.photo_id, h.subject, CASE WHEN pe.id IS NOT NULL THEN coalesce(pe.name, 'an unnamed group') ELSE substr(h.subject, 8) END, h.created_at,
+            (SELECT min(path) FROM files WHERE photo_id = h.photo_id AND state = 'present')
+        FROM write_holds h
+        LEFT JOIN people pe ON h.subject = 'person:' || pe.id
+        ORDER BY h.created_at DESC, h.photo_id DESC LIMIT $limit OFFSET $offset
+        """, r => new Hold(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetNullableString(4)), null, ("$limit", limit), ("$offset", offset));
 
     /// <summary>Approves the pending changes in <paramref name="scope"/>; returns how many changes were approved.</summary>
     public static int Approve(SqliteConnection connection, WriteBackOptions options, ApprovalScope scope, string now)

@@ -61,6 +61,8 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [InlineData("/api/search?object=bus")]
     [InlineData("/api/albums")]
     [InlineData("/api/writeback/pending")]
+    [InlineData("/api/writeback/holds")]
+    [InlineData("/api/decisions/1/undo")]
     [InlineData("/api/faces/1/thumbnail")]
     [InlineData("/openapi/v1.json")]
     [InlineData("/people")]
@@ -384,6 +386,21 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var item = pending.GetProperty("items")[0];
         var path = item.GetProperty("photo").GetProperty("path").GetString()!;
         Assert.Contains(item.GetProperty("changes").EnumerateArray(), c => c.GetProperty("after").GetString() == "Writer Test" && !c.GetProperty("approved").GetBoolean());
+
+        // One change dropped ("leave as is") leaves the list, is listed as held, and comes back when let go.
+        var photoId = item.GetProperty("photo").GetProperty("id").GetInt64();
+        var subject = $"person:{group}";
+        await Post("/api/writeback/hold", new { photo_id = photoId, subject });
+        Assert.DoesNotContain((await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId);
+        var held = (await Get("/api/writeback/holds")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal(("Writer Test", path), (held.GetProperty("name").GetString(), held.GetProperty("path").GetString()));
+        await Post("/api/writeback/hold", new { photo_id = photoId, subject }, HttpStatusCode.NotFound); // no longer pending
+        await Post("/api/writeback/hold", new { photo_id = photoId, subject = "person:999999" }, HttpStatusCode.NotFound);
+        await Post("/api/writeback/release", new { photo_id = photoId, subject });
+        await Post("/api/writeback/release", new { photo_id = photoId, subject }, HttpStatusCode.NotFound);
+        Assert.Contains((await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId);
 
         var notYet = await Post("/api/writeback/apply", null);
         Assert.DoesNotContain(notYet.GetProperty("files").EnumerateArray(), f => f.GetProperty("path").GetString() == path);

@@ -51,12 +51,26 @@ public sealed class BrowserTests
 
         await page.GotoAsync($"/writeback?person={groupId}");
         await Shot(page, "05-writeback-pending");
+        // One photo's change is dropped ("leave as is"): approving the person everywhere and writing leaves that photo alone.
+        var heldPhoto = await page.Locator("tr[data-photo]").First.GetAttributeAsync("data-photo");
+        await page.Locator("tr[data-photo]").First.Locator("button[aria-label^='leave as is: Alice']").ClickAsync();
+        await page.WaitForSelectorAsync(".flash");
+        Assert.Contains("Left as it is", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator($"tr[data-photo='{heldPhoto}']").CountAsync());
+        Assert.Contains("Alice <Example>", await page.InnerTextAsync("table.held"), StringComparison.Ordinal);
+        await Shot(page, "05b-writeback-left-as-is");
         await page.ClickAsync("button:has-text('Approve this person everywhere')");
         await page.WaitForSelectorAsync(".flash");
         await page.ClickAsync("button:has-text('Write approved now')");
         await page.WaitForSelectorAsync(".flash");
         await app.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(library.Path, "*.xmp").Any(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal))),
             TimeSpan.FromSeconds(30));
+        var heldPath = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/photos/{heldPhoto}")).RootElement.GetProperty("paths")[0].GetString()!;
+        var heldSidecar = library.Combine(heldPath + ".xmp");
+        Assert.False(File.Exists(heldSidecar) && File.ReadAllText(heldSidecar).Contains("Alice", StringComparison.Ordinal), $"{heldPath} was left as it is");
+        await page.ClickAsync("table.held button:has-text('Write it after all')");
+        await page.WaitForSelectorAsync(".flash");
+        Assert.Equal(1, await page.Locator($"tr[data-photo='{heldPhoto}']").CountAsync()); // back on the list, not approved
         await page.GotoAsync("/writeback");
         Assert.Contains("done", await page.InnerTextAsync("body"), StringComparison.Ordinal);
         await Shot(page, "06-writeback-history");
@@ -91,9 +105,12 @@ public sealed class BrowserTests
         var here = page.Url;
         var key = await page.Locator("a[rel=next]").CountAsync() > 0 ? "ArrowRight" : "ArrowLeft";
         await page.Keyboard.PressAsync(key);
-        await page.WaitForURLAsync(url => url != here && url.Contains("/photo/", StringComparison.Ordinal));
+        var committed = new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit }; // the step, not the next photo's images
+        await page.WaitForURLAsync(url => url != here && url.Contains("/photo/", StringComparison.Ordinal), committed);
+        await page.WaitForLoadStateAsync(LoadState.Load);
         await page.Keyboard.PressAsync(key == "ArrowRight" ? "ArrowLeft" : "ArrowRight");
-        await page.WaitForURLAsync(here);
+        await page.WaitForURLAsync(here, committed);
+        await page.WaitForLoadStateAsync(LoadState.Load);
 
         // A photo of strangers (the bus): its row lights its box, "Select the unnamed" marks them on the photo, one click clears them.
         await page.GotoAsync("/search?object=bus");

@@ -67,4 +67,34 @@ public sealed class ApprovalTests : IDisposable
         Assert.All(changes.Where(c => !c.IsPerson), c => Assert.False(c.Approved));
         Assert.Equal(3, changes.Count(c => !c.IsPerson));
     }
+    [Fact]
+    public void A_dropped_change_is_left_as_it_is_neither_added_nor_removed_nor_approved_until_it_is_let_go()
+    {
+        using var connection = _database.Open();
+        AddPhotos(connection);
+        var options = new WriteBackOptions();
+        Changes.Approve(connection, options, new ApprovalScope(PhotoId: 2), "now");
+
+        Assert.True(Changes.Hold(connection, options, 2, "person:1", "then"));
+        Assert.False(Changes.Hold(connection, options, 2, "person:9", "then")); // no such change
+        Assert.DoesNotContain(Changes.Pending(connection, options, 2L), c => c.Subject == "person:1");
+        Assert.Contains(Changes.Pending(connection, options, 2L), c => c.Subject == "object:dog" && c.Approved); // the photo's other change stays
+        Assert.Equal(3, Changes.PendingPhotos(connection, options, 0, 10).Total);
+        Assert.Equal(4, Changes.Approve(connection, options, ApprovalScope.All, "now")); // photos 1 and 3: names and dogs
+        Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM approvals WHERE photo_id = 2 AND subject = 'person:1'"));
+        Assert.Equal([new Hold(2, "person:1", "Alice", "then", null)], Changes.Holds(connection, 0, 10));
+
+        // Written before and no longer wanted: a dropped removal keeps the name in the file.
+        connection.Execute("INSERT INTO written (photo_id, subject, value, entries) VALUES (3, 'person:1', 'Alice', '[]')");
+        connection.Execute("UPDATE faces SET rejected = 'stranger', person_id = NULL WHERE photo_id = 3");
+        Assert.Contains(Changes.Pending(connection, options, 3L), c => c.Subject == "person:1" && c.After is null);
+        Assert.True(Changes.Hold(connection, options, 3, "person:1", "then"));
+        Assert.DoesNotContain(Changes.Pending(connection, options, 3L), c => c.Subject == "person:1");
+
+        Assert.True(Changes.Release(connection, 2, "person:1"));
+        Assert.False(Changes.Release(connection, 2, "person:1"));
+        Assert.Contains(Changes.Pending(connection, options, 2L), c => c.Subject == "person:1" && !c.Approved);
+        var maintained = Changes.PendingPhotos(connection, options, 0, 10).Photos.Order();
+        Assert.Equal(Changes.Pending(connection, options, (IReadOnlyCollection<long>?)null).Select(c => c.PhotoId).Distinct().Order(), maintained);
+    }
 }

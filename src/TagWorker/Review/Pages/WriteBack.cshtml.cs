@@ -14,6 +14,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
 
     public Paged<PendingPhoto> Pending { get; private set; } = null!;
     public Paged<WriteItem> History { get; private set; } = null!;
+    public Paged<Hold> Held { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> People { get; private set; } = [];
     public IReadOnlyList<Conflict> Conflicts { get; private set; } = [];
     public long EmbeddedLeftBehind { get; private set; }
@@ -24,6 +25,7 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
     {
         Pending = store.PendingWrites(Person, PageNumber, 50);
         History = store.Writes(1, 20);
+        Held = store.Holds(1, 50);
         People = store.People(null, 1, ReviewStore.MaxPageSize).Items;
         Conflicts = conflicts.Open();
         EmbeddedLeftBehind = options.Value.Mode == WriteMode.Sidecar ? journal.EmbeddedLeftBehind() : 0;
@@ -33,6 +35,18 @@ public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, Met
     {
         actions.SettleConflict(conflict, resolution);
         return resolution == "ours" ? "TagWorker's values will be written into that file again within a minute." : "The file is kept as the other program left it.";
+    });
+
+    public IActionResult OnPostHold(long photo, string subject) => Act(() =>
+    {
+        actions.Hold(photo, subject);
+        return "Left as it is in that photo: it is not written (see “Left as they are” below to write it after all).";
+    });
+
+    public IActionResult OnPostRelease(long photo, string subject) => Act(() =>
+    {
+        actions.Release(photo, subject);
+        return "Back on the list, to be approved like the others.";
     });
 
     public IActionResult OnPostApproveAll() => Act(() => $"Approved {actions.Approve(ApprovalScope.All)} changes.");
