@@ -31,7 +31,10 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Decodes an open file from its start; the stream is only read.</summary>
-    public DecodedPhoto Decode(FileStream file)
+    public DecodedPhoto Decode(FileStream file) => Decode(file, _options.WorkingSize);
+
+    /// <summary>Decodes an open file at most <paramref name="size"/> pixels on its long side (the same checks and budget).</summary>
+    public DecodedPhoto Decode(FileStream file, int size)
     {
         if (file.Length == 0)
         {
@@ -39,7 +42,7 @@ public sealed class ImageDecoder
         }
         CheckSignature(file);
         // libvips reads through its own duplicate of the descriptor.
-        return Decode(() => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()));
+        return Decode(() => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()), size);
     }
 
     public DecodedPhoto Decode(byte[] data)
@@ -49,7 +52,7 @@ public sealed class ImageDecoder
             throw new ImagingException("empty file (0 bytes)");
         }
         CheckSignature(data.AsSpan(0, Math.Min(16, data.Length)));
-        return Decode(() => Source.NewFromMemory(data));
+        return Decode(() => Source.NewFromMemory(data), _options.WorkingSize);
     }
 
     /// <summary>What the header says (displayed size, orientation, date taken), without decoding a pixel.</summary>
@@ -63,7 +66,7 @@ public sealed class ImageDecoder
             : new PhotoHeader(header.Width, header.Height, header.Orientation, header.TakenAt);
     }
 
-    private DecodedPhoto Decode(Func<Source> open)
+    private DecodedPhoto Decode(Func<Source> open, int size)
     {
         using var source = LibVips.Run(open, "cannot read the file");
         var header = LibVips.Run(() => ReadHeader(source), "not a photo TagWorker can read");
@@ -82,7 +85,7 @@ public sealed class ImageDecoder
         RgbImage image;
         using (_budget.Take(cost))
         {
-            image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header) : Thumbnail(source), "cannot decode");
+            image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header, size) : Thumbnail(source, size), "cannot decode");
         }
         var (width, height, orientation) = header.Orientation >= 5
             ? (header.Height, header.Width, header.Orientation)
@@ -95,18 +98,16 @@ public sealed class ImageDecoder
         return new DecodedPhoto(image, width, height, orientation, header.TakenAt);
     }
 
-    private RgbImage Thumbnail(Source source)
+    private static RgbImage Thumbnail(Source source, int size)
     {
-        var size = _options.WorkingSize;
         // fail_on goes to the loader through option_string: 8.14's thumbnail does not pass its own
         // fail_on on, and without it a truncated JPEG decodes "successfully" with a grey bottom.
         using var thumb = Image.ThumbnailSource(source, size, "fail_on=truncated", height: size, size: Enums.Size.Down);
         return ToRgb(thumb);
     }
 
-    private RgbImage LoadJpeg(Source source, Header header)
+    private static RgbImage LoadJpeg(Source source, Header header, int size)
     {
-        var size = _options.WorkingSize;
         var longest = Math.Max(header.Width, header.Height);
         var shrink = 8;
         while (shrink > 1 && (longest + shrink - 1) / shrink < size)

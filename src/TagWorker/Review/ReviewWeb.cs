@@ -31,6 +31,7 @@ public static class ReviewWeb
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("TagWorker.Review.Auth")));
         services.AddSingleton<ProfileCache>();
         services.AddSingleton<ReviewStore>();
+        services.AddSingleton<PhotoViews>();
         services.AddSingleton<ReviewActions>();
         services.AddSingleton<FailedAuthentications>();
 

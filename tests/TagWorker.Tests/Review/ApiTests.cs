@@ -326,6 +326,21 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var photo = await Get($"/api/photos/{face.GetProperty("photo_id").GetInt64()}");
         Assert.NotEmpty(photo.GetProperty("paths").EnumerateArray());
         await Get("/api/photos/999999", HttpStatusCode.NotFound);
+
+        // The large view: rendered from the photo's file (larger than the 640 px preview when the photo is), cached by ETag.
+        var photoId = photo.GetProperty("id").GetInt64();
+        var view = await _api.GetAsync($"/api/photos/{photoId}/view");
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        Assert.Equal("image/jpeg", view.Content.Headers.ContentType?.MediaType);
+        var jpeg = MetadataExtractor.ImageMetadataReader.ReadMetadata(new MemoryStream(await view.Content.ReadAsByteArrayAsync()))
+            .OfType<MetadataExtractor.Formats.Jpeg.JpegDirectory>().Single();
+        var (width, height) = (photo.GetProperty("width").GetInt32(), photo.GetProperty("height").GetInt32());
+        Assert.Equal(Math.Min(1600, Math.Max(width, height)), Math.Max(jpeg.GetImageWidth(), jpeg.GetImageHeight()));
+        Assert.Equal(width >= height, jpeg.GetImageWidth() >= jpeg.GetImageHeight()); // turned upright like the preview
+        using var again = new HttpRequestMessage(HttpMethod.Get, $"/api/photos/{photoId}/view");
+        again.Headers.TryAddWithoutValidation("If-None-Match", view.Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.NotModified, (await _api.SendAsync(again)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/photos/999999/view")).StatusCode);
     }
 
     [Fact]

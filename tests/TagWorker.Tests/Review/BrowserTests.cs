@@ -99,6 +99,9 @@ public sealed class BrowserTests
         await page.WaitForSelectorAsync(".photo-view svg");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("table"), StringComparison.Ordinal);
         await Shot(page, "08-photo");
+        // A laptop's browser takes the large view (rendered from the photo), not the 640 px preview.
+        await page.WaitForFunctionAsync("document.querySelector('.photo-view img').complete");
+        Assert.Contains("/view", await page.EvalOnSelectorAsync<string>(".photo-view img", "img => img.currentSrc"), StringComparison.Ordinal);
 
         // ← and → step through the library (once the page's script listens: under load the key can come first).
         await page.WaitForLoadStateAsync(LoadState.Load);

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using TagWorker.Imaging;
 using TagWorker.WriteBack;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class PhotoModel(ReviewStore store, ReviewActions actions, IOptions<ImagingOptions> imaging) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -11,6 +13,18 @@ public sealed class PhotoModel(ReviewStore store, ReviewActions actions) : Revie
     public PhotoDetail Photo { get; private set; } = null!;
 
     public (long? Previous, long? Next) Neighbours { get; private set; }
+
+    /// <summary>The stored preview and the large view, by the width each has, so the browser takes what the screen needs.</summary>
+    public string SourceSet
+    {
+        get
+        {
+            var (w, h) = (Photo.Width ?? 1, Photo.Height ?? 1);
+            int Width(int side) => (int)Math.Round(w * Math.Min(1.0, (double)side / Math.Max(w, h)));
+            var preview = $"/api/photos/{Photo.Id}/preview {Width(imaging.Value.PreviewSize)}w";
+            return imaging.Value.ViewSize > imaging.Value.PreviewSize ? $"{preview}, /api/photos/{Photo.Id}/view {Width(imaging.Value.ViewSize)}w" : preview;
+        }
+    }
 
     public IActionResult OnGet() => Show(() =>
     {
