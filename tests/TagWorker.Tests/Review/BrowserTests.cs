@@ -9,7 +9,7 @@ namespace TagWorker.Tests.Review;
 /// on a library from ../shared/testdata. Screenshots of every page go to artifacts/screenshots.
 /// </summary>
 [Collection(nameof(Isolated))]
-public sealed class BrowserTests
+public sealed partial class BrowserTests
 {
     private static readonly string Screenshots = Path.Combine(Repo.Root, "artifacts", "screenshots");
 
