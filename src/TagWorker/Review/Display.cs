@@ -12,4 +12,14 @@ public static class Display
 
     public static string When(DateTimeOffset? at) =>
         at is { } value ? TimeZoneInfo.ConvertTime(value, TimeZoneInfo.Local).ToString("d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>A write's journal state in plain words.</summary>
+    public static string WriteState(string state) => state switch
+    {
+        "done" => "written",
+        "undone" => "undone",
+        "started" => "being written",
+        "failed" => "not written:",
+        _ => state,
+    };
 }

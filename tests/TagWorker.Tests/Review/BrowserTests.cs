@@ -72,7 +72,7 @@ public sealed partial class BrowserTests
         await page.WaitForSelectorAsync(".flash");
         Assert.Equal(1, await page.Locator($"tr[data-photo='{heldPhoto}']").CountAsync()); // back on the list, not approved
         await page.GotoAsync("/writeback");
-        Assert.Contains("done", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+        Assert.Contains("written", await page.InnerTextAsync("tr[data-write]"), StringComparison.Ordinal);
         await Shot(page, "06-writeback-history");
 
         // Another program takes the name out of one sidecar: the owner sees it and chooses.
