@@ -11,7 +11,7 @@ public static class FacesExtensions
         builder.Services.AddSingleton<Decisions>();
         builder.Services.AddSingleton<Regrouper>();
         builder.Services.AddSingleton<Grouping>();
-        if (hosted && builder.Configuration.GetValue("TagWorker:Pipeline:Enabled", true))
+        if (hosted && (builder.Configuration.GetSection(Pipeline.PipelineOptions.Section).Get<Pipeline.PipelineOptions>()?.Enabled ?? true))
         {
             builder.Services.AddHostedService<PeopleService>();
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TagWorker.Hosting;
 using TagWorker.Inference;
 using TagWorker.Storage;
 
@@ -6,6 +7,7 @@ namespace TagWorker.Faces;
 
 /// <summary>The production grouping with its settings: the embedder and eps from the manifest unless configured.</summary>
 public sealed class Grouping(Database database, Regrouper regrouper, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference)
+    : IDisposable
 {
     private readonly Lazy<(string Embedder, double Eps, double Link)> _model = new(() =>
     {
@@ -27,14 +29,23 @@ public sealed class Grouping(Database database, Regrouper regrouper, IOptions<Fa
 
     private int _assignRequested;
 
+    /// <summary>Raised when the owner changed a person's faces: the people service wakes at once.</summary>
+    public Signal Changed { get; } = new();
+
     /// <summary>
-    /// Asks the people service to assign the waiting faces on its next round (within seconds): a decision made on a page
-    /// changes a person's faces, and reading every profile belongs in the background, not in the owner's request.
+    /// Asks the people service to assign the waiting faces now: a decision made on a page changes a person's faces, and
+    /// reading every profile belongs in the background, not in the owner's request.
     /// </summary>
-    public void RequestAssignment() => Interlocked.Exchange(ref _assignRequested, 1);
+    public void RequestAssignment()
+    {
+        Interlocked.Exchange(ref _assignRequested, 1);
+        Changed.Raise();
+    }
 
     /// <summary>True once per request made since the last call.</summary>
     public bool TakeAssignmentRequest() => Interlocked.Exchange(ref _assignRequested, 0) == 1;
+
+    public void Dispose() => Changed.Dispose();
 
     public int AssignWaiting()
     {

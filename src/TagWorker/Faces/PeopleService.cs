@@ -5,19 +5,34 @@ namespace TagWorker.Faces;
 
 /// <summary>
 /// Keeps people up to date while the worker runs: new faces are assigned every AssignEverySeconds while analysis stores them
-/// (and on the next round after the owner changed a person on the review site),
+/// (counted from the pipeline's <see cref="AnalysisEvents"/>), and at once after the owner changed a person on the review site,
 /// and a full regrouping (which keeps every decision) follows every RegroupEveryPhotos new photos,
 /// at most every RegroupMinMinutes while an import is still running, once at start, and once an import has been quiet for a
 /// minute (so a library of a few photos gets its groups too).
 /// </summary>
-public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptions<FacesOptions> options, TimeProvider clock,
+public sealed class PeopleService(Grouping grouping, AnalysisEvents analysis, IOptions<FacesOptions> options, TimeProvider clock,
     ILogger<PeopleService> logger) : BackgroundService
 {
+    private long _stored;
+
+    private void PhotoStored() => Interlocked.Increment(ref _stored);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        analysis.PhotoStored += PhotoStored;
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        analysis.PhotoStored -= PhotoStored;
+        await base.StopAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         var settings = options.Value;
-        var seen = stats.Analyzed;
         var sinceRegroup = 0L;
         var lastRegroup = DateTimeOffset.MinValue;
         var regroupNext = true;
@@ -28,9 +43,7 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
         {
             try
             {
-                var analyzed = stats.Analyzed;
-                var fresh = analyzed - seen;
-                seen = analyzed;
+                var fresh = Interlocked.Exchange(ref _stored, 0);
                 sinceRegroup += fresh;
                 var busy = fresh > 0;
                 lastFresh = busy ? clock.GetUtcNow() : lastFresh;
@@ -56,7 +69,8 @@ public sealed class PeopleService(Grouping grouping, PipelineStats stats, IOptio
             {
                 logger.LogError(e, "Grouping faces failed; trying again shortly");
             }
-            await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            // Every 5 s for the rules of time (a quiet minute, the assignment's pace), at once when the owner changed a person.
+            await grouping.Changed.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
         }
     }
 }

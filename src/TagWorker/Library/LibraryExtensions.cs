@@ -17,6 +17,7 @@ public static class LibraryExtensions
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddSingleton<LibrarySafety>();
         builder.Services.AddSingleton<ScanState>();
+        builder.Services.AddSingleton<LibraryChanges>();
         builder.Services.AddSingleton<LibraryWatcher>();
         return builder;
     }

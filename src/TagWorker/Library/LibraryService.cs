@@ -8,7 +8,7 @@ namespace TagWorker.Library;
 /// pass is logged and the loop goes on.
 /// </summary>
 public sealed class LibraryService(
-    Reconciler reconciler, LibraryWatcher watcher, ScanState state, IOptions<LibraryOptions> options, TimeProvider clock,
+    Reconciler reconciler, LibraryWatcher watcher, ScanState state, LibraryChanges changes, IOptions<LibraryOptions> options, TimeProvider clock,
     ILogger<LibraryService> logger) : BackgroundService
 {
     private readonly LibraryOptions _options = options.Value;
@@ -61,6 +61,10 @@ public sealed class LibraryService(
         {
             var result = await reconciler.RunAsync(scope, stoppingToken);
             state.Finished(result, clock.GetUtcNow());
+            if (result.New + result.Changed + result.Moved + result.MetadataChanged > 0)
+            {
+                changes.Raise();
+            }
             if (result.DeferredPaths.Count > 0)
             {
                 RetryLater(result.DeferredPaths, stoppingToken);

@@ -15,7 +15,7 @@ namespace TagWorker.Pipeline;
 /// on; after a restart whatever is still pending is simply picked up again.
 /// </summary>
 public sealed class AnalysisPipeline(
-    Database database, PhotoAnalyzer analyzer, ThumbnailStore thumbnails, PipelineStats stats, ScanState scans,
+    Database database, PhotoAnalyzer analyzer, ThumbnailStore thumbnails, PipelineStats stats, AnalysisEvents events, LibraryChanges changes,
     IOptions<LibraryOptions> library, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<AnalysisPipeline> logger)
 {
     private readonly PipelineOptions _options = options.Value;
@@ -101,7 +101,7 @@ public sealed class AnalysisPipeline(
                     return;
                 }
                 var poll = TimeSpan.FromSeconds(_options.IdlePollSeconds);
-                await scans.WaitForChangeAsync(stopWhenIdleFor is { } l && l - idle < poll ? l - idle : poll, cancellationToken);
+                await changes.WaitAsync(stopWhenIdleFor is { } l && l - idle < poll ? l - idle : poll, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -260,6 +260,7 @@ public sealed class AnalysisPipeline(
                 result.Times.Persist = stopwatch.Elapsed.TotalMilliseconds;
                 stats.Busy(Stage.Persist, stopwatch.Elapsed);
                 stats.Finished(result.Times, result.Analysis.Faces.Count, result.Analysis.Objects.Count, clock.GetUtcNow());
+                events.Stored();
                 logger.LogDebug("Analysed {Path}: {Objects} objects, {Faces} faces", result.Path, result.Analysis.Objects.Count, result.Analysis.Faces.Count);
             }
             catch (Exception e) when (e is not OperationCanceledException)

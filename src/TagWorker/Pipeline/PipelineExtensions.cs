@@ -21,6 +21,7 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<ImageDecoder>();
         builder.Services.AddSingleton<OnnxRuntime>();
         builder.Services.AddSingleton<PhotoAnalyzer>();
+        builder.Services.AddSingleton(sp => new Lazy<PhotoAnalyzer>(sp.GetRequiredService<PhotoAnalyzer>));
         return builder;
     }
 
@@ -32,11 +33,11 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<ThumbnailStore>();
         builder.Services.AddSingleton<IHousekeepingTask, ThumbnailChore>();
         builder.Services.AddSingleton<PipelineStats>();
+        builder.Services.AddSingleton<AnalysisEvents>();
         builder.Services.AddSingleton<AnalysisPipeline>();
         if (hosted && (builder.Configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>()?.Enabled ?? true))
         {
             builder.Services.AddSingleton(sp => new Lazy<AnalysisPipeline>(sp.GetRequiredService<AnalysisPipeline>));
-            builder.Services.AddSingleton(sp => new Lazy<PhotoAnalyzer>(sp.GetRequiredService<PhotoAnalyzer>));
             builder.Services.AddHostedService<PipelineService>();
         }
         return builder;

@@ -12,7 +12,7 @@ namespace TagWorker.Pipeline;
 /// A crash of the pipeline is logged and it starts again.
 /// </summary>
 public sealed class PipelineService(
-    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, ScanState scans, PipelineStats stats,
+    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, LibraryChanges changes, PipelineStats stats,
     IOptions<PipelineOptions> options, ILogger<PipelineService> logger) : BackgroundService
 {
     private readonly PipelineOptions _options = options.Value;
@@ -72,7 +72,7 @@ public sealed class PipelineService(
                     return;
                 }
             }
-            await scans.WaitForChangeAsync(TimeSpan.FromSeconds(_options.IdlePollSeconds), stoppingToken);
+            await changes.WaitAsync(TimeSpan.FromSeconds(_options.IdlePollSeconds), stoppingToken);
         }
     }
 }

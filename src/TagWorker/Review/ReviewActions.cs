@@ -11,8 +11,8 @@ namespace TagWorker.Review;
 /// Every change the review site and the API can make, checked first (a missing person or face is a
 /// 404, a bad name a 400), then carried out by the decision log, the albums or the write-back queue.
 /// </summary>
-public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, Grouping grouping, IServiceProvider services,
-    IOptions<WriteBackOptions> writeBack, TimeProvider clock)
+public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, Grouping grouping, LibraryWatcher watcher,
+    LibraryChanges changes, WriteSignal signal, WriteConflicts conflicts, IOptions<WriteBackOptions> writeBack, TimeProvider clock)
 {
     public const int MaxNameLength = 200;
     public const int MaxBatch = 1000;
@@ -254,6 +254,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             {
                 throw ReviewException.NotFound($"failed photo {id}");
             }
+            changes.Raise(); // analysed again now, not on the pipeline's next look
         }
         else if (kind == "file")
         {
@@ -263,7 +264,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             }
             // A different mtime makes the next pass read the file again.
             connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id", null, ("$id", id));
-            services.GetService<LibraryWatcher>()?.Hint([path]);
+            watcher.Hint([path]);
         }
         else if (kind == "folder")
         {
@@ -271,7 +272,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             {
                 throw ReviewException.NotFound($"unreadable folder {id}");
             }
-            services.GetService<LibraryWatcher>()?.Hint([path]); // a pass over the folder: read now, or its reason updated
+            watcher.Hint([path]); // a pass over the folder: read now, or its reason updated
         }
         else
         {
@@ -353,7 +354,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             throw ReviewException.NotFound($"photo {photo}");
         }
         var approved = Changes.Approve(connection, writeBack.Value, scope, Now());
-        services.GetService<WriteSignal>()?.Wake();
+        signal.Raise();
         return approved;
     }
 
@@ -384,14 +385,13 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         {
             throw ReviewException.Invalid("resolution is 'ours' (write TagWorker's values again) or 'theirs' (keep the file as the other program left it)");
         }
-        var conflicts = services.GetRequiredService<WriteConflicts>();
         if (!conflicts.Settle(id, resolution))
         {
             throw ReviewException.NotFound($"open conflict {id}");
         }
         if (resolution == "ours")
         {
-            services.GetService<WriteSignal>()?.Wake();
+            signal.Raise();
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Storage;
@@ -14,24 +15,28 @@ public static class StatusEndpoints
     /// <param name="ModelsLoaded">False while idle: the models were released and load again with the next photo.</param>
     public sealed record PipelineStatus(long Analyzed, long Failed, long Faces, double PerMinute, string? Current, double? MinutesLeft, bool ModelsLoaded);
 
-    public static Status Read(IServiceProvider services)
+    /// <summary>The status as <c>/api/status</c> and the dashboard show it.</summary>
+    public sealed class Reader(Database database, ScanState state, LibraryWatcher watcher, TimeProvider clock, PipelineStats stats,
+        Lazy<PhotoAnalyzer> analyzer, IOptions<PipelineOptions> pipelineOptions)
     {
-        var database = services.GetRequiredService<Database>();
-        var state = services.GetRequiredService<ScanState>();
-        var watcher = services.GetRequiredService<LibraryWatcher>();
-        var clock = services.GetRequiredService<TimeProvider>();
-        using var connection = database.Open();
-        var counts = LibraryCounts.Read(connection);
-        var pending = counts.Photos["pending"];
-        PipelineStatus? pipeline = null;
-        if (services.GetService<PipelineStats>() is { } stats)
+        public Status Read()
         {
-            var rate = stats.PerMinute(clock.GetUtcNow());
-            pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
-                rate > 0 ? Math.Round(pending / rate, 1) : null, services.GetService<PhotoAnalyzer>()?.Loaded ?? false);
+            using var connection = database.Open();
+            var counts = LibraryCounts.Read(connection);
+            var pending = counts.Photos["pending"];
+            PipelineStatus? pipeline = null;
+            if (pipelineOptions.Value.Enabled)
+            {
+                var rate = stats.PerMinute(clock.GetUtcNow());
+                pipeline = new PipelineStatus(stats.Analyzed, stats.Failed, stats.Faces, rate, stats.Current,
+                    rate > 0 ? Math.Round(pending / rate, 1) : null, analyzer.Value.Loaded);
+            }
+            return new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
+                state.WatcherActive, pending + watcher.Pending, pipeline, Activity(counts, pipeline, state.Scanning));
         }
-        return new Status(counts, state.LastScanAt, state.LastResult, state.NextFullScanAt, state.Scanning,
-            state.WatcherActive, pending + watcher.Pending, pipeline, Activity(counts, pipeline, state.Scanning));
+
+        /// <summary>Why photos cannot be analysed (a model missing or unreadable) while the models are not loaded; null when fine.</summary>
+        public string? Broken => stats.Broken is { } broken && !analyzer.Value.Loaded ? broken : null;
     }
 
     private static string Activity(LibraryCounts counts, PipelineStatus? pipeline, bool scanning)
@@ -56,13 +61,13 @@ public static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (Database database, IServiceProvider services) =>
+        app.MapGet("/healthz", (Database database, Reader status) =>
         {
             try
             {
                 using var connection = database.Open();
                 connection.Scalar("SELECT 1");
-                if (services.GetService<PipelineStats>()?.Broken is { } broken && services.GetService<PhotoAnalyzer>()?.Loaded != true)
+                if (status.Broken is { } broken)
                 {
                     return Results.Problem(broken, statusCode: StatusCodes.Status503ServiceUnavailable, title: "cannot analyse photos");
                 }
@@ -74,7 +79,7 @@ public static class StatusEndpoints
             }
         }).AllowAnonymous().WithTags("Status").WithSummary("Health: the database answers and the models can be loaded (the only endpoint without the token)");
 
-        app.MapGet("/api/status", (IServiceProvider services) => TypedResults.Json(Read(services), Hosting.Json.Options))
+        app.MapGet("/api/status", (Reader status) => TypedResults.Json(status.Read(), Hosting.Json.Options))
             .WithTags("Status").WithSummary("Photos and files by state, scanning, analysis rate and time left");
         return app;
     }

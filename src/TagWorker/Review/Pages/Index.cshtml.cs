@@ -3,7 +3,7 @@ using TagWorker.Library;
 namespace TagWorker.Review.Pages;
 
 public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsoft.Extensions.Options.IOptions<LibraryOptions> library,
-    IServiceProvider services) : ReviewPageModel
+    StatusEndpoints.Reader status, WriteBack.WriteConflicts conflicts) : ReviewPageModel
 {
     public RemovalHold? Hold { get; private set; }
     public long Kept { get; private set; }
@@ -18,7 +18,7 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
 
     public void OnGet()
     {
-        Status = StatusEndpoints.Read(services);
+        Status = status.Read();
         Failed = store.Failed(1, 5);
         Writes = store.Writes(1, 5);
         People = store.People(null, 1, 1).Total;
@@ -26,7 +26,7 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
         PendingWrites = store.PendingWrites(null, 1, 1).Total;
         Hold = safety.OpenHold();
         Kept = safety.KeptForDecisions(library.Value.RemovedGraceDays);
-        Conflicts = services.GetService<WriteBack.WriteConflicts>()?.OpenCount() ?? 0;
+        Conflicts = conflicts.OpenCount();
     }
 
     public Microsoft.AspNetCore.Mvc.IActionResult OnPostConfirmRemoval(long id) =>
