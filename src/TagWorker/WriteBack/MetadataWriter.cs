@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using TagWorker.Library;
 using TagWorker.Storage;
@@ -148,6 +149,16 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
 
     private sealed record FileOutcome(FileReport Report, Dictionary<string, Entries> Added);
 
+    private delegate FileOutcome Outcome(string state, string? error, long? writeId, Dictionary<string, Entries>? added = null);
+
+    /// <summary>One file's new XMP, worked out from the file as read: what is taken out, added, carried, and verified after.</summary>
+    private sealed record Edit(FileSnapshot Snapshot, byte[]? Packet, byte[] NewPacket, Intended Intended, Dictionary<string, Entries> Added,
+        CarriedState? CarriedAfter, List<string> RemoveKeywords, List<string> AddKeywords);
+
+    /// <summary>
+    /// Writes one target: read, edit, journal, write beside it, verify, replace; again (up to three times) when another
+    /// program changed the file meanwhile. Whatever one file does, it fails alone, with its reason.
+    /// </summary>
     private FileOutcome WriteTarget(Plan plan, string relativePhoto, WriteTarget target, bool dryRun)
     {
         var addedNames = plan.Changes.Where(c => c.After is not null && c.After != c.Before).Select(c => c.After!).ToArray();
@@ -161,105 +172,29 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             string? temp = null;
             try
             {
-                var snapshot = FileSnapshot.Take(target.Path);
-                var packet = target.Mode == "embedded" ? embedded.Read(target.Path, snapshot.Bytes)
-                    : snapshot.Bytes ?? (target.SeedFrom is { } seed ? File.ReadAllBytes(seed) : null);
-                XmpTree tree;
-                try
+                var (finished, edit) = Prepare(plan, relativePhoto, target, FileSnapshot.Take(target.Path), dryRun, Outcome);
+                if (finished is not null)
                 {
-                    tree = XmpTree.Parse(packet);
+                    return finished;
                 }
-                catch (XmpFormatException e)
-                {
-                    var copy = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
-                    return Outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (copy is null ? "" : $", a copy is in {copy}"), null);
-                }
-                if (plan.Repair is null && conflicts.Check(plan.PhotoId, target.Relative, snapshot.Hash, tree, dryRun) is { } conflict)
-                {
-                    return Outcome("conflict", conflict, null);
-                }
-                var (hasIptc, iptcKeywords) = embedded.ReadIptc(PhotoOf(target, relativePhoto));
-                var inherited = target.Mode == "embedded" ? new Inherited(null, iptcKeywords)
-                    : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
-                var removed = new List<Entries>();
-                var added = new Dictionary<string, Entries>();
-                var original = Xmp.Values(tree);
-                foreach (var change in plan.Changes)
-                {
-                    var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.For(target.Relative) ?? Entries.None;
-                    removed.Add(previous);
-                    Xmp.Remove(tree, previous);
-                }
-                var afterRemoval = Xmp.Values(tree);
-                var kept = plan.Kept.Select(k => k.For(target.Relative)).ToList();
-                var allWanted = plan.Wanted.Values.Concat(kept.Select(k => new Wanted(k.Fields, k.Regions))).ToList();
-                var carriedBefore = journal.Carried(target.Relative);
-                var ours = plan.Before.Concat(plan.Kept).SelectMany(w => (w.Targets?.Values ?? []).Append(w.Entries))
-                    .SelectMany(e => e.Fields.Select(f => f.Value).Concat(e.Regions.Select(r => "region\t" + r)))
-                    .Concat(allWanted.SelectMany(w => w.Fields.Select(f => f.Value).Concat(w.Regions.Select(r => "region\t" + r))))
-                    .ToHashSet(StringComparer.Ordinal);
-                var carried = Xmp.Carry(tree, allWanted, ours, (plan.StoredW, plan.StoredH), inherited);
-                foreach (var change in plan.Changes.Where(c => c.After is not null))
-                {
-                    added[change.Subject] = Xmp.Add(tree, plan.Wanted[change.Subject], (plan.StoredW, plan.StoredH));
-                }
-                if (dryRun)
-                {
-                    return Outcome("would write", null, null, added);
-                }
-                var remaining = added.Values.Concat(kept).Sum(a => a.Fields.Count + a.Regions.Count);
-                var carriedAfter = Merge(carriedBefore, carried);
-                if (remaining == 0 && carriedAfter is not null)
-                {
-                    // The last of TagWorker's values left: what it carried in goes too, and every reader sees what it saw before.
-                    Xmp.Uncarry(tree, carriedAfter);
-                    carriedAfter = null;
-                }
-                if (target.Mode == "sidecar" && remaining == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
-                {
-                    // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the photo's own metadata.
-                    return Remove(plan, target, snapshot, removed, Outcome);
-                }
-                tree.SetSimple(XmpTree.NsXmp, "MetadataDate", clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
-                var newPacket = tree.Serialize();
-                var intended = Intended(original, Xmp.Values(tree), packet, newPacket);
-                var (removeKeywords, addKeywords) = target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
-
                 using var connection = database.Open();
                 writeId = journal.Start(connection, plan.PhotoId, relativePhoto, target, addedNames, removedNames, plan.Before,
-                    AfterRows(plan, new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = added }), snapshot.Hash);
+                    AfterRows(plan, new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = edit!.Added }), edit.Snapshot.Hash);
                 temp = Path.Combine(Path.GetDirectoryName(target.Path)!,
                     $".{Path.GetFileNameWithoutExtension(target.Path).Replace('%', '_')}.tagworker-{writeId}{Path.GetExtension(target.Path).Replace('%', '_')}");
                 WriteJournal.SetTemp(connection, writeId.Value, temp); // journaled before it exists: a crash while it is written still finds it
-                var backup = snapshot.Exists ? journal.Backup(target.Path, writeId.Value) : null;
-                if (target.Mode == "sidecar")
+                if (Replace(connection, plan, target, edit, writeId.Value, temp))
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(target.Path)!);
-                    FileSnapshot.WriteDurably(temp, newPacket);
+                    WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
+                    WriteJournal.SetCarried(connection, target.Relative, edit.CarriedAfter);
+                    return Outcome("done", null, writeId, edit.Added);
                 }
-                else
+                File.Delete(temp);
+                WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");
+                if (attempt >= 3)
                 {
-                    embedded.Write(target.Path, temp, newPacket, removeKeywords, addKeywords);
-                }
-                var result = File.ReadAllBytes(temp); // read once: verified and hashed from these bytes
-                Verify(target, temp, result, packet, intended, snapshot, removeKeywords, addKeywords);
-                CopyOwnership(target, temp, snapshot);
-                var hashAfter = Convert.ToHexString(SHA256.HashData(result));
-                WriteJournal.Verified(connection, writeId.Value, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
-                BeforeReplace?.Invoke(target.Path);
-                if (!snapshot.ReplaceWith(temp))
-                {
-                    File.Delete(temp);
-                    WriteJournal.Fail(connection, writeId.Value, "changed by another program meanwhile; merged again");
-                    if (attempt < 3)
-                    {
-                        continue;
-                    }
                     return Outcome("failed", "the file keeps changing under another program; try again later", writeId);
                 }
-                WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
-                WriteJournal.SetCarried(connection, target.Relative, carriedAfter);
-                return Outcome("done", null, writeId, added);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -284,6 +219,103 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                 return Outcome("failed", reason, writeId);
             }
         }
+    }
+
+    /// <summary>
+    /// The edit of one target as read: our old values out, the new ones in, what readers would lose carried. Or the outcome
+    /// when nothing is to be written: malformed XMP (a copy kept), a conflict with another program, a dry run, or a
+    /// sidecar TagWorker created that would be left empty (removed instead).
+    /// </summary>
+    private (FileOutcome? Finished, Edit? Edit) Prepare(Plan plan, string relativePhoto, WriteTarget target, FileSnapshot snapshot, bool dryRun,
+        Outcome outcome)
+    {
+        var packet = target.Mode == "embedded" ? embedded.Read(target.Path, snapshot.Bytes)
+            : snapshot.Bytes ?? (target.SeedFrom is { } seed ? File.ReadAllBytes(seed) : null);
+        XmpTree tree;
+        try
+        {
+            tree = XmpTree.Parse(packet);
+        }
+        catch (XmpFormatException e)
+        {
+            var copy = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
+            return (outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (copy is null ? "" : $", a copy is in {copy}"), null), null);
+        }
+        if (plan.Repair is null && conflicts.Check(plan.PhotoId, target.Relative, snapshot.Hash, tree, dryRun) is { } conflict)
+        {
+            return (outcome("conflict", conflict, null), null);
+        }
+        var (hasIptc, iptcKeywords) = embedded.ReadIptc(PhotoOf(target, relativePhoto));
+        var inherited = target.Mode == "embedded" ? new Inherited(null, iptcKeywords)
+            : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
+        var removed = new List<Entries>();
+        var added = new Dictionary<string, Entries>();
+        var original = Xmp.Values(tree);
+        foreach (var change in plan.Changes)
+        {
+            var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.For(target.Relative) ?? Entries.None;
+            removed.Add(previous);
+            Xmp.Remove(tree, previous);
+        }
+        var kept = plan.Kept.Select(k => k.For(target.Relative)).ToList();
+        var allWanted = plan.Wanted.Values.Concat(kept.Select(k => new Wanted(k.Fields, k.Regions))).ToList();
+        var carriedBefore = journal.Carried(target.Relative);
+        var ours = plan.Before.Concat(plan.Kept).SelectMany(w => (w.Targets?.Values ?? []).Append(w.Entries))
+            .SelectMany(e => e.Fields.Select(f => f.Value).Concat(e.Regions.Select(r => "region\t" + r)))
+            .Concat(allWanted.SelectMany(w => w.Fields.Select(f => f.Value).Concat(w.Regions.Select(r => "region\t" + r))))
+            .ToHashSet(StringComparer.Ordinal);
+        var carried = Xmp.Carry(tree, allWanted, ours, (plan.StoredW, plan.StoredH), inherited);
+        foreach (var change in plan.Changes.Where(c => c.After is not null))
+        {
+            added[change.Subject] = Xmp.Add(tree, plan.Wanted[change.Subject], (plan.StoredW, plan.StoredH));
+        }
+        if (dryRun)
+        {
+            return (outcome("would write", null, null, added), null);
+        }
+        var remaining = added.Values.Concat(kept).Sum(a => a.Fields.Count + a.Regions.Count);
+        var carriedAfter = Merge(carriedBefore, carried);
+        if (remaining == 0 && carriedAfter is not null)
+        {
+            // The last of TagWorker's values left: what it carried in goes too, and every reader sees what it saw before.
+            Xmp.Uncarry(tree, carriedAfter);
+            carriedAfter = null;
+        }
+        if (target.Mode == "sidecar" && remaining == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
+        {
+            // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the photo's own metadata.
+            return (Remove(plan, target, snapshot, removed, (state, error, id, a) => outcome(state, error, id, a)), null);
+        }
+        tree.SetSimple(XmpTree.NsXmp, "MetadataDate", clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+        var newPacket = tree.Serialize();
+        var intended = Intended(original, Xmp.Values(tree), packet, newPacket);
+        var (removeKeywords, addKeywords) = target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
+        return (null, new Edit(snapshot, packet, newPacket, intended, added, carriedAfter, removeKeywords, addKeywords));
+    }
+
+    /// <summary>
+    /// Writes the edit beside the target (backup first), verifies the written bytes and puts them in place; false when
+    /// another program changed the target since it was read (nothing replaced: merge again).
+    /// </summary>
+    private bool Replace(SqliteConnection connection, Plan plan, WriteTarget target, Edit edit, long writeId, string temp)
+    {
+        var backup = edit.Snapshot.Exists ? journal.Backup(target.Path, writeId) : null;
+        if (target.Mode == "sidecar")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target.Path)!);
+            FileSnapshot.WriteDurably(temp, edit.NewPacket);
+        }
+        else
+        {
+            embedded.Write(target.Path, temp, edit.NewPacket, edit.RemoveKeywords, edit.AddKeywords);
+        }
+        var result = File.ReadAllBytes(temp); // read once: verified and hashed from these bytes
+        Verify(target, temp, result, edit.Packet, edit.Intended, edit.Snapshot, edit.RemoveKeywords, edit.AddKeywords);
+        CopyOwnership(target, temp, edit.Snapshot);
+        var hashAfter = Convert.ToHexString(SHA256.HashData(result));
+        WriteJournal.Verified(connection, writeId, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
+        BeforeReplace?.Invoke(target.Path);
+        return edit.Snapshot.ReplaceWith(temp);
     }
 
     private static CarriedState? Merge(CarriedState? earlier, CarriedState now) =>
