@@ -25,14 +25,14 @@ public sealed class Decisions(Database database, TimeProvider clock)
         var faces = FacesOf(personId);
         Decide("name", $"named {Who(personId)}: {Clean(name)} ({faces.Length} faces)", faces, [personId], (c, t, _) =>
         {
-            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId));
+            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", clock.StoredNow()), ("$p", personId));
             c.Execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = $p", t, ("$p", personId));
         });
     }
 
     public void Rename(long personId, string name) =>
         Decide("rename", $"renamed {Who(personId)} to {Clean(name)}", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", Now()), ("$p", personId)));
+            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", clock.StoredNow()), ("$p", personId)));
 
     /// <summary>
     /// Moves every face of <paramref name="fromId"/> to <paramref name="intoId"/> and removes the first.
@@ -73,7 +73,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
         Decide("split", $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} {(faceIds.Count == 1 ? "face" : "faces")}", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
         {
             created = (long)c.Scalar("INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", t,
-                ("$n", name is null ? null : Clean(name)), ("$now", Now()))!;
+                ("$n", name is null ? null : Clean(name)), ("$now", clock.StoredNow()))!;
             made.Add(created);
             foreach (var face in faceIds)
             {
@@ -135,17 +135,17 @@ public sealed class Decisions(Database database, TimeProvider clock)
     /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for naming.</summary>
     public void Ignore(long personId) =>
         Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
+            c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", clock.StoredNow()), ("$p", personId)));
 
     /// <summary>Hides a named person from the People page, or lists them again; recognition and write-back go on.</summary>
     public void Hide(long personId, bool hidden) =>
         Decide(hidden ? "hide" : "unhide", hidden ? $"hid {Who(personId)} from People" : $"listed {Who(personId)} in People again", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET hidden = $h, updated_at = $now WHERE id = $p", t, ("$h", hidden ? 1 : 0), ("$now", Now()), ("$p", personId)));
+            c.Execute("UPDATE people SET hidden = $h, updated_at = $now WHERE id = $p", t, ("$h", hidden ? 1 : 0), ("$now", clock.StoredNow()), ("$p", personId)));
 
     /// <summary>An ignored group is offered again (its faces stayed with it).</summary>
     public void ShowAgain(long personId) =>
         Decide("show-again", $"showed {Who(personId)} again", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET ignored = 0, updated_at = $now WHERE id = $p", t, ("$now", Now()), ("$p", personId)));
+            c.Execute("UPDATE people SET ignored = 0, updated_at = $now WHERE id = $p", t, ("$now", clock.StoredNow()), ("$p", personId)));
 
     /// <summary>Undoes the most recent decision not yet undone; false when there is none.</summary>
     public bool UndoLast()
@@ -181,7 +181,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
                 reader.Read();
                 Restore(connection, transaction, ChangesPeople(reader.GetString(0)), JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!);
             }
-            connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", decision));
+            connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", decision));
         }
         // Faces the algorithm had put in a person this undo removed are simply unassigned again.
         connection.Execute("UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL", transaction);
@@ -280,7 +280,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
             []);
         apply(connection, transaction, snapshot.Created);
         connection.Execute("INSERT INTO decisions (kind, summary, undo, created_at) VALUES ($k, $s, $u, $now)", transaction,
-            ("$k", kind), ("$s", summary), ("$u", JsonSerializer.Serialize(snapshot)), ("$now", Now()));
+            ("$k", kind), ("$s", summary), ("$u", JsonSerializer.Serialize(snapshot)), ("$now", clock.StoredNow()));
         transaction.Commit();
     }
 
@@ -306,7 +306,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return connection.Execute("""
             UPDATE people SET cover_face_id = $f, updated_at = $now
             WHERE id = $p AND EXISTS (SELECT 1 FROM faces WHERE id = $f AND person_id = $p AND rejected IS NULL)
-            """, null, ("$f", faceId), ("$p", personId), ("$now", Now())) == 1;
+            """, null, ("$f", faceId), ("$p", personId), ("$now", clock.StoredNow())) == 1;
     }
 
     /// <summary>A person as the History page names them: their name, or "unnamed group N".</summary>
@@ -350,5 +350,4 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     private static string Clean(string name) => PersonName.Clean(name);
 
-    private string Now() => clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

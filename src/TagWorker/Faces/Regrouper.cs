@@ -91,7 +91,7 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
         {
             if (!groupPerson.TryGetValue(k, out var person))
             {
-                var now = clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                var now = clock.StoredNow();
                 person = (long)connection.Scalar("INSERT INTO people (created_at, updated_at) VALUES ($now, $now) RETURNING id", transaction, ("$now", now))!;
                 created++;
             }

@@ -14,8 +14,13 @@ public static class ServeCommand
     public static async Task<int> RunAsync(CommandLine cli)
     {
         var builder = AppHost.CreateWebBuilder(cli);
-        builder.AddStorage().AddLibraryWorker().AddPipeline(hosted: true).AddFaces(hosted: true).AddWriteBack(hosted: true);
-        builder.AddReview();
+        builder
+            .AddStorage()                   // SQLite (one file, migrations), its chores
+            .AddLibraryWorker()             // full passes and watcher hints ─► photos pending (LibraryChanges)
+            .AddPipeline(hosted: true)      // pending photos ─► objects, faces, embeddings (AnalysisEvents)
+            .AddFaces(hosted: true)         // faces ─► people: assignment, regrouping, decisions
+            .AddWriteBack(hosted: true);    // approved changes ─► XMP, verified and journaled; audits
+        builder.AddReview();                // the site and /api, behind the token
         builder.Services.AddHostedService(services => services.GetRequiredService<Housekeeping>());
         var app = builder.Build();
         DataDirectory.EnsureWritable(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir);

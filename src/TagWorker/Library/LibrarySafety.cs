@@ -26,7 +26,7 @@ public sealed class LibrarySafety(Database database, IOptions<StorageOptions> st
     {
         using var connection = database.Open();
         return connection.Execute("UPDATE removal_holds SET confirmed_at = $now WHERE id = $id AND resolved_at IS NULL", null,
-            ("$now", Now()), ("$id", holdId)) == 1;
+            ("$now", clock.StoredNow()), ("$id", holdId)) == 1;
     }
 
     /// <summary>Removed photos past the grace period that are kept only because they hold the owner's decisions.</summary>
@@ -44,7 +44,7 @@ public sealed class LibrarySafety(Database database, IOptions<StorageOptions> st
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        using var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, clock.StoredNow());
         var (count, files) = store.PurgeRemovedBefore(DateTimeOffset.Parse(Cutoff(graceDays), CultureInfo.InvariantCulture), evenConfirmed: true);
         transaction.Commit();
         foreach (var file in files)
@@ -56,5 +56,4 @@ public sealed class LibrarySafety(Database database, IOptions<StorageOptions> st
 
     private string Cutoff(int graceDays) => (clock.GetUtcNow() - TimeSpan.FromDays(graceDays)).ToString("O", CultureInfo.InvariantCulture);
 
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

@@ -14,6 +14,22 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
 {
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// TagWorker's own write of a photo file (embedded XMP), told to the library so the next pass does not take it for
+    /// another program's edit: the file's new size and mtime.
+    /// </summary>
+    public static void RecordOwnWrite(SqliteConnection connection, SqliteTransaction transaction, string relativePath, FileInfo written) =>
+        connection.Execute("UPDATE files SET size = $s, mtime = $m WHERE path = $path", transaction,
+            ("$s", written.Length), ("$m", written.LastWriteTimeUtc.Ticks), ("$path", relativePath));
+
+    /// <summary>The hash of a photo's file as TagWorker is about to write it (embedded XMP): the same photo, never a new one.</summary>
+    public static void RecordOwnHash(SqliteConnection connection, SqliteTransaction transaction, long photoId, byte[] sha256) =>
+        connection.Execute("INSERT OR IGNORE INTO photo_hashes (sha256, photo_id) VALUES ($h, $p)", transaction, ("$h", sha256), ("$p", photoId));
+
+    /// <summary>A failed file is read again by the next pass (which looks at it because its mtime no longer matches).</summary>
+    public static bool ReadAgain(SqliteConnection connection, long fileId) =>
+        connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id AND state = 'failed'", null, ("$id", fileId)) == 1;
+
     public static Dictionary<string, KnownFile> LoadKnown(SqliteConnection connection, IReadOnlyCollection<string>? scope)
     {
         var known = new Dictionary<string, KnownFile>(StringComparer.Ordinal);

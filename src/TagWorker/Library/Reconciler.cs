@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using TagWorker.Hosting;
@@ -152,7 +151,7 @@ public sealed class Reconciler(
     private void Record(Microsoft.Data.Sqlite.SqliteConnection connection, List<HashedFile> batch, Dictionary<string, KnownFile> known, Tally tally)
     {
         using var transaction = connection.BeginTransaction();
-        using var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, clock.StoredNow());
         foreach (var item in batch)
         {
             KnownFile? before = known.TryGetValue(item.File.Path, out var k) ? k : null;
@@ -227,7 +226,7 @@ public sealed class Reconciler(
         IReadOnlyCollection<string>? scope, List<(string Path, string Reason)> unreadableFolders)
     {
         using var transaction = connection.BeginTransaction();
-        using var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, clock.StoredNow());
         store.RecordUnreadableFolders(scope, unreadableFolders);
         foreach (var file in vanished)
         {
@@ -282,7 +281,7 @@ public sealed class Reconciler(
     private bool HoldBack(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, int knownPresent)
     {
         using var transaction = connection.BeginTransaction();
-        using var store = new LibraryStore(connection, transaction, Now());
+        using var store = new LibraryStore(connection, transaction, clock.StoredNow());
         var hold = store.OpenHold();
         var suspect = vanished.Count > _options.HoldRemovalsOverFiles && vanished.Count * 100L > (long)knownPresent * _options.HoldRemovalsOverPercent;
         var wait = false;
@@ -317,7 +316,6 @@ public sealed class Reconciler(
     private static bool IsBelowAny(string path, List<(string Path, string Reason)> folders) =>
         folders.Exists(f => f.Path.Length == 0 || path.StartsWith(f.Path + "/", StringComparison.Ordinal));
 
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
     private sealed class Tally
     {

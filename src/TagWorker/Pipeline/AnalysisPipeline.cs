@@ -133,7 +133,7 @@ public sealed class AnalysisPipeline(
                     logger.LogDebug("Cannot read the header of {Path}: {Reason}", path, e.Message);
                 }
             }
-            if (PhotoStore.RefreshHeader(connection, photo.Id, header, PhotoStore.Now(clock)))
+            if (PhotoStore.RefreshHeader(connection, photo.Id, header, clock.StoredNow()))
             {
                 logger.LogInformation("{Path}: its orientation or size changed in the metadata; analysing it again", photo.Files[0].Path);
             }
@@ -243,7 +243,7 @@ public sealed class AnalysisPipeline(
         await foreach (var result in results.ReadAllAsync(cancellationToken))
         {
             var stopwatch = Stopwatch.StartNew();
-            var now = PhotoStore.Now(clock);
+            var now = clock.StoredNow();
             try
             {
                 using var connection = database.Open();

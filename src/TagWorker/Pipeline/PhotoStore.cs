@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using TagWorker.Storage;
@@ -115,11 +114,15 @@ public static class PhotoStore
         return moved;
     }
 
+    /// <summary>A failed photo is analysed again; false when it is not a failed photo.</summary>
+    public static bool Retry(SqliteConnection connection, long photoId, string now) =>
+        connection.Execute("UPDATE photos SET state = 'pending', error = NULL, updated_at = $now WHERE id = $id AND state = 'failed'", null,
+            ("$now", now), ("$id", photoId)) == 1;
+
     public static void Fail(SqliteConnection connection, long photoId, string reason, string now) =>
         connection.Execute("UPDATE photos SET state = 'failed', error = $e, updated_at = $now WHERE id = $id", null,
             ("$e", reason), ("$now", now), ("$id", photoId));
 
-    public static string Now(TimeProvider clock) => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
     private static void Bind(SqliteCommand command, params (string Name, object? Value)[] values)
     {

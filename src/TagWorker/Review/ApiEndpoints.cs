@@ -45,6 +45,20 @@ public static class ApiEndpoints
             }
         });
 
+        MapPeople(api);
+        MapFaces(api);
+        MapDecisions(api);
+        MapPhotos(api);
+        MapFailed(api);
+        MapAlbums(api);
+        MapLibrary(api);
+        MapWriteBack(api);
+        return app;
+    }
+
+    /// <summary>People: list, name, merge, hide, ignore; the unnamed groups.</summary>
+    private static void MapPeople(RouteGroupBuilder api)
+    {
         var people = api.MapGroup("/people").WithTags("People");
         people.MapGet("/", (ReviewStore store, string? q, int? page, int? size, bool? hidden) => store.People(q, page, size, hidden))
             .WithSummary("Named people, by name; q searches names; hidden=true the hidden ones, false the listed ones");
@@ -98,7 +112,11 @@ public static class ApiEndpoints
 
         api.MapGet("/groups", (ReviewStore store, int? page, int? size) => store.Groups(page, size))
             .WithTags("People").WithSummary("Unnamed groups, largest first, with suggestions");
+    }
 
+    /// <summary>Faces: the waiting queue, accept, reject, move, bring back.</summary>
+    private static void MapFaces(RouteGroupBuilder api)
+    {
         var faces = api.MapGroup("/faces").WithTags("Faces");
         faces.MapGet("/waiting", (ReviewStore store, int? page, int? size) => store.WaitingFaces(page, size))
             .WithSummary("Faces in no group, most like a named person first, each with that person (likely: worth asking)");
@@ -139,7 +157,11 @@ public static class ApiEndpoints
             actions.NotThisPerson(id);
             return new Done("removed from person", id);
         }).WithSummary("This face is not the person it is with");
+    }
 
+    /// <summary>The decision history and its undo.</summary>
+    private static void MapDecisions(RouteGroupBuilder api)
+    {
         var decisions = api.MapGroup("/decisions").WithTags("Decisions");
         decisions.MapGet("/", (ReviewStore store, int? page, int? size) => store.Decisions(page, size)).WithSummary("Decisions, newest first");
         decisions.MapPost("/undo", (ReviewActions actions) => actions.UndoLastDecision()
@@ -150,7 +172,11 @@ public static class ApiEndpoints
         decisions.MapPost("/{id:long}/undo", (ReviewActions actions, long id, bool? withLater) =>
             new Done("undone", Count: actions.Undo(id, withLater ?? false).Count))
             .WithSummary("Undo one decision; withLater=true also undoes the later decisions that changed the same faces or people");
+    }
 
+    /// <summary>Photos, their images, search and labels.</summary>
+    private static void MapPhotos(RouteGroupBuilder api)
+    {
         var photos = api.MapGroup("/photos").WithTags("Photos");
         photos.MapGet("/{id:long}", (ReviewStore store, long id) => store.Photo(id)).WithSummary("A photo: paths, faces, objects, metadata state");
         photos.MapGet("/{id:long}/preview", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
@@ -167,7 +193,11 @@ public static class ApiEndpoints
             store.Search(ParseSearch(people, match, @object, from, to, folder), page, size))
             .WithTags("Photos").WithSummary("Photos by people (comma-separated ids; match=all|any), object label, date taken (from/to yyyy-MM-dd) and folder");
         api.MapGet("/labels", (ReviewStore store) => store.Labels()).WithTags("Photos").WithSummary("Object labels with photo counts");
+    }
 
+    /// <summary>Failed photos, files and folders, and retries.</summary>
+    private static void MapFailed(RouteGroupBuilder api)
+    {
         var failed = api.MapGroup("/failed").WithTags("Status");
         failed.MapGet("/", (ReviewStore store, int? page, int? size) => store.Failed(page, size)).WithSummary("Failed photos and files with reasons");
         failed.MapPost("/{kind}/{id:long}/retry", (ReviewActions actions, string kind, long id) =>
@@ -175,10 +205,14 @@ public static class ApiEndpoints
             actions.Retry(kind, id);
             return new Done("queued", id);
         }).WithSummary("Try a failed photo or file again");
+    }
 
+    /// <summary>Albums.</summary>
+    private static void MapAlbums(RouteGroupBuilder api)
+    {
         var albums = api.MapGroup("/albums").WithTags("Albums");
         albums.MapGet("/", (ReviewStore store, int? page, int? size) => store.Albums(page, size)).WithSummary("Albums");
-        albums.MapPost("/", (ReviewActions actions, ReviewStore store, AlbumRequest body) =>
+        albums.MapPost("/", (AlbumActions actions, ReviewStore store, AlbumRequest body) =>
         {
             var ids = body.FromSearch is { Length: > 0 } search ? store.SearchIds(ParseQueryString(search)) : body.PhotoIds;
             var id = actions.CreateAlbum(body.Name, ids);
@@ -186,21 +220,25 @@ public static class ApiEndpoints
         }).WithSummary("Create an album, optionally with photo_ids or from_search (a search query string)");
         albums.MapGet("/{id:long}", (ReviewStore store, long id) => store.Album(id)).WithSummary("One album");
         albums.MapGet("/{id:long}/photos", (ReviewStore store, long id, int? page, int? size) => store.AlbumPhotos(id, page, size)).WithSummary("An album's photos");
-        albums.MapPatch("/{id:long}", (ReviewActions actions, ReviewStore store, long id, NameRequest body) =>
+        albums.MapPatch("/{id:long}", (AlbumActions actions, ReviewStore store, long id, NameRequest body) =>
         {
             actions.RenameAlbum(id, body.Name);
             return store.Album(id);
         }).WithSummary("Rename an album");
-        albums.MapDelete("/{id:long}", (ReviewActions actions, long id) =>
+        albums.MapDelete("/{id:long}", (AlbumActions actions, long id) =>
         {
             actions.DeleteAlbum(id);
             return Results.NoContent();
         }).WithSummary("Delete an album (the photos stay)");
-        albums.MapPost("/{id:long}/photos", (ReviewActions actions, long id, PhotosRequest body) =>
+        albums.MapPost("/{id:long}/photos", (AlbumActions actions, long id, PhotosRequest body) =>
             new Done("added", id, actions.AddToAlbum(id, body.PhotoIds ?? []))).WithSummary("Add photos to an album");
-        albums.MapPost("/{id:long}/photos/remove", (ReviewActions actions, long id, PhotosRequest body) =>
+        albums.MapPost("/{id:long}/photos/remove", (AlbumActions actions, long id, PhotosRequest body) =>
             new Done("removed", id, actions.RemoveFromAlbum(id, body.PhotoIds ?? []))).WithSummary("Remove photos from an album");
+    }
 
+    /// <summary>The library's safety holds and kept photos.</summary>
+    private static void MapLibrary(RouteGroupBuilder api)
+    {
         var library = api.MapGroup("/library").WithTags("Library");
         library.MapGet("/hold", (LibrarySafety safety) => safety.OpenHold() is { } hold ? Results.Ok(hold) : Results.NoContent())
             .WithSummary("Files gone at once and not yet removed (a moved or unmounted library?); 204 when there is none");
@@ -213,7 +251,11 @@ public static class ApiEndpoints
         library.MapPost("/kept/purge", (LibrarySafety safety, IOptions<LibraryOptions> options) =>
             new Done("purged", Count: safety.PurgeKept(options.Value.RemovedGraceDays)))
             .WithSummary("Let those photos go, with their faces and decisions");
+    }
 
+    /// <summary>Write-back: pending changes, approvals, holds, history, conflicts.</summary>
+    private static void MapWriteBack(RouteGroupBuilder api)
+    {
         var writes = api.MapGroup("/writeback").WithTags("Write-back");
         writes.MapGet("/pending", (ReviewStore store, long? person, int? page, int? size) => store.PendingWrites(person, page, size))
             .WithSummary("Photos whose metadata would change, with each change (approved or not)");
@@ -255,7 +297,6 @@ public static class ApiEndpoints
             actions.SettleConflict(id, body.Resolution);
             return new Done("settled", Id: id);
         }).WithSummary("Settle a conflict: resolution 'ours' writes TagWorker's values again, 'theirs' keeps the file as it is");
-        return app;
     }
 
     public static SearchQuery ParseSearch(string? people, string? match, string? label, string? from, string? to, string? folder)

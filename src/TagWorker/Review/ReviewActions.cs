@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using TagWorker.Faces;
 using TagWorker.Library;
@@ -249,8 +248,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         using var connection = database.Open();
         if (kind == "photo")
         {
-            if (connection.Execute("UPDATE photos SET state = 'pending', error = NULL, updated_at = $now WHERE id = $id AND state = 'failed'", null,
-                ("$now", Now()), ("$id", id)) == 0)
+            if (!Pipeline.PhotoStore.Retry(connection, id, clock.StoredNow()))
             {
                 throw ReviewException.NotFound($"failed photo {id}");
             }
@@ -262,8 +260,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             {
                 throw ReviewException.NotFound($"failed file {id}");
             }
-            // A different mtime makes the next pass read the file again.
-            connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id", null, ("$id", id));
+            LibraryStore.ReadAgain(connection, id);
             watcher.Hint([path]);
         }
         else if (kind == "folder")
@@ -280,67 +277,6 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         }
     }
 
-    public long CreateAlbum(string? name, IReadOnlyList<long>? photoIds = null)
-    {
-        var clean = CleanName(name);
-        using var connection = database.Open();
-        var id = (long)connection.Scalar("INSERT INTO albums (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", null,
-            ("$n", clean), ("$now", Now()))!;
-        if (photoIds is { Count: > 0 })
-        {
-            AddToAlbum(id, photoIds);
-        }
-        return id;
-    }
-
-    public void RenameAlbum(long id, string? name)
-    {
-        var clean = CleanName(name);
-        using var connection = database.Open();
-        if (connection.Execute("UPDATE albums SET name = $n, updated_at = $now WHERE id = $id", null, ("$n", clean), ("$now", Now()), ("$id", id)) == 0)
-        {
-            throw ReviewException.NotFound($"album {id}");
-        }
-    }
-
-    public void DeleteAlbum(long id)
-    {
-        using var connection = database.Open();
-        if (connection.Execute("DELETE FROM albums WHERE id = $id", null, ("$id", id)) == 0)
-        {
-            throw ReviewException.NotFound($"album {id}");
-        }
-    }
-
-    public int AddToAlbum(long id, IReadOnlyList<long> photoIds)
-    {
-        CheckBatch(photoIds, "photo_ids", allowLarge: true);
-        using var connection = database.Open();
-        AlbumExists(connection, id);
-        using var transaction = connection.BeginTransaction();
-        var missing = photoIds.Where(p => connection.Scalar("SELECT 1 FROM photos WHERE id = $p AND removed_at IS NULL", transaction, ("$p", p)) is null).ToArray();
-        if (missing.Length > 0)
-        {
-            throw ReviewException.NotFound($"photo {missing[0]}");
-        }
-        var added = photoIds.Distinct().Sum(p => connection.Execute("INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, $now)",
-            transaction, ("$a", id), ("$p", p), ("$now", Now())));
-        connection.Execute("UPDATE albums SET updated_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
-        transaction.Commit();
-        return added;
-    }
-
-    public int RemoveFromAlbum(long id, IReadOnlyList<long> photoIds)
-    {
-        CheckBatch(photoIds, "photo_ids", allowLarge: true);
-        using var connection = database.Open();
-        AlbumExists(connection, id);
-        using var transaction = connection.BeginTransaction();
-        var removed = photoIds.Distinct().Sum(p => connection.Execute("DELETE FROM album_photos WHERE album_id = $a AND photo_id = $p", transaction, ("$a", id), ("$p", p)));
-        transaction.Commit();
-        return removed;
-    }
-
     /// <summary>Approves pending changes (all, one person's, or one photo's) and wakes the writer.</summary>
     public int Approve(ApprovalScope scope)
     {
@@ -353,7 +289,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         {
             throw ReviewException.NotFound($"photo {photo}");
         }
-        var approved = Changes.Approve(connection, writeBack.Value, scope, Now());
+        var approved = Changes.Approve(connection, writeBack.Value, scope, clock.StoredNow());
         signal.Raise();
         return approved;
     }
@@ -362,7 +298,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     public void Hold(long photoId, string? subject)
     {
         using var connection = database.Open();
-        if (string.IsNullOrEmpty(subject) || !Changes.Hold(connection, writeBack.Value, photoId, subject, Now()))
+        if (string.IsNullOrEmpty(subject) || !Changes.Hold(connection, writeBack.Value, photoId, subject, clock.StoredNow()))
         {
             throw ReviewException.NotFound($"pending change '{subject}' of photo {photoId}");
         }
@@ -413,12 +349,12 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         return trimmed;
     }
 
-    /// <summary>The person's name (null for an unnamed group); 404 when there is no such person.</summary>
     /// <summary>The person with this name in any case ("sam carter" is "Sam Carter"), or null.</summary>
     private static (long Id, string Name)? PersonNamed(Microsoft.Data.Sqlite.SqliteConnection connection, string name) =>
         connection.Rows("SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id", r => (Id: r.GetInt64(0), Name: r.GetString(1)))
             .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Select(p => ((long, string)?)p).FirstOrDefault();
 
+    /// <summary>The person's name (null for an unnamed group); 404 when there is no such person.</summary>
     private string? PersonName(long personId)
     {
         using var connection = database.Open();
@@ -440,7 +376,7 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         }
     }
 
-    private static void CheckBatch(IReadOnlyList<long>? ids, string name, bool allowLarge = false)
+    internal static void CheckBatch(IReadOnlyList<long>? ids, string name, bool allowLarge = false)
     {
         if (ids is null || ids.Count == 0)
         {
@@ -451,14 +387,4 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
             throw ReviewException.Invalid($"{name} lists more than {MaxBatch} ids");
         }
     }
-
-    private static void AlbumExists(Microsoft.Data.Sqlite.SqliteConnection connection, long id)
-    {
-        if (connection.Scalar("SELECT 1 FROM albums WHERE id = $id", null, ("$id", id)) is null)
-        {
-            throw ReviewException.NotFound($"album {id}");
-        }
-    }
-
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

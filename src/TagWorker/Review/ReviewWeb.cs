@@ -32,6 +32,7 @@ public static class ReviewWeb
         services.AddSingleton<ProfileCache>();
         services.AddSingleton<ReviewStore>();
         services.AddSingleton<PhotoViews>();
+        services.AddSingleton<AlbumActions>();
         services.AddSingleton<StatusEndpoints.Reader>();
         services.AddSingleton<ReviewActions>();
         services.AddSingleton<FailedAuthentications>();

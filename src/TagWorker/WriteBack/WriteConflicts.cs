@@ -86,7 +86,7 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
             ("$d", json), ("$h", hash), ("$t", target)) == 0)
         {
             connection.Execute("INSERT INTO conflicts (photo_id, target, detail, file_hash, created_at) VALUES ($p, $t, $d, $h, $now)", null,
-                ("$p", photoId), ("$t", target), ("$d", json), ("$h", hash), ("$now", Now()));
+                ("$p", photoId), ("$t", target), ("$d", json), ("$h", hash), ("$now", clock.StoredNow()));
         }
     }
 
@@ -141,13 +141,13 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
             {
                 Forget(connection, transaction, p, target, detail);
             }
-            connection.Execute("UPDATE conflicts SET resolution = 'theirs', resolved_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
+            connection.Execute("UPDATE conflicts SET resolution = 'theirs', resolved_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", id));
         }
         else
         {
             // An earlier "ours" for the same file that never got written is replaced by this one.
             connection.Execute("UPDATE conflicts SET resolved_at = $now WHERE target = $t AND resolution = 'ours' AND resolved_at IS NULL", transaction,
-                ("$now", Now()), ("$t", target));
+                ("$now", clock.StoredNow()), ("$t", target));
             connection.Execute("UPDATE conflicts SET resolution = 'ours' WHERE id = $id", transaction, ("$id", id));
         }
         transaction.Commit();
@@ -187,8 +187,7 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
     public void Repaired(long conflictId)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE conflicts SET resolved_at = $now WHERE id = $id", null, ("$now", Now()), ("$id", conflictId));
+        connection.Execute("UPDATE conflicts SET resolved_at = $now WHERE id = $id", null, ("$now", clock.StoredNow()), ("$id", conflictId));
     }
 
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

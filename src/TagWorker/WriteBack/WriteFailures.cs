@@ -1,4 +1,3 @@
-using System.Globalization;
 using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
@@ -26,7 +25,7 @@ public sealed class WriteFailures(Database database, TimeProvider clock, ILogger
     private bool Record(long photoId, string target, string reason)
     {
         using var connection = database.Open();
-        var now = clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var now = clock.StoredNow();
         var known = connection.Scalar("SELECT reason FROM write_failures WHERE target = $t", null, ("$t", target)) as string;
         connection.Execute("""
             INSERT INTO write_failures (target, photo_id, reason, first_at, last_at) VALUES ($t, $p, $r, $now, $now)

@@ -41,7 +41,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
             VALUES ($p, $path, $mode, $target, $added, $removed, $before, $after, $hb, 'started', $now) RETURNING id
             """, null, ("$p", photoId), ("$path", relativePhoto), ("$mode", target.Mode), ("$target", target.Relative),
             ("$added", JsonSerializer.Serialize(added)), ("$removed", JsonSerializer.Serialize(removed)), ("$before", JsonSerializer.Serialize(before)),
-            ("$after", JsonSerializer.Serialize(after)), ("$hb", hashBefore), ("$now", Now()))!;
+            ("$after", JsonSerializer.Serialize(after)), ("$hb", hashBefore), ("$now", clock.StoredNow()))!;
 
     public static void SetTemp(SqliteConnection connection, long writeId, string temp) =>
         connection.Execute("UPDATE writes SET temp = $t WHERE id = $id", null, ("$t", temp), ("$id", writeId));
@@ -57,8 +57,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
             ("$ha", hashAfter), ("$b", backup), ("$t", temp), ("$id", writeId));
         if (embeddedPhoto is { } photo && hashAfter is not null)
         {
-            connection.Execute("INSERT OR IGNORE INTO photo_hashes (sha256, photo_id) VALUES ($h, $p)", transaction,
-                ("$h", Convert.FromHexString(hashAfter)), ("$p", photo));
+            LibraryStore.RecordOwnHash(connection, transaction, photo, Convert.FromHexString(hashAfter));
         }
         transaction.Commit();
     }
@@ -70,9 +69,7 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         connection.Execute("UPDATE writes SET state = 'done', temp = NULL WHERE id = $id", transaction, ("$id", writeId));
         if (embeddedRelative is not null)
         {
-            var info = new FileInfo(path);
-            connection.Execute("UPDATE files SET size = $s, mtime = $m WHERE path = $path", transaction,
-                ("$s", info.Length), ("$m", info.LastWriteTimeUtc.Ticks), ("$path", embeddedRelative));
+            LibraryStore.RecordOwnWrite(connection, transaction, embeddedRelative, new FileInfo(path));
         }
         transaction.Commit();
     }
@@ -219,12 +216,10 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
             SaveWritten(connection, transaction, p, previous);
             if (mode == "embedded" && File.Exists(target))
             {
-                var info = new FileInfo(target);
-                connection.Execute("UPDATE files SET size = $s, mtime = $m WHERE path = $path", transaction,
-                    ("$s", info.Length), ("$m", info.LastWriteTimeUtc.Ticks), ("$path", relative));
+                LibraryStore.RecordOwnWrite(connection, transaction, relative, new FileInfo(target));
             }
         }
-        connection.Execute("UPDATE writes SET state = 'undone', undone_at = $now WHERE id = $id", transaction, ("$now", Now()), ("$id", id));
+        connection.Execute("UPDATE writes SET state = 'undone', undone_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", id));
         transaction.Commit();
         return $"write {id}: {relative} restored";
     }
@@ -325,5 +320,4 @@ public sealed class WriteJournal(Database database, IOptions<WriteBackOptions> o
         connection.Execute(state is null ? "DELETE FROM carried WHERE target = $t" : "INSERT OR REPLACE INTO carried (target, state) VALUES ($t, $s)", null,
             ("$t", target), ("$s", state is null ? null : JsonSerializer.Serialize(state)));
 
-    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 }

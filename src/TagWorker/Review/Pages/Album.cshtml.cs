@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class AlbumModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class AlbumModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }

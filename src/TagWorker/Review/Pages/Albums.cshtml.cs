@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class AlbumsModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class AlbumsModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
 {
     public Paged<AlbumSummary> Albums { get; private set; } = null!;
 

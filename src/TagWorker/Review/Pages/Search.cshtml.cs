@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class SearchModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class SearchModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
 {
     public SearchQuery Query { get; private set; } = new([], true, null, null, null, null);
     public Paged<PhotoSummary>? Results { get; private set; }
