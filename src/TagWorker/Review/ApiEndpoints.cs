@@ -181,14 +181,17 @@ public static class ApiEndpoints
         photos.MapGet("/{id:long}", (ReviewStore store, long id) => store.Photo(id)).WithSummary("A photo: paths, faces, objects, metadata state");
         photos.MapGet("/{id:long}/preview", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
             Image(store.ImagePath("photo", id), storage.Value.Dir, $"photo {id}")).WithSummary("The photo's preview (JPEG)");
-        photos.MapGet("/{id:long}/view", async (PhotoViews views, HttpContext http, long id, CancellationToken cancellationToken) =>
+        photos.MapGet("/{id:long}/view", async (PhotoViews views, ReviewStore store, IOptions<StorageOptions> storage, HttpContext http, long id,
+            CancellationToken cancellationToken) =>
         {
-            var view = await views.RenderAsync(id, http.Request.Headers.IfNoneMatch.ToString(), cancellationToken)
-                ?? throw ReviewException.NotFound($"a readable file of photo {id}");
+            if (await views.RenderAsync(id, http.Request.Headers.IfNoneMatch.ToString(), cancellationToken) is not { } view)
+            {
+                return Image(store.ImagePath("photo", id), storage.Value.Dir, $"photo {id}"); // the file is gone or unreadable: the preview
+            }
             http.Response.Headers.ETag = view.ETag;
             http.Response.Headers.CacheControl = "private, max-age=86400";
             return view.Jpeg.Length == 0 ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.File(view.Jpeg, "image/jpeg");
-        }).WithSummary("The photo large (ViewSize on the long side, JPEG), rendered from its file when asked");
+        }).WithSummary("The photo large (ViewSize on the long side, JPEG), rendered from its file when asked; the preview when the file cannot be read");
         api.MapGet("/search", (ReviewStore store, string? people, string? match, string? @object, string? from, string? to, string? folder, int? page, int? size) =>
             store.Search(ParseSearch(people, match, @object, from, to, folder), page, size))
             .WithTags("Photos").WithSummary("Photos by people (comma-separated ids; match=all|any), object label, date taken (from/to yyyy-MM-dd) and folder");

@@ -12,7 +12,7 @@ public sealed record PhotoView(byte[] Jpeg, string ETag);
 
 /// <summary>
 /// The photo page's large view: rendered when asked from the photo's own file (its first present copy, a path from
-/// the database, never from the request), at <see cref="ImagingOptions.ViewSize"/> on the long side, one at a time, with
+/// the database, never from the request; read as analysis reads it, a symbolic link the library lists included), at <see cref="ImagingOptions.ViewSize"/> on the long side, one at a time, with
 /// the decoder's checks and memory budget. Nothing is stored: the stored preview stays small, the browser keeps the view.
 /// </summary>
 public sealed class PhotoViews(Database database, ImageDecoder decoder, IOptions<LibraryOptions> library, IOptions<ImagingOptions> imaging)
@@ -34,7 +34,7 @@ public sealed class PhotoViews(Database database, ImageDecoder decoder, IOptions
         var root = Path.GetFullPath(library.Value.Root) + Path.DirectorySeparatorChar;
         var full = relative is null ? null : Path.GetFullPath(Path.Join(root, relative));
         var info = full is null || !full.StartsWith(root, StringComparison.Ordinal) ? null : new FileInfo(full);
-        if (size == 0 || info is not { Exists: true, LinkTarget: null })
+        if (size == 0 || info is not { Exists: true })
         {
             return null;
         }
