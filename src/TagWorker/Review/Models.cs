@@ -3,6 +3,8 @@ using TagWorker.WriteBack;
 
 namespace TagWorker.Review;
 
+// The shapes the review site and the API read and return (their JSON is snake_case).
+
 /// <summary>One page of a list: 1-based page number, page size, and the total across all pages.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int Size, long Total)
 {
@@ -56,25 +58,4 @@ public sealed record PendingPhoto(PhotoSummary Photo, IReadOnlyList<Change> Chan
 public sealed record SearchQuery(IReadOnlyList<long> People, bool AllPeople, string? Label, DateOnly? From, DateOnly? To, string? Folder)
 {
     public bool IsEmpty => People.Count == 0 && string.IsNullOrWhiteSpace(Label) && From is null && To is null && string.IsNullOrWhiteSpace(Folder);
-}
-
-/// <summary>A request the review site or API cannot carry out, with the HTTP status it maps to.</summary>
-public class ReviewException(int status, string title, string detail) : Exception(detail)
-{
-    public int Status { get; } = status;
-    public string Title { get; } = title;
-
-    public static ReviewException NotFound(string what) => new(404, "Not found", $"{what} does not exist");
-
-    public static ReviewException Invalid(string detail) => new(400, "Invalid request", detail);
-
-    public static ReviewException Conflict(string detail) => new(409, "Conflict", detail);
-}
-
-/// <summary>The name belongs to another person already: the owner is asked whether these are the same person (a merge).</summary>
-public sealed class NameTakenException(long existing, string name)
-    : ReviewException(409, "Name taken", $"person {existing} is already called {name}: if this is the same person, merge into it (POST /api/people/{{id}}/merge)")
-{
-    public long Existing { get; } = existing;
-    public string Name { get; } = name;
 }
