@@ -166,13 +166,20 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return Plan(connection, null, id);
     }
 
-    /// <summary>Undoes decision <paramref name="id"/> and the later ones that depend on it (see <see cref="UndoPlan"/>),
-    /// newest first, in one transaction; returns the decisions undone, oldest first.</summary>
-    public IReadOnlyList<long> Undo(long id)
+    /// <summary>
+    /// Undoes decision <paramref name="id"/> and the later ones that depend on it (see <see cref="UndoPlan"/>), newest
+    /// first, in one transaction; returns that plan, oldest first. When it holds more than <paramref name="atMost"/>
+    /// decisions nothing is undone (the caller asks the owner first).
+    /// </summary>
+    public IReadOnlyList<long> Undo(long id, int atMost = int.MaxValue)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         var plan = Plan(connection, transaction, id);
+        if (plan.Count > atMost)
+        {
+            return plan;
+        }
         foreach (var decision in Enumerable.Reverse(plan))
         {
             using var command = connection.Command("SELECT kind, undo FROM decisions WHERE id = $id", transaction, ("$id", decision));

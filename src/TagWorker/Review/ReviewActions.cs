@@ -211,9 +211,26 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     /// What undoing decision <paramref name="id"/> takes with it, oldest first: itself, and the later decisions that
     /// changed the same faces or people. 404 when there is no such decision, 409 when it is undone already.
     /// </summary>
-    public IReadOnlyList<long> UndoPlan(long id)
+    public IReadOnlyList<long> UndoPlan(long id) => Found(id, decisions.UndoPlan(id));
+
+    /// <summary>
+    /// Undoes one decision from the history. When later decisions changed the same faces or people they must be undone
+    /// with it, and that happens only when the caller says so (<paramref name="withLater"/>), having shown them;
+    /// otherwise nothing changes and <see cref="LaterDecisionsException"/> says how many.
+    /// </summary>
+    public IReadOnlyList<long> Undo(long id, bool withLater)
     {
-        var plan = decisions.UndoPlan(id);
+        var plan = Found(id, decisions.Undo(id, atMost: withLater ? int.MaxValue : 1));
+        if (plan.Count > 1 && !withLater)
+        {
+            throw new LaterDecisionsException(plan.Count - 1);
+        }
+        Changed();
+        return plan;
+    }
+
+    private IReadOnlyList<long> Found(long id, IReadOnlyList<long> plan)
+    {
         if (plan.Count == 0)
         {
             using var connection = database.Open();
@@ -222,24 +239,6 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
                 : ReviewException.Conflict($"decision {id} is undone already");
         }
         return plan;
-    }
-
-    /// <summary>
-    /// Undoes one decision from the history. When later decisions changed the same faces or people they must be undone
-    /// with it, and that happens only when the caller says so (<paramref name="withLater"/>), having shown them.
-    /// </summary>
-    public IReadOnlyList<long> Undo(long id, bool withLater)
-    {
-        var plan = UndoPlan(id);
-        if (plan.Count > 1 && !withLater)
-        {
-            throw ReviewException.Conflict(
-                $"{plan.Count - 1} later {(plan.Count == 2 ? "decision changed" : "decisions changed")} the same faces or people; " +
-                "undo them with it (withLater=true) or undo them first");
-        }
-        var undone = decisions.Undo(id);
-        Changed();
-        return undone;
     }
 
     /// <summary>Analyses a failed photo again, or reads a failed file again on the next pass.</summary>

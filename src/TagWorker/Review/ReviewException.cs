@@ -20,3 +20,11 @@ public sealed class NameTakenException(long existing, string name)
     public long Existing { get; } = existing;
     public string Name { get; } = name;
 }
+
+/// <summary>Undoing a decision would also undo later ones that changed the same faces or people: the owner is asked first.</summary>
+public sealed class LaterDecisionsException(int later)
+    : ReviewException(409, "Conflict", $"{later} later {(later == 1 ? "decision changed" : "decisions changed")} the same faces or people; " +
+        "undo them with it (withLater=true) or undo them first")
+{
+    public int Later { get; } = later;
+}

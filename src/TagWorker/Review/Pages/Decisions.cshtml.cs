@@ -29,20 +29,17 @@ public sealed class DecisionsModel(ReviewStore store, ReviewActions actions) : R
     {
         try
         {
-            if (!withLater && actions.UndoPlan(id).Count > 1)
-            {
-                return LocalRedirect($"/decisions?confirm={id}&page={PageNumber}");
-            }
+            var undone = actions.Undo(id, withLater).Count;
+            Message = undone == 1 ? "Undone." : $"Undid {undone} decisions.";
+        }
+        catch (LaterDecisionsException)
+        {
+            return LocalRedirect($"/decisions?confirm={id}&page={PageNumber}");
         }
         catch (ReviewException e)
         {
             Error = e.Message;
-            return LocalRedirect($"/decisions?page={PageNumber}");
         }
-        return Act(() =>
-        {
-            var undone = actions.Undo(id, withLater).Count;
-            return undone == 1 ? "Undone." : $"Undid {undone} decisions.";
-        }, $"/decisions?page={PageNumber}");
+        return LocalRedirect($"/decisions?page={PageNumber}");
     }
 }
