@@ -262,7 +262,7 @@ public static class ApiEndpoints
         var writes = api.MapGroup("/writeback").WithTags("Write-back");
         writes.MapGet("/pending", (ReviewStore store, long? person, int? page, int? size) => store.PendingWrites(person, page, size))
             .WithSummary("Photos whose metadata would change, with each change (approved or not)");
-        writes.MapPost("/approve", (ReviewActions actions, ApproveRequest body) =>
+        writes.MapPost("/approve", (WriteBackActions actions, ApproveRequest body) =>
         {
             if (!body.All && body.PersonId is null && body.PhotoId is null && !body.PeopleOnly)
             {
@@ -270,12 +270,12 @@ public static class ApiEndpoints
             }
             return new Done("approved", Count: actions.Approve(new ApprovalScope(body.PersonId, body.PhotoId, body.PeopleOnly)));
         }).WithSummary("Approve pending changes: all, names only (people_only), one person's or one photo's");
-        writes.MapPost("/hold", (ReviewActions actions, HoldRequest body) =>
+        writes.MapPost("/hold", (WriteBackActions actions, HoldRequest body) =>
         {
             actions.Hold(body.PhotoId, body.Subject);
             return new Done("left as it is", body.PhotoId);
         }).WithSummary("Drop one pending change (subject 'person:ID' or 'object:LABEL' of photo_id): that photo's keywords for it are left as they are");
-        writes.MapPost("/release", (ReviewActions actions, HoldRequest body) =>
+        writes.MapPost("/release", (WriteBackActions actions, HoldRequest body) =>
         {
             actions.Release(body.PhotoId, body.Subject);
             return new Done("back on the list", body.PhotoId);
@@ -295,7 +295,7 @@ public static class ApiEndpoints
             .WithSummary("Look now for files another program changed since TagWorker wrote them (also done every AuditEveryMinutes); count: open conflicts");
         writes.MapGet("/conflicts", (WriteConflicts conflicts) => conflicts.Open())
             .WithSummary("Files where another program removed or brought back what TagWorker wrote; their writes wait for the owner");
-        writes.MapPost("/conflicts/{id:long}/settle", (ReviewActions actions, long id, SettleRequest body) =>
+        writes.MapPost("/conflicts/{id:long}/settle", (WriteBackActions actions, long id, SettleRequest body) =>
         {
             actions.SettleConflict(id, body.Resolution);
             return new Done("settled", Id: id);

@@ -1,17 +1,16 @@
-using Microsoft.Extensions.Options;
 using TagWorker.Faces;
 using TagWorker.Library;
 using TagWorker.Storage;
-using TagWorker.WriteBack;
 
 namespace TagWorker.Review;
 
 /// <summary>
-/// Every change the review site and the API can make, checked first (a missing person or face is a
-/// 404, a bad name a 400), then carried out by the decision log, the albums or the write-back queue.
+/// Every change the owner makes to who is who (names, faces, merges, hiding, undo) and retries of failed files, checked
+/// first (a missing person or face is a 404, a bad name a 400), then carried out by the decision log. Albums are
+/// <see cref="AlbumActions"/>, approvals and conflicts <see cref="WriteBackActions"/>.
 /// </summary>
 public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, Grouping grouping, LibraryWatcher watcher,
-    LibraryChanges changes, WriteSignal signal, WriteConflicts conflicts, IOptions<WriteBackOptions> writeBack, TimeProvider clock)
+    LibraryChanges changes, TimeProvider clock)
 {
     public const int MaxNameLength = 200;
     public const int MaxBatch = 1000;
@@ -273,60 +272,6 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         else
         {
             throw ReviewException.Invalid("kind is photo, file or folder");
-        }
-    }
-
-    /// <summary>Approves pending changes (all, one person's, or one photo's) and wakes the writer.</summary>
-    public int Approve(ApprovalScope scope)
-    {
-        if (scope.PersonId is { } person)
-        {
-            PersonName(person);
-        }
-        using var connection = database.Open();
-        if (scope.PhotoId is { } photo && connection.Scalar("SELECT 1 FROM photos WHERE id = $id", null, ("$id", photo)) is null)
-        {
-            throw ReviewException.NotFound($"photo {photo}");
-        }
-        var approved = Changes.Approve(connection, writeBack.Value, scope, clock.StoredNow());
-        signal.Raise();
-        return approved;
-    }
-
-    /// <summary>Drops one change from the write-back list: that person or label in that photo is left as it is.</summary>
-    public void Hold(long photoId, string? subject)
-    {
-        using var connection = database.Open();
-        if (string.IsNullOrEmpty(subject) || !Changes.Hold(connection, writeBack.Value, photoId, subject, clock.StoredNow()))
-        {
-            throw ReviewException.NotFound($"pending change '{subject}' of photo {photoId}");
-        }
-    }
-
-    /// <summary>Puts a dropped change back on the write-back list.</summary>
-    public void Release(long photoId, string? subject)
-    {
-        using var connection = database.Open();
-        if (string.IsNullOrEmpty(subject) || !Changes.Release(connection, photoId, subject))
-        {
-            throw ReviewException.NotFound($"dropped change '{subject}' of photo {photoId}");
-        }
-    }
-
-    /// <summary>Settles a write-back conflict: "ours" writes TagWorker's values into the file again (soon), "theirs" keeps the file as it is.</summary>
-    public void SettleConflict(long id, string? resolution)
-    {
-        if (resolution is not ("ours" or "theirs"))
-        {
-            throw ReviewException.Invalid("resolution is 'ours' (write TagWorker's values again) or 'theirs' (keep the file as the other program left it)");
-        }
-        if (!conflicts.Settle(id, resolution))
-        {
-            throw ReviewException.NotFound($"open conflict {id}");
-        }
-        if (resolution == "ours")
-        {
-            signal.Raise();
         }
     }
 

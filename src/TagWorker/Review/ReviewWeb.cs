@@ -33,6 +33,7 @@ public static class ReviewWeb
         services.AddSingleton<ReviewStore>();
         services.AddSingleton<PhotoViews>();
         services.AddSingleton<AlbumActions>();
+        services.AddSingleton<WriteBackActions>();
         services.AddSingleton<StatusEndpoints.Reader>();
         services.AddSingleton<ReviewActions>();
         services.AddSingleton<FailedAuthentications>();

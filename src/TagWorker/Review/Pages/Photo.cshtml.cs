@@ -5,7 +5,8 @@ using TagWorker.WriteBack;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class PhotoModel(ReviewStore store, ReviewActions actions, IOptions<ImagingOptions> imaging) : ReviewPageModel
+public sealed class PhotoModel(ReviewStore store, ReviewActions actions, WriteBackActions approvals, IOptions<ImagingOptions> imaging)
+    : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -55,5 +56,5 @@ public sealed class PhotoModel(ReviewStore store, ReviewActions actions, IOption
         return "The face is back, in no group.";
     });
 
-    public IActionResult OnPostApprove() => Act(() => $"Approved {actions.Approve(new ApprovalScope(PhotoId: Id))} changes.");
+    public IActionResult OnPostApprove() => Act(() => $"Approved {approvals.Approve(new ApprovalScope(PhotoId: Id))} changes.");
 }

@@ -4,7 +4,7 @@ using TagWorker.WriteBack;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class WriteBackModel(ReviewStore store, ReviewActions actions, MetadataWriter writer, WriteConflicts conflicts,
+public sealed class WriteBackModel(ReviewStore store, WriteBackActions actions, MetadataWriter writer, WriteConflicts conflicts,
     WriteJournal journal, IOptions<WriteBackOptions> options) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
