@@ -4,15 +4,15 @@ using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 
-// TagWorker. `serve` (the default command, Hosting/ServeCommand.cs) runs these stages, each a folder, each talking to the
-// next through SQLite and a signal or event, never through another stage's status:
+// TagWorker. `serve` (the default command, Hosting/ServeCommand.cs) runs these stages, each a folder, each talking to
+// the next through SQLite and a signal or event, never through another stage's status:
 //
 //   Library   walk + watcher hints ─► reconcile (hash identity) ─► photos pending     ─► LibraryChanges
 //   Pipeline  decode ─► objects, faces, landmarks, embeddings ─► stored per photo     ─► AnalysisEvents.PhotoStored
 //   Faces     assign new faces, regroup, the owner's decisions ─► people              ◄─ Grouping.Changed (the site)
 //   Review    the site and /api: names, fixes, approvals ─► decisions, approvals       ─► WriteSignal
-//   WriteBack approved changes ─► XMP (sidecar or embedded), verified, journaled, undoable; audits other programs' edits
-//   Hosting   settings, logging, housekeeping chores of every folder (IHousekeepingTask)
+//   WriteBack approved changes ─► XMP (sidecar or embedded), verified, journaled, undoable; audits other programs'
+// edits   Hosting   settings, logging, housekeeping chores of every folder (IHousekeepingTask)
 //
 // The other commands run one stage alone (scan, analyze, regroup, apply, undo) or measure one (bench-*, eval-faces).
 ProcessMemory.ShareNativeHeap();
@@ -25,7 +25,11 @@ try
         return 0;
     }
     using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
     return cli.Command switch
     {
         "serve" => await ServeCommand.RunAsync(cli),

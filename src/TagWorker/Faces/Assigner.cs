@@ -24,9 +24,14 @@ public static class Assigner
         using var transaction = connection.BeginTransaction();
         foreach (var face in waiting)
         {
-            var ranked = people.Select(p => (Person: p, Linkage: p.Linkage(face.Embedding))).Where(c => c.Linkage >= link - FaceClusterer.AttachMargin)
-                .OrderByDescending(c => c.Linkage).ToArray();
-            var best = Array.FindIndex(ranked, c => c.Linkage >= link && !Forbidden(connection, transaction, face.Id, face.PhotoId, c.Person.Id));
+            var ranked = people
+                .Select(p => (Person: p, Linkage: p.Linkage(face.Embedding)))
+                .Where(c => c.Linkage >= link - FaceClusterer.AttachMargin)
+                .OrderByDescending(c => c.Linkage)
+                .ToArray();
+            var best = Array.FindIndex(ranked, c =>
+                c.Linkage >= link && !Forbidden(connection, transaction, face.Id, face.PhotoId, c.Person.Id)
+            );
             if (best < 0)
             {
                 continue;
@@ -36,33 +41,62 @@ public static class Assigner
             {
                 continue;
             }
-            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = 'auto' WHERE id = $f", transaction,
-                ("$p", ranked[best].Person.Id), ("$f", face.Id));
+            connection.Execute(
+                "UPDATE faces SET person_id = $p, assigned_by = 'auto' WHERE id = $f",
+                transaction,
+                ("$p", ranked[best].Person.Id),
+                ("$f", face.Id)
+            );
             assigned++;
         }
         transaction.Commit();
         return assigned;
     }
 
-    private static bool Forbidden(SqliteConnection connection, SqliteTransaction transaction, long faceId, long photoId, long personId) =>
-        connection.Scalar("""
+    private static bool Forbidden(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        long faceId,
+        long photoId,
+        long personId
+    ) =>
+        connection.Scalar(
+            """
             SELECT EXISTS (SELECT 1 FROM cannot_link WHERE face_id = $f AND person_id = $p)
                 OR EXISTS (SELECT 1 FROM faces WHERE person_id = $p AND photo_id = $photo AND id != $f)
-            """, transaction, ("$f", faceId), ("$p", personId), ("$photo", photoId)) is 1L;
+            """,
+            transaction,
+            ("$f", faceId),
+            ("$p", personId),
+            ("$photo", photoId)
+        )
+            is 1L;
 
     private static List<ClusterFace> Waiting(SqliteConnection connection, string embedder)
     {
-        using var command = connection.Command("""
+        using var command = connection.Command(
+            """
             SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.sharpness FROM faces f JOIN photos p ON p.id = f.photo_id
             WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
             ORDER BY f.id
-            """, null, ("$m", embedder));
+            """,
+            null,
+            ("$m", embedder)
+        );
         using var reader = command.ExecuteReader();
         var faces = new List<ClusterFace>();
         while (reader.Read())
         {
-            faces.Add(new ClusterFace(reader.GetInt64(0), reader.GetInt64(1), reader.GetFloat(2), reader.GetFloat(3),
-                reader.GetEmbedding(4), reader.GetFloat(5)));
+            faces.Add(
+                new ClusterFace(
+                    reader.GetInt64(0),
+                    reader.GetInt64(1),
+                    reader.GetFloat(2),
+                    reader.GetFloat(3),
+                    reader.GetEmbedding(4),
+                    reader.GetFloat(5)
+                )
+            );
         }
         return faces;
     }

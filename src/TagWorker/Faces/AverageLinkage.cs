@@ -2,7 +2,8 @@ using System.Numerics.Tensors;
 
 namespace TagWorker.Faces;
 
-/// <summary>What a merge must never break: a confirmed face's person (anchor) and "not this person" (face, person).</summary>
+/// <summary>What a merge must never break: a confirmed face's person (anchor) and "not this person" (face,
+/// person).</summary>
 public sealed record LinkRules(IReadOnlyList<long?> Anchors, ILookup<long, long> CannotLink);
 
 /// <summary>
@@ -20,14 +21,23 @@ public static class AverageLinkage
 {
     private const int Block = 64;
 
-    /// <summary>Below the link similarity (by at most <see cref="Below"/>), two groups still merge when they are this close relative to how alike each group's own faces are.</summary>
+    /// <summary>Below the link similarity (by at most <see cref="Below"/>), two groups still merge when they are this
+    /// close relative to how alike each group's own faces are.</summary>
     public const float Relative = 0.48f;
 
     public const float Below = 0.10f;
 
-    /// <param name="faces">All faces; <paramref name="eligible"/> marks those that may take part (the quality bar).</param>
-    /// <param name="labels">DBSCAN's groups (changed in place): merged groups share a label, faces merged out of noise get one.</param>
-    public static void Merge(IReadOnlyList<ClusterFace> faces, int[] labels, bool[] eligible, double similarity, LinkRules? rules = null)
+    /// <param name="faces">All faces; <paramref name="eligible"/> marks those that may take part (the quality
+    /// bar).</param>
+    /// <param name="labels">DBSCAN's groups (changed in place): merged groups share a label, faces merged out of noise
+    /// get one.</param>
+    public static void Merge(
+        IReadOnlyList<ClusterFace> faces,
+        int[] labels,
+        bool[] eligible,
+        double similarity,
+        LinkRules? rules = null
+    )
     {
         var items = Items(faces, labels, eligible, rules);
         if (items.Count < 2)
@@ -51,7 +61,13 @@ public static class AverageLinkage
         while (queue.TryDequeue(out var pair, out _))
         {
             var (a, b) = (items[pair.A], items[pair.B]);
-            if (!a.Alive || !b.Alive || a.Version != pair.VersionA || b.Version != pair.VersionB || !a.CompatibleWith(b))
+            if (
+                !a.Alive
+                || !b.Alive
+                || a.Version != pair.VersionA
+                || b.Version != pair.VersionB
+                || !a.CompatibleWith(b)
+            )
             {
                 continue;
             }
@@ -62,7 +78,11 @@ public static class AverageLinkage
             }
             var (keep, gone) = a.Members.Count >= b.Members.Count ? (pair.A, pair.B) : (pair.B, pair.A);
             items[keep].Absorb(items[gone]);
-            var neighbours = adjacent[keep].Keys.Concat(adjacent[gone].Keys).Where(c => c != keep && c != gone).Distinct().ToArray();
+            var neighbours = adjacent[keep]
+                .Keys.Concat(adjacent[gone].Keys)
+                .Where(c => c != keep && c != gone)
+                .Distinct()
+                .ToArray();
             adjacent[keep].Clear();
             adjacent[gone].Clear();
             foreach (var c in neighbours)
@@ -74,7 +94,10 @@ public static class AverageLinkage
                 {
                     adjacent[keep][c] = linkage;
                     adjacent[c][keep] = linkage;
-                    queue.Enqueue((keep, c, items[keep].Version, items[c].Version), (-linkage, Math.Min(keep, c), Math.Max(keep, c)));
+                    queue.Enqueue(
+                        (keep, c, items[keep].Version, items[c].Version),
+                        (-linkage, Math.Min(keep, c), Math.Max(keep, c))
+                    );
                 }
             }
         }
@@ -94,17 +117,30 @@ public static class AverageLinkage
     /// average, when that is at least <paramref name="similarity"/> and clearly more than the next group
     /// (<paramref name="margin"/>); they never change a group's mean, so a blurry face cannot pull in others.
     /// </summary>
-    public static void Attach(IReadOnlyList<ClusterFace> faces, int[] labels, bool[] eligible, double similarity, double margin, LinkRules? rules = null)
+    public static void Attach(
+        IReadOnlyList<ClusterFace> faces,
+        int[] labels,
+        bool[] eligible,
+        double similarity,
+        double margin,
+        LinkRules? rules = null
+    )
     {
-        var groups = Enumerable.Range(0, faces.Count).Where(i => labels[i] >= 0).GroupBy(i => labels[i]).Select(g =>
-        {
-            var item = new Item(faces[g.First()].Embedding.Length);
-            foreach (var i in g)
+        var groups = Enumerable
+            .Range(0, faces.Count)
+            .Where(i => labels[i] >= 0)
+            .GroupBy(i => labels[i])
+            .Select(g =>
             {
-                item.Add(i, faces[i], rules);
-            }
-            return (Label: g.Key, Item: item);
-        }).Where(g => g.Item.Members.Count > 1).ToArray();
+                var item = new Item(faces[g.First()].Embedding.Length);
+                foreach (var i in g)
+                {
+                    item.Add(i, faces[i], rules);
+                }
+                return (Label: g.Key, Item: item);
+            })
+            .Where(g => g.Item.Members.Count > 1)
+            .ToArray();
         if (groups.Length == 0)
         {
             return;
@@ -113,14 +149,19 @@ public static class AverageLinkage
         var means = new float[groups.Length * dimensions];
         for (var k = 0; k < groups.Length; k++)
         {
-            TensorPrimitives.Divide(groups[k].Item.Sum, groups[k].Item.Members.Count, means.AsSpan(k * dimensions, dimensions));
+            TensorPrimitives.Divide(
+                groups[k].Item.Sum,
+                groups[k].Item.Members.Count,
+                means.AsSpan(k * dimensions, dimensions)
+            );
         }
         var waiting = Enumerable.Range(0, faces.Count).Where(i => labels[i] < 0 && !eligible[i]).ToArray();
         var best = new (int Group, float Linkage)[waiting.Length];
         Parallel.For(0, waiting.Length, w =>
         {
             var embedding = faces[waiting[w]].Embedding;
-            (int Group, float Linkage) first = (-1, float.MinValue), second = (-1, float.MinValue);
+            (int Group, float Linkage) first = (-1, float.MinValue),
+                second = (-1, float.MinValue);
             for (var k = 0; k < groups.Length; k++)
             {
                 var linkage = TensorPrimitives.Dot(embedding, means.AsSpan(k * dimensions, dimensions));
@@ -182,7 +223,8 @@ public static class AverageLinkage
         return items;
     }
 
-    /// <summary>Every pair of items whose linkage reaches the threshold (blocks of rows, SIMD dot products on all cores).</summary>
+    /// <summary>Every pair of items whose linkage reaches the threshold (blocks of rows, SIMD dot products on all
+    /// cores).</summary>
     private static Dictionary<int, float>[] Candidates(List<Item> items, float threshold)
     {
         var n = items.Count;
@@ -249,15 +291,20 @@ public static class AverageLinkage
         }
 
         /// <summary>The mean similarity between two faces of this item (1 for a single face).</summary>
-        public float Cohesion => Members.Count < 2 ? 1 : (TensorPrimitives.Dot(Sum, Sum) - Members.Count) / ((float)Members.Count * (Members.Count - 1));
+        public float Cohesion =>
+            Members.Count < 2
+                ? 1
+                : (TensorPrimitives.Dot(Sum, Sum) - Members.Count) / ((float)Members.Count * (Members.Count - 1));
 
         /// <summary>The mean similarity between every face of this item and every face of the other.</summary>
-        public float Linkage(Item other) => TensorPrimitives.Dot(Sum, other.Sum) / ((float)Members.Count * other.Members.Count);
+        public float Linkage(Item other) =>
+            TensorPrimitives.Dot(Sum, other.Sum) / ((float)Members.Count * other.Members.Count);
 
         public bool CompatibleWith(Item other) =>
             !Photos.Overlaps(other.Photos)
             && Anchors.Union(other.Anchors).Count() <= 1
-            && !Anchors.Overlaps(other.Forbidden) && !other.Anchors.Overlaps(Forbidden);
+            && !Anchors.Overlaps(other.Forbidden)
+            && !other.Anchors.Overlaps(Forbidden);
 
         public void Absorb(Item other)
         {

@@ -16,12 +16,24 @@ public static class BenchClusterCommand
     private const int Dimensions = 512;
 
     public sealed record Run(
-        int Faces, double? ExactSeconds, double IndexedSeconds, double LinkageSeconds, int Groups, double NoiseShare, double? AgreementPrecision, double? AgreementRecall,
-        double AssignOneFaceMs, double PeakMemoryMb);
+        int Faces,
+        double? ExactSeconds,
+        double IndexedSeconds,
+        double LinkageSeconds,
+        int Groups,
+        double NoiseShare,
+        double? AgreementPrecision,
+        double? AgreementRecall,
+        double AssignOneFaceMs,
+        double PeakMemoryMb
+    );
 
     public static int Execute(CommandLine cli)
     {
-        var sizes = (cli.Value("--faces") ?? "10000,20000,50000,100000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var sizes = (cli.Value("--faces") ?? "10000,20000,50000,100000")
+            .Split(',')
+            .Select(s => int.Parse(s, CultureInfo.InvariantCulture))
+            .ToArray();
         var runs = sizes.Select(Measure).ToArray();
         if (cli.Has("--json"))
         {
@@ -30,8 +42,12 @@ public static class BenchClusterCommand
         }
         foreach (var r in runs)
         {
-            var exact = r.ExactSeconds is null ? "exact skipped" : $"exact {r.ExactSeconds:F1} s, agreement P {r.AgreementPrecision:F3} R {r.AgreementRecall:F3}";
-            Console.WriteLine($"{r.Faces,7} faces: indexed {r.IndexedSeconds,6:F1} s, linkage {r.LinkageSeconds,5:F1} s, {r.Groups} groups, {r.NoiseShare:P0} noise; {exact}; assigning one face {r.AssignOneFaceMs:F3} ms; peak {r.PeakMemoryMb:F0} MB");
+            var exact = r.ExactSeconds is null
+                ? "exact skipped"
+                : $"exact {r.ExactSeconds:F1} s, agreement P {r.AgreementPrecision:F3} R {r.AgreementRecall:F3}";
+            Console.WriteLine(
+                $"{r.Faces, 7} faces: indexed {r.IndexedSeconds, 6:F1} s, linkage {r.LinkageSeconds, 5:F1} s, {r.Groups} groups, {r.NoiseShare:P0} noise; {exact}; assigning one face {r.AssignOneFaceMs:F3} ms; peak {r.PeakMemoryMb:F0} MB"
+            );
         }
         return 0;
     }
@@ -43,7 +59,10 @@ public static class BenchClusterCommand
         var labels = IvfDbscan.Cluster(vectors, Dimensions, eps: 0.55, minSamples: 2);
         var indexed = stopwatch.Elapsed.TotalSeconds;
         stopwatch.Restart();
-        var faces = Enumerable.Range(0, n).Select(i => new ClusterFace(i, i, 0.9f, 100, vectors.AsSpan(i * Dimensions, Dimensions).ToArray())).ToArray();
+        var faces = Enumerable
+            .Range(0, n)
+            .Select(i => new ClusterFace(i, i, 0.9f, 100, vectors.AsSpan(i * Dimensions, Dimensions).ToArray()))
+            .ToArray();
         var merged = labels.ToArray();
         AverageLinkage.Merge(faces, merged, Enumerable.Repeat(true, n).ToArray(), similarity: 0.35);
         var linkage = stopwatch.Elapsed.TotalSeconds;
@@ -58,9 +77,20 @@ public static class BenchClusterCommand
             agreement = ClusteringMetrics.Compute(exact.Select((g, i) => g >= 0 ? $"g{g}" : $"n{i}").ToArray(), labels);
         }
 
-        // One new face against every person's profile (its mean similarity to each person's faces): what assignment does.
-        var profiles = Enumerable.Range(0, n).Where(i => labels[i] >= 0).GroupBy(i => labels[i])
-            .Select(g => PersonProfile.Of(g.Key, null, false, g.Select(i => vectors.AsSpan(i * Dimensions, Dimensions).ToArray()).ToArray()))
+        // One new face against every person's profile (its mean similarity to each person's faces): what assignment
+        // does.
+        var profiles = Enumerable
+            .Range(0, n)
+            .Where(i => labels[i] >= 0)
+            .GroupBy(i => labels[i])
+            .Select(g =>
+                PersonProfile.Of(
+                    g.Key,
+                    null,
+                    false,
+                    g.Select(i => vectors.AsSpan(i * Dimensions, Dimensions).ToArray()).ToArray()
+                )
+            )
             .ToArray();
         var probe = Generate(1, new Random(7));
         stopwatch.Restart();
@@ -70,9 +100,18 @@ public static class BenchClusterCommand
             _ = profiles.Select(p => p.Linkage(probe)).OrderByDescending(l => l).Take(2).ToArray();
         }
         var nearestMs = stopwatch.Elapsed.TotalMilliseconds / repeats;
-        return new Run(n, exactSeconds, Math.Round(indexed, 2), Math.Round(linkage, 2), merged.Where(l => l >= 0).Distinct().Count(),
-            Math.Round(merged.Count(l => l < 0) / (double)n, 3), agreement?.BCubedPrecision, agreement?.BCubedRecall,
-            Math.Round(nearestMs, 3), ProcessMemory.PeakMb());
+        return new Run(
+            n,
+            exactSeconds,
+            Math.Round(indexed, 2),
+            Math.Round(linkage, 2),
+            merged.Where(l => l >= 0).Distinct().Count(),
+            Math.Round(merged.Count(l => l < 0) / (double)n, 3),
+            agreement?.BCubedPrecision,
+            agreement?.BCubedRecall,
+            Math.Round(nearestMs, 3),
+            ProcessMemory.PeakMb()
+        );
     }
 
     private static float[] Generate(int n, Random random)
@@ -107,7 +146,9 @@ public static class BenchClusterCommand
         var v = new float[Dimensions];
         for (var d = 0; d < Dimensions; d++)
         {
-            v[d] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())) * sigma;
+            v[d] =
+                (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))
+                * sigma;
         }
         return v;
     }

@@ -46,29 +46,35 @@ public static class CosineDbscan
     {
         var total = new int[n];
         var blocks = (n + Block - 1) / Block;
-        Parallel.For(0, blocks, () => new int[n], (block, _, counts) =>
-        {
-            var span = vectors.Span;
-            for (var i = block * Block; i < Math.Min(n, (block + 1) * Block); i++)
+        Parallel.For(
+            0,
+            blocks,
+            () => new int[n],
+            (block, _, counts) =>
             {
-                var row = span.Slice(i * dimensions, dimensions);
-                for (var j = i + 1; j < n; j++)
+                var span = vectors.Span;
+                for (var i = block * Block; i < Math.Min(n, (block + 1) * Block); i++)
                 {
-                    if (TensorPrimitives.Dot(row, span.Slice(j * dimensions, dimensions)) >= similarity)
+                    var row = span.Slice(i * dimensions, dimensions);
+                    for (var j = i + 1; j < n; j++)
                     {
-                        counts[i]++;
-                        counts[j]++;
+                        if (TensorPrimitives.Dot(row, span.Slice(j * dimensions, dimensions)) >= similarity)
+                        {
+                            counts[i]++;
+                            counts[j]++;
+                        }
                     }
                 }
-            }
-            return counts;
-        }, counts =>
-        {
-            lock (total)
+                return counts;
+            },
+            counts =>
             {
-                TensorPrimitives.Add(total, counts, total);
+                lock (total)
+                {
+                    TensorPrimitives.Add(total, counts, total);
+                }
             }
-        });
+        );
         return total;
     }
 

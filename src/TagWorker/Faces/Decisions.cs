@@ -15,7 +15,14 @@ public sealed class Decisions(Database database, TimeProvider clock)
     private sealed record FaceRow(long Id, long? PersonId, string? AssignedBy, string? Rejected);
 
     /// <summary>A person as it was; <c>Hidden</c> is null in snapshots taken before people could be hidden.</summary>
-    private sealed record PersonRow(long Id, string? Name, long Ignored, string CreatedAt, string UpdatedAt, long? Hidden = null);
+    private sealed record PersonRow(
+        long Id,
+        string? Name,
+        long Ignored,
+        string CreatedAt,
+        string UpdatedAt,
+        long? Hidden = null
+    );
 
     private sealed record Snapshot(FaceRow[] Faces, PersonRow[] People, long[][] CannotLink, List<long> Created);
 
@@ -25,61 +32,136 @@ public sealed class Decisions(Database database, TimeProvider clock)
         var faces = FacesOf(personId);
         Decide("name", $"named {Who(personId)}: {Clean(name)} ({faces.Length} faces)", faces, [personId], (c, t, _) =>
         {
-            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", clock.StoredNow()), ("$p", personId));
+            c.Execute(
+                "UPDATE people SET name = $n, updated_at = $now WHERE id = $p",
+                t,
+                ("$n", Clean(name)),
+                ("$now", clock.StoredNow()),
+                ("$p", personId)
+            );
             c.Execute("UPDATE faces SET assigned_by = 'user' WHERE person_id = $p", t, ("$p", personId));
         });
     }
 
     public void Rename(long personId, string name) =>
         Decide("rename", $"renamed {Who(personId)} to {Clean(name)}", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET name = $n, updated_at = $now WHERE id = $p", t, ("$n", Clean(name)), ("$now", clock.StoredNow()), ("$p", personId)));
+            c.Execute(
+                "UPDATE people SET name = $n, updated_at = $now WHERE id = $p",
+                t,
+                ("$n", Clean(name)),
+                ("$now", clock.StoredNow()),
+                ("$p", personId)
+            )
+        );
 
     /// <summary>
     /// Moves every face of <paramref name="fromId"/> to <paramref name="intoId"/> and removes the first.
-    /// A face the owner said is not <paramref name="intoId"/> stays unassigned: a merge never breaks a "not this person".
+    /// A face the owner said is not <paramref name="intoId"/> stays unassigned: a merge never breaks a "not this
+    /// person".
     /// </summary>
     public void Merge(long fromId, long intoId) =>
-        Decide("merge", $"put {Who(fromId)} into {Who(intoId)}", [.. FacesOf(fromId), .. LinkedTo(fromId)], [fromId, intoId], (c, t, _) =>
-        {
-            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE person_id = $from AND id IN (SELECT face_id FROM cannot_link WHERE person_id = $into)", t,
-                ("$into", intoId), ("$from", fromId));
-            c.Execute("UPDATE faces SET person_id = $into, assigned_by = 'user' WHERE person_id = $from", t, ("$into", intoId), ("$from", fromId));
-            // "Not <from>" becomes "not <into>", except for faces that are <into>'s own.
-            c.Execute("DELETE FROM cannot_link WHERE person_id = $from AND face_id IN (SELECT id FROM faces WHERE person_id = $into)", t,
-                ("$into", intoId), ("$from", fromId));
-            c.Execute("UPDATE OR IGNORE cannot_link SET person_id = $into WHERE person_id = $from", t, ("$into", intoId), ("$from", fromId));
-            c.Execute("DELETE FROM people WHERE id = $from", t, ("$from", fromId));
-        });
+        Decide(
+            "merge",
+            $"put {Who(fromId)} into {Who(intoId)}",
+            [.. FacesOf(fromId), .. LinkedTo(fromId)],
+            [fromId, intoId],
+            (c, t, _) =>
+            {
+                c.Execute(
+                    "UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE person_id = $from AND id IN (SELECT face_id FROM cannot_link WHERE person_id = $into)",
+                    t,
+                    ("$into", intoId),
+                    ("$from", fromId)
+                );
+                c.Execute(
+                    "UPDATE faces SET person_id = $into, assigned_by = 'user' WHERE person_id = $from",
+                    t,
+                    ("$into", intoId),
+                    ("$from", fromId)
+                );
+                // "Not <from>" becomes "not <into>", except for faces that are <into>'s own.
+                c.Execute(
+                    "DELETE FROM cannot_link WHERE person_id = $from AND face_id IN (SELECT id FROM faces WHERE person_id = $into)",
+                    t,
+                    ("$into", intoId),
+                    ("$from", fromId)
+                );
+                c.Execute(
+                    "UPDATE OR IGNORE cannot_link SET person_id = $into WHERE person_id = $from",
+                    t,
+                    ("$into", intoId),
+                    ("$from", fromId)
+                );
+                c.Execute("DELETE FROM people WHERE id = $from", t, ("$from", fromId));
+            }
+        );
 
     /// <summary>Puts one face with a person, and records that it is not the person it was with.</summary>
     public void Move(long faceId, long personId)
     {
         var previous = PersonOf(faceId);
-        Decide("move", $"moved a face to {Who(personId)}" + (previous is { } from ? $" (from {Who(from)})" : ""), [faceId], previous is null ? [personId] : [personId, previous.Value], (c, t, _) =>
-        {
-            if (previous is not null && previous != personId)
+        Decide(
+            "move",
+            $"moved a face to {Who(personId)}" + (previous is { } from ? $" (from {Who(from)})" : ""),
+            [faceId],
+            previous is null ? [personId] : [personId, previous.Value],
+            (c, t, _) =>
             {
-                c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", faceId), ("$p", previous));
+                if (previous is not null && previous != personId)
+                {
+                    c.Execute(
+                        "INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)",
+                        t,
+                        ("$f", faceId),
+                        ("$p", previous)
+                    );
+                }
+                c.Execute(
+                    "DELETE FROM cannot_link WHERE face_id = $f AND person_id = $p",
+                    t,
+                    ("$f", faceId),
+                    ("$p", personId)
+                );
+                c.Execute(
+                    "UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f",
+                    t,
+                    ("$p", personId),
+                    ("$f", faceId)
+                );
             }
-            c.Execute("DELETE FROM cannot_link WHERE face_id = $f AND person_id = $p", t, ("$f", faceId), ("$p", personId));
-            c.Execute("UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f", t, ("$p", personId), ("$f", faceId));
-        });
+        );
     }
 
     /// <summary>Makes a new person of the given faces; returns its id.</summary>
     public long Split(IReadOnlyList<long> faceIds, string? name)
     {
         long created = 0;
-        Decide("split", $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} {(faceIds.Count == 1 ? "face" : "faces")}", faceIds, faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(), (c, t, made) =>
-        {
-            created = (long)c.Scalar("INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", t,
-                ("$n", name is null ? null : Clean(name)), ("$now", clock.StoredNow()))!;
-            made.Add(created);
-            foreach (var face in faceIds)
+        Decide(
+            "split",
+            $"made {(string.IsNullOrWhiteSpace(name) ? "a new group" : Clean(name))} of {faceIds.Count} {(faceIds.Count == 1 ? "face" : "faces")}",
+            faceIds,
+            faceIds.Select(PersonOf).OfType<long>().Distinct().ToArray(),
+            (c, t, made) =>
             {
-                c.Execute("UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f", t, ("$p", created), ("$f", face));
+                created = (long)
+                    c.Scalar(
+                        "INSERT INTO people (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id",
+                        t,
+                        ("$n", name is null ? null : Clean(name)),
+                        ("$now", clock.StoredNow())
+                    )!;
+                made.Add(created);
+                foreach (var face in faceIds)
+                {
+                    c.Execute(
+                        "UPDATE faces SET person_id = $p, assigned_by = 'user', rejected = NULL WHERE id = $f",
+                        t,
+                        ("$p", created),
+                        ("$f", face)
+                    );
+                }
             }
-        });
+        );
         return created;
     }
 
@@ -91,25 +173,47 @@ public sealed class Decisions(Database database, TimeProvider clock)
         {
             return;
         }
-        Decide("not-this-person", $"took a face out of {Who(person.Value)}: not them", [faceId], [person.Value], (c, t, _) =>
-        {
-            c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", faceId), ("$p", person));
-            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = $f", t, ("$f", faceId));
-        });
+        Decide(
+            "not-this-person",
+            $"took a face out of {Who(person.Value)}: not them",
+            [faceId],
+            [person.Value],
+            (c, t, _) =>
+            {
+                c.Execute(
+                    "INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)",
+                    t,
+                    ("$f", faceId),
+                    ("$p", person)
+                );
+                c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = $f", t, ("$f", faceId));
+            }
+        );
     }
 
     /// <summary>
-    /// "Not them" for faces outside the person (the owner answered no to "Is this them?"): they are never suggested for,
-    /// nor joined to, that person again. Undone like every decision.
+    /// "Not them" for faces outside the person (the owner answered no to "Is this them?"): they are never suggested
+    /// for, nor joined to, that person again. Undone like every decision.
     /// </summary>
     public void NotThem(IReadOnlyList<long> faceIds, long personId) =>
-        Decide("not-them", $"said {faceIds.Count} {(faceIds.Count == 1 ? "face is" : "faces are")} not {Who(personId)}", faceIds, [personId], (c, t, _) =>
-        {
-            foreach (var face in faceIds)
+        Decide(
+            "not-them",
+            $"said {faceIds.Count} {(faceIds.Count == 1 ? "face is" : "faces are")} not {Who(personId)}",
+            faceIds,
+            [personId],
+            (c, t, _) =>
             {
-                c.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", t, ("$f", face), ("$p", personId));
+                foreach (var face in faceIds)
+                {
+                    c.Execute(
+                        "INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)",
+                        t,
+                        ("$f", face),
+                        ("$p", personId)
+                    );
+                }
             }
-        });
+        );
 
     /// <summary>Confirms faces where they are: regrouping will keep them with their person.</summary>
     public void Accept(IReadOnlyList<long> faceIds) =>
@@ -117,41 +221,93 @@ public sealed class Decisions(Database database, TimeProvider clock)
         {
             foreach (var face in faceIds)
             {
-                c.Execute("UPDATE faces SET assigned_by = 'user' WHERE id = $f AND person_id IS NOT NULL", t, ("$f", face));
+                c.Execute(
+                    "UPDATE faces SET assigned_by = 'user' WHERE id = $f AND person_id IS NOT NULL",
+                    t,
+                    ("$f", face)
+                );
             }
         });
 
     /// <summary>"Not a face" or "stranger, ignore": the face is never grouped again.</summary>
     public void Reject(long faceId, string reason) =>
-        Decide("reject", $"marked a face as {(reason == "stranger" ? "a stranger" : "not a face")}", [faceId], PersonOf(faceId) is { } p ? [p] : [], (c, t, _) =>
-            c.Execute("UPDATE faces SET person_id = NULL, assigned_by = NULL, rejected = $r WHERE id = $f", t,
-                ("$r", reason is "not_a_face" or "stranger" ? reason : throw new ArgumentException($"unknown reason '{reason}'", nameof(reason))), ("$f", faceId)));
+        Decide(
+            "reject",
+            $"marked a face as {(reason == "stranger" ? "a stranger" : "not a face")}",
+            [faceId],
+            PersonOf(faceId) is { } p ? [p] : [],
+            (c, t, _) =>
+                c.Execute(
+                    "UPDATE faces SET person_id = NULL, assigned_by = NULL, rejected = $r WHERE id = $f",
+                    t,
+                    (
+                        "$r",
+                        reason is "not_a_face" or "stranger"
+                            ? reason
+                            : throw new ArgumentException($"unknown reason '{reason}'", nameof(reason))
+                    ),
+                    ("$f", faceId)
+                )
+        );
 
-    /// <summary>A rejected face is a face again (the owner said so): in no group, to be grouped and named like the others.</summary>
+    /// <summary>A rejected face is a face again (the owner said so): in no group, to be grouped and named like the
+    /// others.</summary>
     public void BringBack(long faceId) =>
         Decide("bring-back", "brought back a face marked as not a face or a stranger", [faceId], [], (c, t, _) =>
-            c.Execute("UPDATE faces SET rejected = NULL, assigned_by = NULL, person_id = NULL WHERE id = $f AND rejected IS NOT NULL", t, ("$f", faceId)));
+            c.Execute(
+                "UPDATE faces SET rejected = NULL, assigned_by = NULL, person_id = NULL WHERE id = $f AND rejected IS NOT NULL",
+                t,
+                ("$f", faceId)
+            )
+        );
 
-    /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for naming.</summary>
+    /// <summary>Ignores a whole group: its faces stay with it (so it does not come back), and it is not offered for
+    /// naming.</summary>
     public void Ignore(long personId) =>
         Decide("ignore", $"ignored {Who(personId)}", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p", t, ("$now", clock.StoredNow()), ("$p", personId)));
+            c.Execute(
+                "UPDATE people SET ignored = 1, updated_at = $now WHERE id = $p",
+                t,
+                ("$now", clock.StoredNow()),
+                ("$p", personId)
+            )
+        );
 
-    /// <summary>Hides a named person from the People page, or lists them again; recognition and write-back go on.</summary>
+    /// <summary>Hides a named person from the People page, or lists them again; recognition and write-back go
+    /// on.</summary>
     public void Hide(long personId, bool hidden) =>
-        Decide(hidden ? "hide" : "unhide", hidden ? $"hid {Who(personId)} from People" : $"listed {Who(personId)} in People again", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET hidden = $h, updated_at = $now WHERE id = $p", t, ("$h", hidden ? 1 : 0), ("$now", clock.StoredNow()), ("$p", personId)));
+        Decide(
+            hidden ? "hide" : "unhide",
+            hidden ? $"hid {Who(personId)} from People" : $"listed {Who(personId)} in People again",
+            [],
+            [personId],
+            (c, t, _) =>
+                c.Execute(
+                    "UPDATE people SET hidden = $h, updated_at = $now WHERE id = $p",
+                    t,
+                    ("$h", hidden ? 1 : 0),
+                    ("$now", clock.StoredNow()),
+                    ("$p", personId)
+                )
+        );
 
     /// <summary>An ignored group is offered again (its faces stayed with it).</summary>
     public void ShowAgain(long personId) =>
         Decide("show-again", $"showed {Who(personId)} again", [], [personId], (c, t, _) =>
-            c.Execute("UPDATE people SET ignored = 0, updated_at = $now WHERE id = $p", t, ("$now", clock.StoredNow()), ("$p", personId)));
+            c.Execute(
+                "UPDATE people SET ignored = 0, updated_at = $now WHERE id = $p",
+                t,
+                ("$now", clock.StoredNow()),
+                ("$p", personId)
+            )
+        );
 
     /// <summary>Undoes the most recent decision not yet undone; false when there is none.</summary>
     public bool UndoLast()
     {
         using var connection = database.Open();
-        return connection.Scalar("SELECT max(id) FROM decisions WHERE undone_at IS NULL") is long last && Undo(last).Count > 0;
+        return connection.Scalar("SELECT max(id) FROM decisions WHERE undone_at IS NULL") is long last
+            && Undo(last).Count > 0;
     }
 
     /// <summary>
@@ -182,34 +338,59 @@ public sealed class Decisions(Database database, TimeProvider clock)
         }
         foreach (var decision in Enumerable.Reverse(plan))
         {
-            using var command = connection.Command("SELECT kind, undo FROM decisions WHERE id = $id", transaction, ("$id", decision));
+            using var command = connection.Command(
+                "SELECT kind, undo FROM decisions WHERE id = $id",
+                transaction,
+                ("$id", decision)
+            );
             using (var reader = command.ExecuteReader())
             {
                 reader.Read();
-                Restore(connection, transaction, ChangesPeople(reader.GetString(0)), JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!);
+                Restore(
+                    connection,
+                    transaction,
+                    ChangesPeople(reader.GetString(0)),
+                    JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!
+                );
             }
-            connection.Execute("UPDATE decisions SET undone_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", decision));
+            connection.Execute(
+                "UPDATE decisions SET undone_at = $now WHERE id = $id",
+                transaction,
+                ("$now", clock.StoredNow()),
+                ("$id", decision)
+            );
         }
         // Faces the algorithm had put in a person this undo removed are simply unassigned again.
-        connection.Execute("UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL", transaction);
+        connection.Execute(
+            "UPDATE faces SET assigned_by = NULL WHERE person_id IS NULL AND assigned_by IS NOT NULL",
+            transaction
+        );
         transaction.Commit();
         return plan;
     }
 
     private static List<long> Plan(SqliteConnection connection, SqliteTransaction? transaction, long id)
     {
-        using var command = connection.Command("SELECT id, kind, undo FROM decisions WHERE id >= $id AND undone_at IS NULL ORDER BY id", transaction, ("$id", id));
+        using var command = connection.Command(
+            "SELECT id, kind, undo FROM decisions WHERE id >= $id AND undone_at IS NULL ORDER BY id",
+            transaction,
+            ("$id", id)
+        );
         using var reader = command.ExecuteReader();
         var plan = new List<long>();
-        // Rows the planned decisions changed or put faces back into: a later decision that changed one of them is undone
-        // with them (restoring their snapshot would silently undo it, or put faces into a person it renamed or merged).
+        // Rows the planned decisions changed or put faces back into: a later decision that changed one of them is
+        // undone with them (restoring their snapshot would silently undo it, or put faces into a person it renamed or
+        // merged).
         var relied = new HashSet<string>();
         // People the planned decisions made or merged away: a later decision that put faces into one goes with them.
         var existence = new HashSet<string>();
         while (reader.Read())
         {
             var rows = Rows(reader.GetString(1), JsonSerializer.Deserialize<Snapshot>(reader.GetString(2))!);
-            if (reader.GetInt64(0) == id || (plan.Count > 0 && (relied.Overlaps(rows.Changed) || existence.Overlaps(rows.Context))))
+            if (
+                reader.GetInt64(0) == id
+                || (plan.Count > 0 && (relied.Overlaps(rows.Changed) || existence.Overlaps(rows.Context)))
+            )
             {
                 plan.Add(reader.GetInt64(0));
                 relied.UnionWith(rows.Changed);
@@ -224,8 +405,10 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return plan;
     }
 
-    /// <summary>Decisions that change people's own rows (name, ignored, hidden, existence); the others only move faces.</summary>
-    private static bool ChangesPeople(string kind) => kind is "name" or "rename" or "merge" or "hide" or "unhide" or "show-again" or "ignore";
+    /// <summary>Decisions that change people's own rows (name, ignored, hidden, existence); the others only move
+    /// faces.</summary>
+    private static bool ChangesPeople(string kind) =>
+        kind is "name" or "rename" or "merge" or "hide" or "unhide" or "show-again" or "ignore";
 
     /// <summary>
     /// The rows a decision changed, as its snapshot records them (faces, their "not this person" links, people created,
@@ -233,11 +416,15 @@ public sealed class Decisions(Database database, TimeProvider clock)
     /// the faces back, re-creating a person that is gone, and leaves their names alone); and the people whose existence
     /// it changed (created, or merged away).
     /// </summary>
-    private static (HashSet<string> Changed, HashSet<string> Context, HashSet<string> Existence) Rows(string kind, Snapshot snapshot)
+    private static (HashSet<string> Changed, HashSet<string> Context, HashSet<string> Existence) Rows(
+        string kind,
+        Snapshot snapshot
+    )
     {
         var people = snapshot.People.Select(p => $"p{p.Id}").ToHashSet();
         var created = snapshot.Created.Select(p => $"p{p}").ToHashSet();
-        var changed = snapshot.Faces.Select(f => $"f{f.Id}")
+        var changed = snapshot
+            .Faces.Select(f => $"f{f.Id}")
             .Concat(snapshot.CannotLink.Select(l => $"f{l[0]}"))
             .Concat(created)
             .Concat(ChangesPeople(kind) ? people : [])
@@ -245,29 +432,55 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return (changed, ChangesPeople(kind) ? [] : people, [.. created, .. kind == "merge" ? people : []]);
     }
 
-    private static void Restore(SqliteConnection connection, SqliteTransaction transaction, bool changedPeople, Snapshot snapshot)
+    private static void Restore(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        bool changedPeople,
+        Snapshot snapshot
+    )
     {
         foreach (var p in snapshot.People)
         {
-            // A person the decision only took faces from keeps what later decisions made of it; one that is gone comes back.
-            connection.Execute(changedPeople
-                ? """
-                  INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
-                  ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
-                  """
-                : """
-                  INSERT OR IGNORE INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
-                  """, transaction, ("$id", p.Id), ("$n", p.Name), ("$i", p.Ignored), ("$h", p.Hidden), ("$c", p.CreatedAt), ("$u", p.UpdatedAt));
+            // A person the decision only took faces from keeps what later decisions made of it; one that is gone comes
+            // back.
+            connection.Execute(
+                changedPeople
+                    ? """
+                    INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
+                    ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
+                    """
+                    : """
+                    INSERT OR IGNORE INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
+                    """,
+                transaction,
+                ("$id", p.Id),
+                ("$n", p.Name),
+                ("$i", p.Ignored),
+                ("$h", p.Hidden),
+                ("$c", p.CreatedAt),
+                ("$u", p.UpdatedAt)
+            );
         }
         foreach (var f in snapshot.Faces)
         {
-            connection.Execute("UPDATE faces SET person_id = $p, assigned_by = $a, rejected = $r WHERE id = $id", transaction,
-                ("$p", f.PersonId), ("$a", f.AssignedBy), ("$r", f.Rejected), ("$id", f.Id));
+            connection.Execute(
+                "UPDATE faces SET person_id = $p, assigned_by = $a, rejected = $r WHERE id = $id",
+                transaction,
+                ("$p", f.PersonId),
+                ("$a", f.AssignedBy),
+                ("$r", f.Rejected),
+                ("$id", f.Id)
+            );
             connection.Execute("DELETE FROM cannot_link WHERE face_id = $id", transaction, ("$id", f.Id));
         }
         foreach (var link in snapshot.CannotLink)
         {
-            connection.Execute("INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)", transaction, ("$f", link[0]), ("$p", link[1]));
+            connection.Execute(
+                "INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)",
+                transaction,
+                ("$f", link[0]),
+                ("$p", link[1])
+            );
         }
         foreach (var created in snapshot.Created)
         {
@@ -275,8 +488,13 @@ public sealed class Decisions(Database database, TimeProvider clock)
         }
     }
 
-    private void Decide(string kind, string summary, IReadOnlyList<long> faceIds, IReadOnlyList<long> personIds,
-        Action<SqliteConnection, SqliteTransaction, List<long>> apply)
+    private void Decide(
+        string kind,
+        string summary,
+        IReadOnlyList<long> faceIds,
+        IReadOnlyList<long> personIds,
+        Action<SqliteConnection, SqliteTransaction, List<long>> apply
+    )
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
@@ -284,10 +502,17 @@ public sealed class Decisions(Database database, TimeProvider clock)
             faceIds.Select(f => ReadFace(connection, transaction, f)).OfType<FaceRow>().ToArray(),
             personIds.Distinct().Select(p => ReadPerson(connection, transaction, p)).OfType<PersonRow>().ToArray(),
             faceIds.SelectMany(f => ReadLinks(connection, transaction, f)).ToArray(),
-            []);
+            []
+        );
         apply(connection, transaction, snapshot.Created);
-        connection.Execute("INSERT INTO decisions (kind, summary, undo, created_at) VALUES ($k, $s, $u, $now)", transaction,
-            ("$k", kind), ("$s", summary), ("$u", JsonSerializer.Serialize(snapshot)), ("$now", clock.StoredNow()));
+        connection.Execute(
+            "INSERT INTO decisions (kind, summary, undo, created_at) VALUES ($k, $s, $u, $now)",
+            transaction,
+            ("$k", kind),
+            ("$s", summary),
+            ("$u", JsonSerializer.Serialize(snapshot)),
+            ("$now", clock.StoredNow())
+        );
         transaction.Commit();
     }
 
@@ -310,17 +535,25 @@ public sealed class Decisions(Database database, TimeProvider clock)
     public bool SetCover(long personId, long faceId)
     {
         using var connection = database.Open();
-        return connection.Execute("""
-            UPDATE people SET cover_face_id = $f, updated_at = $now
-            WHERE id = $p AND EXISTS (SELECT 1 FROM faces WHERE id = $f AND person_id = $p AND rejected IS NULL)
-            """, null, ("$f", faceId), ("$p", personId), ("$now", clock.StoredNow())) == 1;
+        return connection.Execute(
+                """
+                UPDATE people SET cover_face_id = $f, updated_at = $now
+                WHERE id = $p AND EXISTS (SELECT 1 FROM faces WHERE id = $f AND person_id = $p AND rejected IS NULL)
+                """,
+                null,
+                ("$f", faceId),
+                ("$p", personId),
+                ("$now", clock.StoredNow())
+            ) == 1;
     }
 
     /// <summary>A person as the History page names them: their name, or "unnamed group N".</summary>
     private string Who(long personId)
     {
         using var connection = database.Open();
-        return connection.Scalar("SELECT name FROM people WHERE id = $p", null, ("$p", personId)) is string name ? name : $"unnamed group {personId}";
+        return connection.Scalar("SELECT name FROM people WHERE id = $p", null, ("$p", personId)) is string name
+            ? name
+            : $"unnamed group {personId}";
     }
 
     private long? PersonOf(long faceId)
@@ -331,21 +564,49 @@ public sealed class Decisions(Database database, TimeProvider clock)
 
     private static FaceRow? ReadFace(SqliteConnection c, SqliteTransaction t, long id)
     {
-        using var command = c.Command("SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id", t, ("$id", id));
+        using var command = c.Command(
+            "SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id",
+            t,
+            ("$id", id)
+        );
         using var r = command.ExecuteReader();
-        return r.Read() ? new FaceRow(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.GetNullableString(2), r.GetNullableString(3)) : null;
+        return r.Read()
+            ? new FaceRow(
+                r.GetInt64(0),
+                r.IsDBNull(1) ? null : r.GetInt64(1),
+                r.GetNullableString(2),
+                r.GetNullableString(3)
+            )
+            : null;
     }
 
     private static PersonRow? ReadPerson(SqliteConnection c, SqliteTransaction t, long id)
     {
-        using var command = c.Command("SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id", t, ("$id", id));
+        using var command = c.Command(
+            "SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id",
+            t,
+            ("$id", id)
+        );
         using var r = command.ExecuteReader();
-        return r.Read() ? new PersonRow(r.GetInt64(0), r.GetNullableString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetInt64(5)) : null;
+        return r.Read()
+            ? new PersonRow(
+                r.GetInt64(0),
+                r.GetNullableString(1),
+                r.GetInt64(2),
+                r.GetString(3),
+                r.GetString(4),
+                r.GetInt64(5)
+            )
+            : null;
     }
 
     private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId)
     {
-        using var command = c.Command("SELECT face_id, person_id FROM cannot_link WHERE face_id = $f", t, ("$f", faceId));
+        using var command = c.Command(
+            "SELECT face_id, person_id FROM cannot_link WHERE face_id = $f",
+            t,
+            ("$f", faceId)
+        );
         using var r = command.ExecuteReader();
         var links = new List<long[]>();
         while (r.Read())
@@ -356,5 +617,4 @@ public sealed class Decisions(Database database, TimeProvider clock)
     }
 
     private static string Clean(string name) => PersonName.Clean(name);
-
 }

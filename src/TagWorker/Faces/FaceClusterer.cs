@@ -3,14 +3,23 @@ using System.Numerics.Tensors;
 namespace TagWorker.Faces;
 
 /// <summary>An embedded face as clustering sees it.</summary>
-public sealed record ClusterFace(long Id, long PhotoId, float Score, float SizePx, float[] Embedding, float Sharpness = float.MaxValue);
+public sealed record ClusterFace(
+    long Id,
+    long PhotoId,
+    float Score,
+    float SizePx,
+    float[] Embedding,
+    float Sharpness = float.MaxValue
+);
 
 /// <summary>The quality a face needs to seed a group.</summary>
 public sealed record QualityBar(int MinFaceSize, double MinScore, double MinSharpness)
 {
-    public static QualityBar From(FacesOptions options) => new(options.MinFaceSize, options.MinScore, options.MinSharpness);
+    public static QualityBar From(FacesOptions options) =>
+        new(options.MinFaceSize, options.MinScore, options.MinSharpness);
 
-    public bool Passes(ClusterFace face) => face.SizePx >= MinFaceSize && face.Score >= MinScore && face.Sharpness >= MinSharpness;
+    public bool Passes(ClusterFace face) =>
+        face.SizePx >= MinFaceSize && face.Score >= MinScore && face.Sharpness >= MinSharpness;
 }
 
 /// <summary>
@@ -21,12 +30,20 @@ public sealed record QualityBar(int MinFaceSize, double MinScore, double MinShar
 /// </summary>
 public static class FaceClusterer
 {
-    /// <summary>How much more like its best group than like the next a face below the quality bar must be to join it.</summary>
+    /// <summary>How much more like its best group than like the next a face below the quality bar must be to join
+    /// it.</summary>
     public const double AttachMargin = 0.1;
 
     /// <returns>A group number per face, in the order given, or <see cref="CosineDbscan.Noise"/>.</returns>
-    public static int[] Cluster(IReadOnlyList<ClusterFace> faces, double eps, int minSamples, QualityBar quality, int exactUpTo = 10_000,
-        double? link = null, LinkRules? rules = null)
+    public static int[] Cluster(
+        IReadOnlyList<ClusterFace> faces,
+        double eps,
+        int minSamples,
+        QualityBar quality,
+        int exactUpTo = 10_000,
+        double? link = null,
+        LinkRules? rules = null
+    )
     {
         var labels = Enumerable.Repeat(CosineDbscan.Noise, faces.Count).ToArray();
         var eligible = Enumerable.Range(0, faces.Count).Where(i => quality.Passes(faces[i])).ToArray();
@@ -40,9 +57,10 @@ public static class FaceClusterer
         {
             faces[eligible[k]].Embedding.CopyTo(vectors, k * dimensions);
         }
-        var groups = eligible.Length <= exactUpTo
-            ? CosineDbscan.Cluster(vectors, dimensions, eps, minSamples)
-            : IvfDbscan.Cluster(vectors, dimensions, eps, minSamples);
+        var groups =
+            eligible.Length <= exactUpTo
+                ? CosineDbscan.Cluster(vectors, dimensions, eps, minSamples)
+                : IvfDbscan.Cluster(vectors, dimensions, eps, minSamples);
         for (var k = 0; k < eligible.Length; k++)
         {
             labels[eligible[k]] = groups[k];

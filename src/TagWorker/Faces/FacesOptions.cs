@@ -35,19 +35,23 @@ public sealed class FacesOptions
     [Range(0.0, 100_000.0)]
     public double MinSharpness { get; set; } = 20;
 
-    /// <summary>Up to this many faces DBSCAN is exact; above, an inverted-file index keeps it near N^1.5 (it may split, never merge).</summary>
+    /// <summary>Up to this many faces DBSCAN is exact; above, an inverted-file index keeps it near N^1.5 (it may split,
+    /// never merge).</summary>
     [Range(0, 100_000_000)]
     public int ExactUpTo { get; set; } = 10_000;
 
-    /// <summary>A full regrouping follows this many newly analysed photos (new faces are assigned at once in between)...</summary>
+    /// <summary>A full regrouping follows this many newly analysed photos (new faces are assigned at once in
+    /// between)...</summary>
     [Range(1, 1_000_000)]
     public int RegroupEveryPhotos { get; set; } = 5;
 
-    /// <summary>While photos are being analysed, new faces are assigned at most this often (each round reads every person's profile).</summary>
+    /// <summary>While photos are being analysed, new faces are assigned at most this often (each round reads every
+    /// person's profile).</summary>
     [Range(1, 3600)]
     public int AssignEverySeconds { get; set; } = 30;
 
-    /// <summary>...but while a large import runs, at most once in this many minutes (a full pass grows with faces²).</summary>
+    /// <summary>...but while a large import runs, at most once in this many minutes (a full pass grows with
+    /// faces²).</summary>
     [Range(0, 1440)]
     public int RegroupMinMinutes { get; set; } = 10;
 }

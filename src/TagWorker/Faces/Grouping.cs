@@ -5,13 +5,22 @@ using TagWorker.Storage;
 
 namespace TagWorker.Faces;
 
-/// <summary>The production grouping with its settings: the embedder and eps from the manifest unless configured.</summary>
-public sealed class Grouping(Database database, Regrouper regrouper, IOptions<FacesOptions> options, IOptions<InferenceOptions> inference)
-    : IDisposable
+/// <summary>The production grouping with its settings: the embedder and eps from the manifest unless
+/// configured.</summary>
+public sealed class Grouping(
+    Database database,
+    Regrouper regrouper,
+    IOptions<FacesOptions> options,
+    IOptions<InferenceOptions> inference
+) : IDisposable
 {
     private readonly Lazy<(string Embedder, double Eps, double Link)> _model = new(() =>
     {
-        var spec = ModelManifest.Find(ModelManifest.Load(inference.Value.ModelsDir), inference.Value.EmbeddingModel, "embedding");
+        var spec = ModelManifest.Find(
+            ModelManifest.Load(inference.Value.ModelsDir),
+            inference.Value.EmbeddingModel,
+            "embedding"
+        );
         return (spec.Name, options.Value.Eps ?? spec.ClusterEps, options.Value.LinkSimilarity ?? spec.ClusterLink);
     });
 

@@ -11,7 +11,14 @@ namespace TagWorker.Faces;
 /// </summary>
 public static class IvfDbscan
 {
-    public static int[] Cluster(float[] vectors, int dimensions, double eps, int minSamples, int probes = 12, int seed = 1)
+    public static int[] Cluster(
+        float[] vectors,
+        int dimensions,
+        double eps,
+        int minSamples,
+        int probes = 12,
+        int seed = 1
+    )
     {
         var n = vectors.Length / dimensions;
         var cellCount = Math.Max(1, (int)Math.Sqrt(n));
@@ -20,7 +27,12 @@ public static class IvfDbscan
         var probeLists = new int[n][];
         Parallel.For(0, n, i =>
         {
-            probeLists[i] = NearestCells(vectors.AsSpan(i * dimensions, dimensions), centroids, dimensions, Math.Min(probes, cellCount));
+            probeLists[i] = NearestCells(
+                vectors.AsSpan(i * dimensions, dimensions),
+                centroids,
+                dimensions,
+                Math.Min(probes, cellCount)
+            );
             home[i] = probeLists[i][0];
         });
         // Rows copied into cell order, and the search run cell by cell: each probed cell's rows stay in
@@ -31,7 +43,9 @@ public static class IvfDbscan
         var start = new int[cellCount + 1];
         for (var position = 0; position < n; position++)
         {
-            vectors.AsSpan(order[position] * dimensions, dimensions).CopyTo(sorted.AsSpan(position * dimensions, dimensions));
+            vectors
+                .AsSpan(order[position] * dimensions, dimensions)
+                .CopyTo(sorted.AsSpan(position * dimensions, dimensions));
             start[home[order[position]] + 1]++;
         }
         for (var c = 0; c < cellCount; c++)
@@ -55,7 +69,10 @@ public static class IvfDbscan
                     var row = sorted.AsSpan(position * dimensions, dimensions);
                     for (var other = start[probed]; other < start[probed + 1]; other++)
                     {
-                        if (other != position && TensorPrimitives.Dot(row, sorted.AsSpan(other * dimensions, dimensions)) >= similarity)
+                        if (
+                            other != position
+                            && TensorPrimitives.Dot(row, sorted.AsSpan(other * dimensions, dimensions)) >= similarity
+                        )
                         {
                             found[position].Add(other);
                         }
@@ -87,7 +104,13 @@ public static class IvfDbscan
     private static int[] Renumber(int[] labels)
     {
         var numbers = new Dictionary<int, int>();
-        return labels.Select(l => l < 0 ? l : numbers.TryGetValue(l, out var number) ? number : numbers[l] = numbers.Count).ToArray();
+        return labels
+            .Select(l =>
+                l < 0 ? l
+                : numbers.TryGetValue(l, out var number) ? number
+                : numbers[l] = numbers.Count
+            )
+            .ToArray();
     }
 
     private static float[] KMeans(float[] vectors, int dimensions, int n, int k, int iterations, int seed)
@@ -102,13 +125,19 @@ public static class IvfDbscan
         var assignment = new int[n];
         for (var iteration = 0; iteration < iterations; iteration++)
         {
-            Parallel.For(0, n, i => assignment[i] = NearestCells(vectors.AsSpan(i * dimensions, dimensions), centroids, dimensions, 1)[0]);
+            Parallel.For(0, n, i =>
+                assignment[i] = NearestCells(vectors.AsSpan(i * dimensions, dimensions), centroids, dimensions, 1)[0]
+            );
             var sums = new float[k * dimensions];
             var counts = new int[k];
             for (var i = 0; i < n; i++)
             {
                 var c = assignment[i];
-                TensorPrimitives.Add(sums.AsSpan(c * dimensions, dimensions), vectors.AsSpan(i * dimensions, dimensions), sums.AsSpan(c * dimensions, dimensions));
+                TensorPrimitives.Add(
+                    sums.AsSpan(c * dimensions, dimensions),
+                    vectors.AsSpan(i * dimensions, dimensions),
+                    sums.AsSpan(c * dimensions, dimensions)
+                );
                 counts[c]++;
             }
             for (var c = 0; c < k; c++)

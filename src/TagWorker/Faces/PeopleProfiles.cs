@@ -4,10 +4,12 @@ using TagWorker.Storage;
 
 namespace TagWorker.Faces;
 
-/// <summary>A person (named or an unnamed group) as matching sees it: its direction (unit mean face) and its plain mean face.</summary>
+/// <summary>A person (named or an unnamed group) as matching sees it: its direction (unit mean face) and its plain mean
+/// face.</summary>
 public sealed record PersonProfile(long Id, string? Name, bool Ignored, int Faces, float[] Centroid, float[] Mean)
 {
-    /// <summary>The mean similarity of a face to every face of this person (the same average linkage the regrouping uses).</summary>
+    /// <summary>The mean similarity of a face to every face of this person (the same average linkage the regrouping
+    /// uses).</summary>
     public float Linkage(ReadOnlySpan<float> embedding) => TensorPrimitives.Dot(embedding, Mean);
 
     /// <summary>The mean similarity between every face of this person and every face of the other.</summary>
@@ -32,19 +34,26 @@ public static class PeopleProfiles
     /// <summary>Every person with faces of this embedder.</summary>
     public static List<PersonProfile> Load(SqliteConnection connection, string embedder)
     {
-        using var command = connection.Command("""
+        using var command = connection.Command(
+            """
             SELECT p.id, p.name, p.ignored, f.embedding FROM faces f JOIN people p ON p.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
             WHERE f.embedder = $m AND f.embedding IS NOT NULL AND f.rejected IS NULL AND ph.removed_at IS NULL ORDER BY p.id
-            """, null, ("$m", embedder));
+            """,
+            null,
+            ("$m", embedder)
+        );
         using var reader = command.ExecuteReader();
         var rows = new List<(long Id, string? Name, bool Ignored, float[] Embedding)>();
         while (reader.Read())
         {
-            rows.Add((reader.GetInt64(0), reader.GetNullableString(1), reader.GetInt64(2) != 0,
-                reader.GetEmbedding(3)));
+            rows.Add(
+                (reader.GetInt64(0), reader.GetNullableString(1), reader.GetInt64(2) != 0, reader.GetEmbedding(3))
+            );
         }
         return rows.GroupBy(r => r.Id)
-            .Select(g => PersonProfile.Of(g.Key, g.First().Name, g.First().Ignored, g.Select(r => r.Embedding).ToArray()))
+            .Select(g =>
+                PersonProfile.Of(g.Key, g.First().Name, g.First().Ignored, g.Select(r => r.Embedding).ToArray())
+            )
             .ToList();
     }
 }

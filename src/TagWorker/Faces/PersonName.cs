@@ -27,8 +27,8 @@ public static class PersonName
         }
         if (trimmed.IndexOfAny(Separators) is var at and >= 0)
         {
-            return $"a name cannot contain '{trimmed[at]}': photo tools read / | \\ as levels of a keyword hierarchy and , ; as the end of a keyword, " +
-                "so the name would be split (write \"Conan O'Brien\", not \"O'Brien, Conan\")";
+            return $"a name cannot contain '{trimmed[at]}': photo tools read / | \\ as levels of a keyword hierarchy and , ; as the end of a keyword, "
+                + "so the name would be split (write \"Conan O'Brien\", not \"O'Brien, Conan\")";
         }
         return null;
     }

@@ -13,7 +13,10 @@ public static class RegroupCommand
         var builder = AppHost.CreateCommandBuilder(cli);
         builder.AddStorage().AddAnalysisSettings().AddFaces(hosted: false);
         using var host = builder.Build();
-        using var dataLock = DataDirectory.Lock(host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir, "regroup");
+        using var dataLock = DataDirectory.Lock(
+            host.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Dir,
+            "regroup"
+        );
         var result = host.Services.GetRequiredService<Grouping>().Regroup();
         if (cli.Has("--json"))
         {
@@ -21,7 +24,9 @@ public static class RegroupCommand
         }
         else
         {
-            Console.WriteLine($"{result.Faces} faces in {result.Groups} groups; {result.NewPeople} new groups, {result.Moved} faces moved");
+            Console.WriteLine(
+                $"{result.Faces} faces in {result.Groups} groups; {result.NewPeople} new groups, {result.Moved} faces moved"
+            );
         }
         return 0;
     }

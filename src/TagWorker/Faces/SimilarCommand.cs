@@ -10,12 +10,19 @@ namespace TagWorker.Faces;
 /// </summary>
 public static class SimilarCommand
 {
-    public sealed record Report(long? Face, string? Photo, IReadOnlyList<SimilarFace> Faces, IReadOnlyList<SimilarPerson> People);
+    public sealed record Report(
+        long? Face,
+        string? Photo,
+        IReadOnlyList<SimilarFace> Faces,
+        IReadOnlyList<SimilarPerson> People
+    );
 
     public static int Run(CommandLine cli)
     {
         var limit = int.Parse(cli.Value("--limit") ?? "10", System.Globalization.CultureInfo.InvariantCulture);
-        var faceId = cli.Value("--face") is { } f ? long.Parse(f, System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
+        var faceId = cli.Value("--face") is { } f
+            ? long.Parse(f, System.Globalization.CultureInfo.InvariantCulture)
+            : (long?)null;
         var photo = cli.Value("--photo");
         if (faceId is null == (photo is null))
         {
@@ -35,7 +42,8 @@ public static class SimilarCommand
         var grouping = host.Services.GetRequiredService<Grouping>();
         using var connection = host.Services.GetRequiredService<Database>().Open();
         var embedding = faceId is { } id
-            ? SimilarFaces.EmbeddingOf(connection, id) ?? throw new UsageException($"face {id} does not exist or has no embedding")
+            ? SimilarFaces.EmbeddingOf(connection, id)
+                ?? throw new UsageException($"face {id} does not exist or has no embedding")
             : LargestFace(host.Services.GetRequiredService<PhotoAnalyzer>(), photo!);
         var (faces, people) = SimilarFaces.Find(connection, grouping.Embedder, embedding, limit, faceId);
         if (cli.Has("--json"))
@@ -60,8 +68,12 @@ public static class SimilarCommand
         var decoded = analyzer.Decode(file, times);
         using (decoded)
         {
-            return analyzer.Analyze(decoded, thumbnails: false, preview: false, times).Faces
-                .Where(f => f.Embedding is not null).OrderByDescending(f => f.Box.Area).FirstOrDefault()?.Embedding
+            return analyzer
+                .Analyze(decoded, thumbnails: false, preview: false, times)
+                .Faces.Where(f => f.Embedding is not null)
+                .OrderByDescending(f => f.Box.Area)
+                .FirstOrDefault()
+                ?.Embedding
                 ?? throw new UsageException($"no face found in {file}");
         }
     }

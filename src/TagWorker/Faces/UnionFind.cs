@@ -15,7 +15,8 @@ internal static class UnionFind
 
     public static void Union(int[] parent, int a, int b)
     {
-        int ra = Find(parent, a), rb = Find(parent, b);
+        int ra = Find(parent, a),
+            rb = Find(parent, b);
         if (ra != rb)
         {
             parent[Math.Max(ra, rb)] = Math.Min(ra, rb);

@@ -11,18 +11,27 @@ namespace TagWorker.Hosting;
 /// </summary>
 public static class AppHost
 {
-    private static readonly string[] PathKeys = ["TagWorker:Library:Root", "TagWorker:Data:Dir", "TagWorker:Inference:ModelsDir"];
+    private static readonly string[] PathKeys =
+    [
+        "TagWorker:Library:Root",
+        "TagWorker:Data:Dir",
+        "TagWorker:Inference:ModelsDir",
+    ];
 
-    public static string Home => Path.GetFullPath(Environment.GetEnvironmentVariable("TAGWORKER_HOME") ?? Directory.GetCurrentDirectory());
+    public static string Home =>
+        Path.GetFullPath(Environment.GetEnvironmentVariable("TAGWORKER_HOME") ?? Directory.GetCurrentDirectory());
 
     public static WebApplicationBuilder CreateWebBuilder(CommandLine cli)
     {
-        // The application name finds the Razor Pages; set it, or a host started from another program (tests) finds none.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            ApplicationName = typeof(AppHost).Assembly.GetName().Name,
-        });
+        // The application name finds the Razor Pages; set it, or a host started from another program (tests) finds
+        // none.
+        var builder = WebApplication.CreateBuilder(
+            new WebApplicationOptions
+            {
+                ContentRootPath = AppContext.BaseDirectory,
+                ApplicationName = typeof(AppHost).Assembly.GetName().Name,
+            }
+        );
         Configure(builder.Configuration, cli);
         AddLogging(builder, toStandardError: false);
         builder.WebHost.UseUrls(builder.Configuration[$"{WebOptions.Section}:Urls"] ?? new WebOptions().Urls);
@@ -36,11 +45,9 @@ public static class AppHost
     /// <summary>For one-shot commands: logs go to standard error so standard output stays machine-readable.</summary>
     public static HostApplicationBuilder CreateCommandBuilder(CommandLine cli)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            DisableDefaults = true,
-        });
+        var builder = Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, DisableDefaults = true }
+        );
         Configure(builder.Configuration, cli);
         AddLogging(builder, toStandardError: true);
         return builder;
@@ -49,12 +56,17 @@ public static class AppHost
     private static void Configure(ConfigurationManager configuration, CommandLine cli)
     {
         // In-memory settings already there come from a host around us (a test server's settings): they stay, and win.
-        var outer = configuration.Sources.OfType<Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource>().ToList();
+        var outer = configuration
+            .Sources.OfType<Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource>()
+            .ToList();
         configuration.Sources.Clear();
         var home = Home;
         var file = Environment.GetEnvironmentVariable("TAGWORKER_CONFIG")
-            ?? new[] { Path.Combine(home, "config", "appsettings.json"), Path.Combine(AppContext.BaseDirectory, "appsettings.json") }
-                .FirstOrDefault(File.Exists);
+            ?? new[]
+            {
+                Path.Combine(home, "config", "appsettings.json"),
+                Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
+            }.FirstOrDefault(File.Exists);
         if (file is not null)
         {
             configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
@@ -70,25 +82,37 @@ public static class AppHost
 
     private static void AddLogging(IHostApplicationBuilder builder, bool toStandardError)
     {
-        var level = Enum.TryParse<LogEventLevel>(builder.Configuration["TagWorker:Logging:Level"], true, out var parsed) ? parsed : LogEventLevel.Information;
+        var level = Enum.TryParse<LogEventLevel>(builder.Configuration["TagWorker:Logging:Level"], true, out var parsed)
+            ? parsed
+            : LogEventLevel.Information;
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            // "No XML encryptor configured" on every start: Linux has no DPAPI; the cookie keys live in the data folder (mode 700).
-            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogEventLevel.Error)
+            // "No XML encryptor configured" on every start: Linux has no DPAPI; the cookie keys live in the data folder
+            // (mode 700).
+            .MinimumLevel.Override(
+                "Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager",
+                LogEventLevel.Error
+            )
             // A line per request with a wrong token would let a flood fill the log: FailedAuthentications sums them up.
             .MinimumLevel.Override("TagWorker.Review.BearerHandler", LogEventLevel.Warning)
             .Enrich.With<PlainLogValues>()
             .WriteTo.Console(
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: toStandardError ? LogEventLevel.Verbose : null,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture
+            );
         var dataDir = builder.Configuration["TagWorker:Data:Dir"];
         if (!string.IsNullOrEmpty(dataDir))
         {
-            logger.WriteTo.File(Path.Combine(dataDir, "logs", "tagworker-.log"), rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: 14, fileSizeLimitBytes: 50 * 1024 * 1024, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            logger.WriteTo.File(
+                Path.Combine(dataDir, "logs", "tagworker-.log"),
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                fileSizeLimitBytes: 50 * 1024 * 1024,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture
+            );
         }
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger.CreateLogger(), dispose: true);

@@ -14,7 +14,13 @@ public sealed class CommandLine
         ["--urls"] = ("TagWorker:Web:Urls", false),
     };
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--json", "--once", "--help", "--dry-run" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal)
+    {
+        "--json",
+        "--once",
+        "--help",
+        "--dry-run",
+    };
 
     public string Command { get; private init; } = "serve";
     public Dictionary<string, string?> Overrides { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -38,7 +44,9 @@ public sealed class CommandLine
                 line.Arguments.Add(arg);
                 continue;
             }
-            var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+            var (name, inline) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0
+                ? (arg[..eq], arg[(eq + 1)..])
+                : (arg, null);
             if (Flags.Contains(name))
             {
                 line.SetFlags.Add(name);

@@ -22,8 +22,11 @@ public static class DataDirectory
     public static void UseRememberedLibrary(CommandLine cli, string dataDir)
     {
         var file = Path.Combine(dataDir, LibraryName);
-        if (!cli.Overrides.ContainsKey("TagWorker:Library:Root") && Environment.GetEnvironmentVariable("TagWorker__Library__Root") is null
-            && File.Exists(file))
+        if (
+            !cli.Overrides.ContainsKey("TagWorker:Library:Root")
+            && Environment.GetEnvironmentVariable("TagWorker__Library__Root") is null
+            && File.Exists(file)
+        )
         {
             cli.Overrides["TagWorker:Library:Root"] = File.ReadAllText(file).Trim();
         }
@@ -39,15 +42,26 @@ public static class DataDirectory
         FileStream held;
         try
         {
-            held = new FileStream(Path.Combine(dir, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            held = new FileStream(
+                Path.Combine(dir, LockName),
+                FileMode.OpenOrCreate,
+                FileAccess.ReadWrite,
+                FileShare.None
+            );
         }
         catch (IOException)
         {
-            var holder = File.Exists(Path.Combine(dir, HolderName)) ? File.ReadAllText(Path.Combine(dir, HolderName)).Trim() : "another TagWorker";
-            throw new UsageException($"The data folder {dir} is in use by {holder}. Stop it first, or give this command another --data folder.");
+            var holder = File.Exists(Path.Combine(dir, HolderName))
+                ? File.ReadAllText(Path.Combine(dir, HolderName)).Trim()
+                : "another TagWorker";
+            throw new UsageException(
+                $"The data folder {dir} is in use by {holder}. Stop it first, or give this command another --data folder."
+            );
         }
-        File.WriteAllText(Path.Combine(dir, HolderName),
-            $"`tagworker {command}` (process {Environment.ProcessId}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)");
+        File.WriteAllText(
+            Path.Combine(dir, HolderName),
+            $"`tagworker {command}` (process {Environment.ProcessId}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC)"
+        );
         return held;
     }
 
@@ -56,12 +70,22 @@ public static class DataDirectory
         try
         {
             Directory.CreateDirectory(dir);
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(dir) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)) != 0)
+            if (
+                !OperatingSystem.IsWindows()
+                && (
+                    File.GetUnixFileMode(dir)
+                    & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherExecute)
+                ) != 0
+            )
             {
-                // The database, the token, thumbnails of every face and backups of photos: nobody else's on a shared host.
+                // The database, the token, thumbnails of every face and backups of photos: nobody else's on a shared
+                // host.
                 try
                 {
-                    File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    File.SetUnixFileMode(
+                        dir,
+                        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    );
                 }
                 catch (UnauthorizedAccessException)
                 {
@@ -74,7 +98,9 @@ public static class DataDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"The data folder {dir} is not writable ({e.Message}). Point --data or TagWorker__Data__Dir at a folder this user can write.");
+            throw new UsageException(
+                $"The data folder {dir} is not writable ({e.Message}). Point --data or TagWorker__Data__Dir at a folder this user can write."
+            );
         }
     }
 }

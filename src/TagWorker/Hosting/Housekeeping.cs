@@ -18,8 +18,12 @@ public interface IHousekeepingTask
 /// <see cref="StorageOptions.HousekeepingHours"/> (Sonarr's housekeeping, in small): each task's failure is logged
 /// and contained, so one broken chore never stops the others or the worker.
 /// </summary>
-public sealed class Housekeeping(IEnumerable<IHousekeepingTask> tasks, IOptions<StorageOptions> options, TimeProvider clock, ILogger<Housekeeping> logger)
-    : BackgroundService
+public sealed class Housekeeping(
+    IEnumerable<IHousekeepingTask> tasks,
+    IOptions<StorageOptions> options,
+    TimeProvider clock,
+    ILogger<Housekeeping> logger
+) : BackgroundService
 {
     public static readonly TimeSpan FirstRunAfter = TimeSpan.FromMinutes(5);
 
@@ -64,8 +68,6 @@ public sealed class Housekeeping(IEnumerable<IHousekeepingTask> tasks, IOptions<
                 await Task.Delay(every, clock, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 }

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace TagWorker.Hosting;
 
-/// <summary>This process's memory as the kernel counts it, and a way to give memory back after a burst of work.</summary>
+/// <summary>This process's memory as the kernel counts it, and a way to give memory back after a burst of
+/// work.</summary>
 public static partial class ProcessMemory
 {
     /// <summary>Peak resident memory of this process (VmHWM), in MB.</summary>
@@ -21,7 +22,10 @@ public static partial class ProcessMemory
     /// </summary>
     public static void GiveBack(IReadOnlyList<string>? idleLibraries = null)
     {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System
+            .Runtime
+            .GCLargeObjectHeapCompactionMode
+            .CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         if (OperatingSystem.IsLinux())
@@ -48,14 +52,21 @@ public static partial class ProcessMemory
         {
             // "start-end perms offset dev inode path": only mappings of the named files.
             var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !libraries.Any(l => Path.GetFileName(fields[5]).StartsWith(l, StringComparison.Ordinal)))
+            if (
+                fields.Length < 6
+                || !libraries.Any(l => Path.GetFileName(fields[5]).StartsWith(l, StringComparison.Ordinal))
+            )
             {
                 continue;
             }
             var range = fields[0].Split('-');
             var start = nint.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var end = nint.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            _ = MAdvise(start, (nuint)(end - start), 21 /* MADV_PAGEOUT, Linux 5.4+; older kernels refuse it */);
+            _ = MAdvise(
+                start,
+                (nuint)(end - start),
+                21 /* MADV_PAGEOUT, Linux 5.4+; older kernels refuse it */
+            );
         }
     }
 
@@ -75,7 +86,11 @@ public static partial class ProcessMemory
         }
         try
         {
-            _ = MallOpt(-8 /* M_ARENA_MAX */, 1);
+            _ = MallOpt(
+                -8 /* M_ARENA_MAX */
+                ,
+                1
+            );
         }
         catch (EntryPointNotFoundException)
         {
@@ -88,7 +103,9 @@ public static partial class ProcessMemory
         var line = File.Exists("/proc/self/status")
             ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))
             : null;
-        var kb = line is null ? Environment.WorkingSet / 1024 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        var kb = line is null
+            ? Environment.WorkingSet / 1024
+            : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         return Math.Round(kb / 1024.0, 1);
     }
 

@@ -21,7 +21,8 @@ public class Signal : IDisposable
     }
 
     /// <summary>True when raised, false after <paramref name="timeout"/>.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _raised.WaitAsync(timeout, cancellationToken);
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _raised.WaitAsync(timeout, cancellationToken);
 
     public void Dispose()
     {

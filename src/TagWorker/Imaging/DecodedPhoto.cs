@@ -4,7 +4,8 @@ namespace TagWorker.Imaging;
 /// A photo as displayed (EXIF orientation applied): its full displayed size, the orientation of the
 /// stored pixels, and a working copy no larger than ImagingOptions.WorkingSize.
 /// </summary>
-public sealed class DecodedPhoto(RgbImage image, int width, int height, int orientation, string? takenAt = null) : IDisposable
+public sealed class DecodedPhoto(RgbImage image, int width, int height, int orientation, string? takenAt = null)
+    : IDisposable
 {
     public RgbImage Image { get; } = image;
 

@@ -33,7 +33,8 @@ public sealed class ImageDecoder
     /// <summary>Decodes an open file from its start; the stream is only read.</summary>
     public DecodedPhoto Decode(FileStream file) => Decode(file, _options.WorkingSize);
 
-    /// <summary>Decodes an open file at most <paramref name="size"/> pixels on its long side (the same checks and budget).</summary>
+    /// <summary>Decodes an open file at most <paramref name="size"/> pixels on its long side (the same checks and
+    /// budget).</summary>
     public DecodedPhoto Decode(FileStream file, int size)
     {
         if (file.Length == 0)
@@ -59,7 +60,10 @@ public sealed class ImageDecoder
     public PhotoHeader ReadHeader(FileStream file)
     {
         CheckSignature(file);
-        using var source = LibVips.Run(() => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()), "cannot read the file");
+        using var source = LibVips.Run(
+            () => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()),
+            "cannot read the file"
+        );
         var header = LibVips.Run(() => ReadHeader(source), "not a photo TagWorker can read");
         return header.Orientation >= 5
             ? new PhotoHeader(header.Height, header.Width, header.Orientation, header.TakenAt)
@@ -73,23 +77,35 @@ public sealed class ImageDecoder
         var megapixels = (double)header.Width * header.Height / 1e6;
         if (megapixels > _options.MaxMegapixels)
         {
-            throw new ImagingException(string.Create(CultureInfo.InvariantCulture,
-                $"{header.Width}x{header.Height} is {megapixels:F0} megapixels, over the limit of {_options.MaxMegapixels} (Imaging:MaxMegapixels)"));
+            throw new ImagingException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{header.Width}x{header.Height} is {megapixels:F0} megapixels, over the limit of {_options.MaxMegapixels} (Imaging:MaxMegapixels)"
+                )
+            );
         }
         var (cost, why) = DecodeCost(header);
         if (cost > _budget.Bytes)
         {
-            throw new ImagingException(string.Create(CultureInfo.InvariantCulture,
-                $"{header.Width}x{header.Height} {why} needs about {cost >> 20} MB to decode, over the limit of {_options.DecodeMemoryMb} MB (Imaging:DecodeMemoryMb)"));
+            throw new ImagingException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{header.Width}x{header.Height} {why} needs about {cost >> 20} MB to decode, over the limit of {_options.DecodeMemoryMb} MB (Imaging:DecodeMemoryMb)"
+                )
+            );
         }
         RgbImage image;
         using (_budget.Take(cost))
         {
-            image = LibVips.Run(() => header.PlainJpeg ? LoadJpeg(source, header, size) : Thumbnail(source, size), "cannot decode");
+            image = LibVips.Run(
+                () => header.PlainJpeg ? LoadJpeg(source, header, size) : Thumbnail(source, size),
+                "cannot decode"
+            );
         }
-        var (width, height, orientation) = header.Orientation >= 5
-            ? (header.Height, header.Width, header.Orientation)
-            : (header.Width, header.Height, header.Orientation);
+        var (width, height, orientation) =
+            header.Orientation >= 5
+                ? (header.Height, header.Width, header.Orientation)
+                : (header.Width, header.Height, header.Orientation);
         if (!SameShape(image, width, height) && SameShape(image, height, width))
         {
             // The loader rotated already (HEIF transforms): trust the pixels we got.
@@ -114,7 +130,13 @@ public sealed class ImageDecoder
         {
             shrink /= 2;
         }
-        using var loaded = Image.JpegloadSource(source, shrink: shrink, autorotate: true, access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated);
+        using var loaded = Image.JpegloadSource(
+            source,
+            shrink: shrink,
+            autorotate: true,
+            access: Enums.Access.Sequential,
+            failOn: Enums.FailOn.Truncated
+        );
         var side = Math.Max(loaded.Width, loaded.Height);
         if (side <= size)
         {
@@ -137,39 +159,72 @@ public sealed class ImageDecoder
 
     private static void CheckSignature(ReadOnlySpan<byte> head)
     {
-        var known = head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])                                    // JPEG
-            || head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G'])                   // PNG
-            || (head.StartsWith("RIFF"u8) && head.Length >= 12 && head[8..12].SequenceEqual("WEBP"u8))          // WebP
-            || (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8))                                         // HEIF, AVIF (ISO BMFF)
-            || head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8)                                         // TIFF
-            || head.StartsWith("II+\0"u8) || head.StartsWith("MM\0+"u8)                                         // BigTIFF
-            || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A])                                                // JPEG XL codestream
+        var known =
+            head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) // JPEG
+            || head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) // PNG
+            || (head.StartsWith("RIFF"u8) && head.Length >= 12 && head[8..12].SequenceEqual("WEBP"u8)) // WebP
+            || (head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8)) // HEIF, AVIF (ISO BMFF)
+            || head.StartsWith("II*\0"u8)
+            || head.StartsWith("MM\0*"u8) // TIFF
+            || head.StartsWith("II+\0"u8)
+            || head.StartsWith("MM\0+"u8) // BigTIFF
+            || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A]) // JPEG XL codestream
             || head.StartsWith((ReadOnlySpan<byte>)[0, 0, 0, 0x0C, (byte)'J', (byte)'X', (byte)'L', (byte)' ']); // JPEG XL container
         if (!known)
         {
-            throw new ImagingException("not a photo TagWorker can read: the file does not start like a JPEG, PNG, WebP, HEIF/AVIF, TIFF or JPEG XL"
-                + (head.IndexOfAnyExcept((byte)0) < 0 ? " (it starts with zeros)" : ""));
+            throw new ImagingException(
+                "not a photo TagWorker can read: the file does not start like a JPEG, PNG, WebP, HEIF/AVIF, TIFF or JPEG XL"
+                    + (head.IndexOfAnyExcept((byte)0) < 0 ? " (it starts with zeros)" : "")
+            );
         }
     }
 
-    private sealed record Header(int Width, int Height, int Orientation, string? TakenAt, bool PlainJpeg, string Loader, bool WholeImage,
-        int Bands, int SampleBytes);
+    private sealed record Header(
+        int Width,
+        int Height,
+        int Orientation,
+        string? TakenAt,
+        bool PlainJpeg,
+        string Loader,
+        bool WholeImage,
+        int Bands,
+        int SampleBytes
+    );
 
     private static Header ReadHeader(Source source)
     {
         using var image = Image.NewFromSource(source, access: Enums.Access.Sequential);
-        var orientation = image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int value and >= 1 and <= 8 ? value : 1;
-        var loader = image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string name ? name : "";
-        var plainJpeg = loader.StartsWith("jpegload", StringComparison.Ordinal)
+        var orientation =
+            image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int value and >= 1 and <= 8
+                ? value
+                : 1;
+        var loader =
+            image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string name ? name : "";
+        var plainJpeg =
+            loader.StartsWith("jpegload", StringComparison.Ordinal)
             && image.GetTypeOf("icc-profile-data") == IntPtr.Zero
             && image.Interpretation == Enums.Interpretation.Srgb;
         // Interlaced PNGs and progressive JPEGs cannot be decoded a few lines at a time.
         var whole = Flag(image, "interlaced") || Flag(image, "jpeg-multiscan");
-        var sampleBytes = image.Format is Enums.BandFormat.Ushort or Enums.BandFormat.Short ? 2 : image.Format is Enums.BandFormat.Float ? 4 : 1;
-        return new Header(image.Width, image.Height, orientation, TakenAt(image), plainJpeg, loader, whole, image.Bands, sampleBytes);
+        var sampleBytes =
+            image.Format is Enums.BandFormat.Ushort or Enums.BandFormat.Short ? 2
+            : image.Format is Enums.BandFormat.Float ? 4
+            : 1;
+        return new Header(
+            image.Width,
+            image.Height,
+            orientation,
+            TakenAt(image),
+            plainJpeg,
+            loader,
+            whole,
+            image.Bands,
+            sampleBytes
+        );
     }
 
-    private static bool Flag(Image image, string field) => image.GetTypeOf(field) != IntPtr.Zero && image.Get(field) is int flag && flag != 0;
+    private static bool Flag(Image image, string field) =>
+        image.GetTypeOf(field) != IntPtr.Zero && image.Get(field) is int flag && flag != 0;
 
     /// <summary>
     /// What a decode holds in memory at once, and why: nothing to speak of for formats read in parts; the whole
@@ -181,10 +236,18 @@ public sealed class ImageDecoder
         var pixels = (long)header.Width * header.Height;
         return header.Loader switch
         {
-            var l when l.StartsWith("pngload", StringComparison.Ordinal) && header.WholeImage =>
-                (pixels * header.Bands * header.SampleBytes, "interlaced PNG"),
-            var l when l.StartsWith("jpegload", StringComparison.Ordinal) && header.WholeImage => (pixels * header.Bands * 2, "progressive JPEG"),
-            var l when l.StartsWith("heifload", StringComparison.Ordinal) => (pixels * (header.Bands * header.SampleBytes + 2), "HEIF/AVIF"),
+            var l when l.StartsWith("pngload", StringComparison.Ordinal) && header.WholeImage => (
+                pixels * header.Bands * header.SampleBytes,
+                "interlaced PNG"
+            ),
+            var l when l.StartsWith("jpegload", StringComparison.Ordinal) && header.WholeImage => (
+                pixels * header.Bands * 2,
+                "progressive JPEG"
+            ),
+            var l when l.StartsWith("heifload", StringComparison.Ordinal) => (
+                pixels * (header.Bands * header.SampleBytes + 2),
+                "HEIF/AVIF"
+            ),
             _ => (0, ""),
         };
     }
@@ -200,8 +263,17 @@ public sealed class ImageDecoder
         {
             return null;
         }
-        return text.Length >= 19 && DateTime.TryParseExact(text[..19], "yyyy:MM:dd HH:mm:ss", CultureInfo.InvariantCulture,
-            DateTimeStyles.None, out var taken) ? taken.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) : null;
+        return
+            text.Length >= 19
+            && DateTime.TryParseExact(
+                text[..19],
+                "yyyy:MM:dd HH:mm:ss",
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.None,
+                out var taken
+            )
+            ? taken.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)
+            : null;
     }
 
     /// <summary>Any colour space, bit depth or alpha to 8-bit sRGB with three bands, in a pooled buffer.</summary>
@@ -229,7 +301,9 @@ public sealed class ImageDecoder
             {
                 if ((long)length != (long)image.Width * image.Height * 3)
                 {
-                    throw new ImagingException($"unexpected pixel layout ({length} bytes for {image.Width}x{image.Height})");
+                    throw new ImagingException(
+                        $"unexpected pixel layout ({length} bytes for {image.Width}x{image.Height})"
+                    );
                 }
                 var rgb = new RgbImage(image.Width, image.Height);
                 System.Runtime.InteropServices.Marshal.Copy(pixels, rgb.Buffer, 0, (int)length);
@@ -250,5 +324,6 @@ public sealed class ImageDecoder
     }
 
     private static bool SameShape(RgbImage image, int width, int height) =>
-        Math.Abs((double)image.Width / image.Height - (double)width / height) <= 0.02 * width / height + 2.0 / image.Height;
+        Math.Abs((double)image.Width / image.Height - (double)width / height)
+        <= 0.02 * width / height + 2.0 / image.Height;
 }

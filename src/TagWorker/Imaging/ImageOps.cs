@@ -31,7 +31,8 @@ public static class ImageOps
         }
     }
 
-    /// <summary>Writes <paramref name="scaled"/> into a model input (NCHW, one image), padded as the model wants.</summary>
+    /// <summary>Writes <paramref name="scaled"/> into a model input (NCHW, one image), padded as the model
+    /// wants.</summary>
     public static Letterbox ToTensor(ScaledImage scaled, TensorInput input, Span<float> tensor)
     {
         var image = scaled.Image;
@@ -46,7 +47,8 @@ public static class ImageOps
             values[v] = (v - input.Mean) * input.Scale;
         }
         var pixels = image.Pixels;
-        int first = input.Bgr ? 2 * plane : 0, third = input.Bgr ? 0 : 2 * plane;
+        int first = input.Bgr ? 2 * plane : 0,
+            third = input.Bgr ? 0 : 2 * plane;
         for (var y = 0; y < image.Height; y++)
         {
             var row = pixels.Slice(y * image.Stride, image.Stride);
@@ -66,9 +68,12 @@ public static class ImageOps
 
     private static void ResizeLinear(RgbImage source, RgbImage output)
     {
-        const int bits = 11, one = 1 << bits;
-        int w = output.Width, h = output.Height;
-        double scaleX = (double)source.Width / w, scaleY = (double)source.Height / h;
+        const int bits = 11,
+            one = 1 << bits;
+        int w = output.Width,
+            h = output.Height;
+        double scaleX = (double)source.Width / w,
+            scaleY = (double)source.Height / h;
         var xs = new int[w];
         var xw = new int[w];
         for (var x = 0; x < w; x++)
@@ -110,7 +115,9 @@ public static class ImageOps
             var target = rows[slot];
             for (var x = 0; x < w; x++)
             {
-                int a = xs[x], b = Math.Min(a + 3, last), fx = xw[x];
+                int a = xs[x],
+                    b = Math.Min(a + 3, last),
+                    fx = xw[x];
                 for (var c = 0; c < 3; c++)
                 {
                     target[x * 3 + c] = row[a + c] * (one - fx) + row[b + c] * fx;
@@ -166,27 +173,42 @@ public static class ImageOps
         }
     }
 
-    /// <summary>Cuts out a rectangle (clipped to the image) and scales it so its longest side is at most <paramref name="maxSide"/>.</summary>
-    public static RgbImage CropAndShrink(RgbImage image, double left, double top, double width, double height, int maxSide)
+    /// <summary>Cuts out a rectangle (clipped to the image) and scales it so its longest side is at most <paramref
+    /// name="maxSide"/>.</summary>
+    public static RgbImage CropAndShrink(
+        RgbImage image,
+        double left,
+        double top,
+        double width,
+        double height,
+        int maxSide
+    )
     {
         var x0 = Math.Clamp((int)Math.Floor(left), 0, image.Width - 1);
         var y0 = Math.Clamp((int)Math.Floor(top), 0, image.Height - 1);
         var x1 = Math.Clamp((int)Math.Ceiling(left + width), x0 + 1, image.Width);
         var y1 = Math.Clamp((int)Math.Ceiling(top + height), y0 + 1, image.Height);
-        int w = x1 - x0, h = y1 - y0;
+        int w = x1 - x0,
+            h = y1 - y0;
         var scale = Math.Min(1.0, (double)maxSide / Math.Max(w, h));
-        int outW = Math.Max(1, (int)Math.Round(w * scale)), outH = Math.Max(1, (int)Math.Round(h * scale));
+        int outW = Math.Max(1, (int)Math.Round(w * scale)),
+            outH = Math.Max(1, (int)Math.Round(h * scale));
         var output = new RgbImage(outW, outH);
         var src = image.Pixels;
         var dst = output.Pixels;
         // Area average: each output pixel is the mean of the input pixels it covers.
         for (var oy = 0; oy < outH; oy++)
         {
-            int sy0 = y0 + oy * h / outH, sy1 = Math.Max(sy0 + 1, y0 + (oy + 1) * h / outH);
+            int sy0 = y0 + oy * h / outH,
+                sy1 = Math.Max(sy0 + 1, y0 + (oy + 1) * h / outH);
             for (var ox = 0; ox < outW; ox++)
             {
-                int sx0 = x0 + ox * w / outW, sx1 = Math.Max(sx0 + 1, x0 + (ox + 1) * w / outW);
-                int r = 0, g = 0, b = 0, n = (sy1 - sy0) * (sx1 - sx0);
+                int sx0 = x0 + ox * w / outW,
+                    sx1 = Math.Max(sx0 + 1, x0 + (ox + 1) * w / outW);
+                int r = 0,
+                    g = 0,
+                    b = 0,
+                    n = (sy1 - sy0) * (sx1 - sx0);
                 for (var sy = sy0; sy < sy1; sy++)
                 {
                     var row = sy * image.Stride;

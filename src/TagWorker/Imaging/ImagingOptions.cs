@@ -35,7 +35,8 @@ public sealed class ImagingOptions
     [Range(64, 4096)]
     public int PreviewSize { get; set; } = 640;
 
-    /// <summary>Long side of the photo page's large view, rendered from the photo when asked (0: the preview only).</summary>
+    /// <summary>Long side of the photo page's large view, rendered from the photo when asked (0: the preview
+    /// only).</summary>
     [Range(0, 4096)]
     public int ViewSize { get; set; } = 1600;
 

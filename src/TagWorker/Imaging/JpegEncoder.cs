@@ -8,20 +8,25 @@ public static class JpegEncoder
 {
     /// <summary>The whole image, shrunk by libvips (lanczos3) to at most <paramref name="maxSide"/>.</summary>
     public static byte[] Encode(RgbImage image, int maxSide, int quality) => WithVips(image, whole =>
-    {
-        if (Math.Max(image.Width, image.Height) <= maxSide)
         {
-            return whole.JpegsaveBuffer(q: quality);
-        }
-        using var small = whole.ThumbnailImage(maxSide, height: maxSide, size: Enums.Size.Down);
-        return small.JpegsaveBuffer(q: quality);
-    });
+            if (Math.Max(image.Width, image.Height) <= maxSide)
+            {
+                return whole.JpegsaveBuffer(q: quality);
+            }
+            using var small = whole.ThumbnailImage(maxSide, height: maxSide, size: Enums.Size.Down);
+            return small.JpegsaveBuffer(q: quality);
+        });
 
     /// <summary>
     /// A rectangle of the image (clipped to it) shrunk to at most <paramref name="maxSide"/>: the crop is
     /// averaged in C# (a face is small; libvips' pipeline set-up costs more than the pixels), then encoded.
     /// </summary>
-    public static byte[] Encode(RgbImage image, int maxSide, int quality, (double Left, double Top, double Width, double Height) area)
+    public static byte[] Encode(
+        RgbImage image,
+        int maxSide,
+        int quality,
+        (double Left, double Top, double Width, double Height) area
+    )
     {
         using var crop = ImageOps.CropAndShrink(image, area.Left, area.Top, area.Width, area.Height, maxSide);
         return WithVips(crop, small => small.JpegsaveBuffer(q: quality));
@@ -32,12 +37,21 @@ public static class JpegEncoder
         var pinned = GCHandle.Alloc(image.Buffer, GCHandleType.Pinned);
         try
         {
-            return LibVips.Run(() =>
-            {
-                using var vips = Image.NewFromMemory(pinned.AddrOfPinnedObject(), (ulong)(image.Width * image.Height * 3),
-                    image.Width, image.Height, 3, Enums.BandFormat.Uchar);
-                return encode(vips);
-            }, "cannot encode a JPEG");
+            return LibVips.Run(
+                () =>
+                {
+                    using var vips = Image.NewFromMemory(
+                        pinned.AddrOfPinnedObject(),
+                        (ulong)(image.Width * image.Height * 3),
+                        image.Width,
+                        image.Height,
+                        3,
+                        Enums.BandFormat.Uchar
+                    );
+                    return encode(vips);
+                },
+                "cannot encode a JPEG"
+            );
         }
         finally
         {

@@ -24,14 +24,29 @@ public static partial class LibVips
 {
     private static readonly string[] AllowedModules = ["vips-heif.so", "vips-jxl.so"];
     private static readonly string[] AllowedLoaders =
-        ["VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadTiff", "VipsForeignLoadHeif", "VipsForeignLoadJxl"];
-    private static readonly string[] LibraryFolders = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
+    [
+        "VipsForeignLoadJpeg",
+        "VipsForeignLoadPng",
+        "VipsForeignLoadWebp",
+        "VipsForeignLoadTiff",
+        "VipsForeignLoadHeif",
+        "VipsForeignLoadJxl",
+    ];
+    private static readonly string[] LibraryFolders =
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib64",
+        "/usr/lib",
+        "/usr/local/lib",
+    ];
     private static readonly Lock StartLock = new();
     private static readonly ReaderWriterLockSlim Gate = new(LockRecursionPolicy.SupportsRecursion);
     private static string? _failure;
     private static bool _started;
 
-    /// <summary>The module folder of the last start (deleted by then); tests check it is gone and was private.</summary>
+    /// <summary>The module folder of the last start (deleted by then); tests check it is gone and was
+    /// private.</summary>
     internal static string? ModuleHome { get; private set; }
 
     /// <summary>
@@ -58,8 +73,15 @@ public static partial class LibVips
                         Directory.Delete(ModuleHome, recursive: true);
                     }
                 }
-                catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException
-                    or UnauthorizedAccessException or EntryPointNotFoundException or InvalidOperationException)
+                catch (Exception e)
+                    when (e
+                            is DllNotFoundException
+                                or TypeInitializationException
+                                or IOException
+                                or UnauthorizedAccessException
+                                or EntryPointNotFoundException
+                                or InvalidOperationException
+                    )
                 {
                     _failure = $"libvips is not usable ({e.Message}); install Debian's libvips42 (scripts/setup does)";
                 }
@@ -72,7 +94,8 @@ public static partial class LibVips
         }
     }
 
-    /// <summary>Runs a libvips call; a failure becomes an <see cref="ImagingException"/> with that call's own message.</summary>
+    /// <summary>Runs a libvips call; a failure becomes an <see cref="ImagingException"/> with that call's own
+    /// message.</summary>
     public static T Run<T>(Func<T> call, string what)
     {
         Gate.EnterReadLock();
@@ -127,8 +150,11 @@ public static partial class LibVips
         {
             throw new InvalidOperationException(ModuleInitializer.Exception?.Message ?? "libvips did not start");
         }
-        Log.SetLogHandler("VIPS", Enums.LogLevelFlags.Warning | Enums.LogLevelFlags.Message | Enums.LogLevelFlags.Info,
-            (_, _, message) => warnings(message));
+        Log.SetLogHandler(
+            "VIPS",
+            Enums.LogLevelFlags.Warning | Enums.LogLevelFlags.Message | Enums.LogLevelFlags.Info,
+            (_, _, message) => warnings(message)
+        );
         // A long-running worker: the operation cache would only hold decoded photos we never reuse.
         Cache.Max = 0;
         Cache.MaxMem = 0;

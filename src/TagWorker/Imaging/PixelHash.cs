@@ -19,23 +19,33 @@ public sealed class PixelHash
     public byte[] Compute(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-        return LibVips.Run(() =>
-        {
-            using var source = Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle());
-            using var thumb = Image.ThumbnailSource(source, Size, "fail_on=truncated", height: Size, size: Enums.Size.Down, noRotate: true);
-            using var srgb = thumb.Colourspace(Enums.Interpretation.Srgb);
-            using var bytes = srgb.Cast(Enums.BandFormat.Uchar);
-            var pixels = bytes.WriteToMemory(out var length);
-            try
+        return LibVips.Run(
+            () =>
             {
-                var copy = new byte[length];
-                Marshal.Copy(pixels, copy, 0, (int)length);
-                return SHA256.HashData(copy);
-            }
-            finally
-            {
-                NetVips.NetVips.Free(pixels);
-            }
-        }, "cannot decode");
+                using var source = Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle());
+                using var thumb = Image.ThumbnailSource(
+                    source,
+                    Size,
+                    "fail_on=truncated",
+                    height: Size,
+                    size: Enums.Size.Down,
+                    noRotate: true
+                );
+                using var srgb = thumb.Colourspace(Enums.Interpretation.Srgb);
+                using var bytes = srgb.Cast(Enums.BandFormat.Uchar);
+                var pixels = bytes.WriteToMemory(out var length);
+                try
+                {
+                    var copy = new byte[length];
+                    Marshal.Copy(pixels, copy, 0, (int)length);
+                    return SHA256.HashData(copy);
+                }
+                finally
+                {
+                    NetVips.NetVips.Free(pixels);
+                }
+            },
+            "cannot decode"
+        );
     }
 }

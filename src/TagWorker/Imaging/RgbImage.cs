@@ -25,7 +25,8 @@ public sealed class RgbImage : IDisposable
     public Span<byte> Pixels => _pixels.AsSpan(0, Width * Height * 3);
     public byte[] Buffer => _pixels ?? throw new ObjectDisposedException(nameof(RgbImage));
 
-    /// <summary>Forgets every pooled buffer (images in use return theirs to the old pool, which is then dropped).</summary>
+    /// <summary>Forgets every pooled buffer (images in use return theirs to the old pool, which is then
+    /// dropped).</summary>
     public static void ReleasePool() => Volatile.Write(ref _pool, NewPool());
 
     public void Dispose()

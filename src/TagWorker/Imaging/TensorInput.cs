@@ -9,7 +9,8 @@ public readonly record struct Letterbox(double Ratio, double PadX, double PadY)
     public (double X, double Y) ToImage(double x, double y) => ((x - PadX) / Ratio, (y - PadY) / Ratio);
 }
 
-/// <summary>An image scaled by <see cref="Ratio"/> to fit a model's input, and the size of the image it came from.</summary>
+/// <summary>An image scaled by <see cref="Ratio"/> to fit a model's input, and the size of the image it came
+/// from.</summary>
 public sealed class ScaledImage(RgbImage image, double ratio, int sourceWidth, int sourceHeight) : IDisposable
 {
     public RgbImage Image { get; } = image;

@@ -19,7 +19,8 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2)
         return overlap / (Area + other.Area - overlap);
     }
 
-    public Box Scale(double factor) => new((float)(X1 * factor), (float)(Y1 * factor), (float)(X2 * factor), (float)(Y2 * factor));
+    public Box Scale(double factor) =>
+        new((float)(X1 * factor), (float)(Y1 * factor), (float)(X2 * factor), (float)(Y2 * factor));
 
     public Box Clip(float width, float height) =>
         new(Math.Clamp(X1, 0, width), Math.Clamp(Y1, 0, height), Math.Clamp(X2, 0, width), Math.Clamp(Y2, 0, height));
@@ -27,7 +28,8 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2)
 
 public static class Nms
 {
-    /// <summary>Greedy non-maximum suppression: indices of the kept items, best first. Items of different classes never suppress each other.</summary>
+    /// <summary>Greedy non-maximum suppression: indices of the kept items, best first. Items of different classes never
+    /// suppress each other.</summary>
     public static List<int> Apply(IReadOnlyList<(float Score, Box Box, int Class)> items, double iou, int maxKept = 300)
     {
         var order = Enumerable.Range(0, items.Count).OrderByDescending(i => items[i].Score).ToArray();

@@ -10,7 +10,10 @@ public static class FaceAligner
     public static double[] Estimate(IReadOnlyList<(float X, float Y)> from, IReadOnlyList<(double X, double Y)> to)
     {
         var n = Math.Min(from.Count, to.Count);
-        double fx = 0, fy = 0, tx = 0, ty = 0;
+        double fx = 0,
+            fy = 0,
+            tx = 0,
+            ty = 0;
         for (var i = 0; i < n; i++)
         {
             fx += from[i].X;
@@ -22,10 +25,15 @@ public static class FaceAligner
         fy /= n;
         tx /= n;
         ty /= n;
-        double dot = 0, cross = 0, norm = 0;
+        double dot = 0,
+            cross = 0,
+            norm = 0;
         for (var i = 0; i < n; i++)
         {
-            double px = from[i].X - fx, py = from[i].Y - fy, qx = to[i].X - tx, qy = to[i].Y - ty;
+            double px = from[i].X - fx,
+                py = from[i].Y - fy,
+                qx = to[i].X - tx,
+                qy = to[i].Y - ty;
             dot += px * qx + py * qy;
             cross += px * qy - py * qx;
             norm += px * px + py * py;
@@ -34,7 +42,8 @@ public static class FaceAligner
         {
             throw new ArgumentException("landmarks coincide", nameof(from));
         }
-        double a = dot / norm, b = cross / norm;
+        double a = dot / norm,
+            b = cross / norm;
         return [a, -b, tx - (a * fx - b * fy), b, a, ty - (b * fx + a * fy)];
     }
 }

@@ -2,7 +2,8 @@ using TagWorker.Imaging;
 
 namespace TagWorker.Inference;
 
-/// <summary>A face: box, score and 5 landmarks (image-left eye, image-right eye, nose, image-left and image-right mouth corner).</summary>
+/// <summary>A face: box, score and 5 landmarks (image-left eye, image-right eye, nose, image-left and image-right mouth
+/// corner).</summary>
 public sealed record FaceDetection(float Score, Box Box, (float X, float Y)[] Landmarks);
 
 /// <summary>A face detector; YOLOv8-face by default, YuNet by configuration.</summary>

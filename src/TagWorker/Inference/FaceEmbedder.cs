@@ -33,7 +33,12 @@ public sealed class FaceEmbedder(OnnxModel session, ModelSpec model) : IDisposab
             for (var i = 0; i < count; i++)
             {
                 var face = _input.AsSpan(i * _faceSize, _faceSize);
-                ImageOps.WarpAffineInto(image, FaceAligner.Estimate(landmarks[start + i], model.Template), model.Input, face);
+                ImageOps.WarpAffineInto(
+                    image,
+                    FaceAligner.Estimate(landmarks[start + i], model.Template),
+                    model.Input,
+                    face
+                );
                 sharpness[i] = Sharpness(face);
             }
             var output = session.Run(_input, [count, 3, model.Input.Height, model.Input.Width], _buffers)[0];
@@ -62,14 +67,19 @@ public sealed class FaceEmbedder(OnnxModel session, ModelSpec model) : IDisposab
     /// <summary>Variance of the 4-neighbour Laplacian of the grey face, in 8-bit pixel units.</summary>
     private float Sharpness(ReadOnlySpan<float> face)
     {
-        int w = model.Input.Width, h = model.Input.Height, plane = w * h;
+        int w = model.Input.Width,
+            h = model.Input.Height,
+            plane = w * h;
         var grey = _grey;
         for (var i = 0; i < plane; i++)
         {
             // Back to 0..255 whatever the model's normalisation, then luma (channel order does not matter much here).
-            grey[i] = (0.299f * face[i] + 0.587f * face[plane + i] + 0.114f * face[2 * plane + i]) / model.Input.Scale + model.Input.Mean;
+            grey[i] =
+                (0.299f * face[i] + 0.587f * face[plane + i] + 0.114f * face[2 * plane + i]) / model.Input.Scale
+                + model.Input.Mean;
         }
-        double sum = 0, sumSquares = 0;
+        double sum = 0,
+            sumSquares = 0;
         var n = 0;
         for (var y = 1; y < h - 1; y++)
         {

@@ -20,7 +20,9 @@ public sealed class ObjectDetector(OnnxModel session, ModelSpec model, double co
         var letterbox = ImageOps.ToTensor(image, model.Input, input);
         var output = session.Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers)[0];
         var values = output.Values.Span;
-        int channels = (int)output.Shape[1], anchors = (int)output.Shape[2], classes = channels - 4;
+        int channels = (int)output.Shape[1],
+            anchors = (int)output.Shape[2],
+            classes = channels - 4;
         BestClasses(values, anchors, classes);
         var candidates = new List<(float Score, Box Box, int Class)>();
         for (var a = 0; a < anchors; a++)
@@ -30,10 +32,19 @@ public sealed class ObjectDetector(OnnxModel session, ModelSpec model, double co
             {
                 continue;
             }
-            float cx = values[a], cy = values[anchors + a], w = values[2 * anchors + a], h = values[3 * anchors + a];
+            float cx = values[a],
+                cy = values[anchors + a],
+                w = values[2 * anchors + a],
+                h = values[3 * anchors + a];
             var (x1, y1) = letterbox.ToImage(cx - w / 2, cy - h / 2);
             var (x2, y2) = letterbox.ToImage(cx + w / 2, cy + h / 2);
-            candidates.Add((score, new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight), best));
+            candidates.Add(
+                (
+                    score,
+                    new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight),
+                    best
+                )
+            );
         }
         return Nms.Apply(candidates, iou)
             .Select(i => new ObjectDetection(Label(candidates[i].Class), candidates[i].Score, candidates[i].Box))

@@ -29,11 +29,17 @@ public sealed class OnnxModel : IDisposable
         _file = file;
         try
         {
-            if (session.InputNames.Count != 1 || session.InputMetadata[session.InputNames[0]] is not { IsTensor: true, ElementDataType: TensorElementType.Float })
+            if (
+                session.InputNames.Count != 1
+                || session.InputMetadata[session.InputNames[0]]
+                    is not { IsTensor: true, ElementDataType: TensorElementType.Float }
+            )
             {
                 throw new OnnxException($"model {file} must take one float tensor");
             }
-            var wrong = session.OutputNames.FirstOrDefault(n => session.OutputMetadata[n] is not { IsTensor: true, ElementDataType: TensorElementType.Float });
+            var wrong = session.OutputNames.FirstOrDefault(n =>
+                session.OutputMetadata[n] is not { IsTensor: true, ElementDataType: TensorElementType.Float }
+            );
             if (wrong is not null)
             {
                 throw new OnnxException($"model {file}: output {wrong} is not a float tensor");
@@ -46,7 +52,10 @@ public sealed class OnnxModel : IDisposable
         }
         _inputName = [session.InputNames[0]];
         _outputNames = [.. session.OutputNames];
-        _outputShapes = [.. _outputNames.Select(n => session.OutputMetadata[n].Dimensions.Select(d => (long)d).ToArray())];
+        _outputShapes =
+        [
+            .. _outputNames.Select(n => session.OutputMetadata[n].Dimensions.Select(d => (long)d).ToArray()),
+        ];
         InputShape = [.. session.InputMetadata[_inputName[0]].Dimensions.Select(d => (long)d)];
     }
 
@@ -56,7 +65,8 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Declared shape of the input (-1 for a free dimension).</summary>
     public long[] InputShape { get; }
 
-    /// <summary>Runs <paramref name="input"/> (its first <paramref name="shape"/>-many values) into <paramref name="buffers"/>.</summary>
+    /// <summary>Runs <paramref name="input"/> (its first <paramref name="shape"/>-many values) into <paramref
+    /// name="buffers"/>.</summary>
     public OnnxOutput[] Run(float[] input, long[] shape, OnnxBuffers buffers)
     {
         lock (_lock)
@@ -67,7 +77,11 @@ public sealed class OnnxModel : IDisposable
         try
         {
             var count = shape.Aggregate(1L, (a, b) => a * b);
-            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, (int)count), shape);
+            using var value = OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance,
+                input.AsMemory(0, (int)count),
+                shape
+            );
             var shapes = _outputShapes.Select(s => OutputShape(s, shape[0])).ToArray();
             try
             {
@@ -125,7 +139,9 @@ public sealed class OnnxModel : IDisposable
             var info = results[i].GetTensorTypeAndShape();
             if (info.ElementDataType != TensorElementType.Float)
             {
-                throw new OnnxException($"model {_file}: output {_outputNames[i]} is {info.ElementDataType}, not float");
+                throw new OnnxException(
+                    $"model {_file}: output {_outputNames[i]} is {info.ElementDataType}, not float"
+                );
             }
             var data = results[i].GetTensorDataAsSpan<float>();
             var memory = buffers.Get(i, data.Length);

@@ -18,7 +18,8 @@ public sealed partial class OnnxRuntime(IOptions<InferenceOptions> options)
     /// ONNX Runtime's telemetry is off: a photo library's worker tells nobody anything. Since 1.29 the Linux build
     /// uploads a ProcessInfo event and keeps a device id when its environment starts, unless ORT_DISABLE_TELEMETRY
     /// (ORT_TELEMETRY_DISABLED in later releases) is in the process environment by then: .NET's own
-    /// SetEnvironmentVariable does not reach native code, so it goes in through libc (the launcher and image set it too).
+    /// SetEnvironmentVariable does not reach native code, so it goes in through libc (the launcher and image set it
+    /// too).
     /// </summary>
     private static readonly Lazy<bool> Private = new(() =>
     {
@@ -31,7 +32,11 @@ public sealed partial class OnnxRuntime(IOptions<InferenceOptions> options)
         return true;
     });
 
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    [System.Runtime.InteropServices.LibraryImport(
+        "libc",
+        EntryPoint = "setenv",
+        StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8
+    )]
     private static partial int SetEnv(string name, string value, int overwrite);
 
     public OnnxModel Open(string modelPath)

@@ -22,7 +22,9 @@ public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double 
         Span<float> sides = stackalloc float[4];
         foreach (var output in outputs)
         {
-            int rows = (int)output.Shape[2], cols = (int)output.Shape[3], plane = rows * cols;
+            int rows = (int)output.Shape[2],
+                cols = (int)output.Shape[3],
+                plane = rows * cols;
             var stride = (float)model.Input.Height / rows;
             var values = output.Values.Span;
             for (var cell = 0; cell < plane; cell++)
@@ -32,7 +34,8 @@ public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double 
                 {
                     continue;
                 }
-                float ax = cell % cols + 0.5f, ay = cell / cols + 0.5f;
+                float ax = cell % cols + 0.5f,
+                    ay = cell / cols + 0.5f;
                 for (var side = 0; side < 4; side++)
                 {
                     sides[side] = ExpectedBin(values, side * Bins, plane, cell);
@@ -47,7 +50,13 @@ public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double 
                     var (px, py) = letterbox.ToImage((2 * kx + ax - 0.5) * stride, (2 * ky + ay - 0.5) * stride);
                     points[j] = ((float)px, (float)py);
                 }
-                candidates.Add((Sigmoid(logit), new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight), 0));
+                candidates.Add(
+                    (
+                        Sigmoid(logit),
+                        new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight),
+                        0
+                    )
+                );
                 landmarks.Add(points);
             }
         }
@@ -65,7 +74,8 @@ public sealed class YoloFaceDetector(OnnxModel session, ModelSpec model, double 
         {
             max = Math.Max(max, values[(firstChannel + k) * plane + cell]);
         }
-        float sum = 0, weighted = 0;
+        float sum = 0,
+            weighted = 0;
         for (var k = 0; k < Bins; k++)
         {
             var e = MathF.Exp(values[(firstChannel + k) * plane + cell] - max);

@@ -15,7 +15,9 @@ public sealed class YuNetDetector(OnnxModel session, ModelSpec model, double con
     public IReadOnlyList<FaceDetection> Detect(ScaledImage image, float[] input)
     {
         var letterbox = ImageOps.ToTensor(image, model.Input, input);
-        var outputs = session.Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers).ToDictionary(o => o.Name);
+        var outputs = session
+            .Run(input, [1, 3, model.Input.Height, model.Input.Width], _buffers)
+            .ToDictionary(o => o.Name);
         var candidates = new List<(float Score, Box Box, int Class)>();
         var landmarks = new List<(float X, float Y)[]>();
         foreach (var stride in new[] { 8, 16, 32 })
@@ -32,18 +34,30 @@ public sealed class YuNetDetector(OnnxModel session, ModelSpec model, double con
                 {
                     continue;
                 }
-                float col = i % cols, row = i / cols;
-                float cx = (col + bbox[i * 4]) * stride, cy = (row + bbox[i * 4 + 1]) * stride;
-                float w = MathF.Exp(bbox[i * 4 + 2]) * stride, h = MathF.Exp(bbox[i * 4 + 3]) * stride;
+                float col = i % cols,
+                    row = i / cols;
+                float cx = (col + bbox[i * 4]) * stride,
+                    cy = (row + bbox[i * 4 + 1]) * stride;
+                float w = MathF.Exp(bbox[i * 4 + 2]) * stride,
+                    h = MathF.Exp(bbox[i * 4 + 3]) * stride;
                 var (x1, y1) = letterbox.ToImage(cx - w / 2, cy - h / 2);
                 var (x2, y2) = letterbox.ToImage(cx + w / 2, cy + h / 2);
                 var points = new (float X, float Y)[5];
                 for (var j = 0; j < 5; j++)
                 {
-                    var (px, py) = letterbox.ToImage((col + kps[i * 10 + 2 * j]) * stride, (row + kps[i * 10 + 2 * j + 1]) * stride);
+                    var (px, py) = letterbox.ToImage(
+                        (col + kps[i * 10 + 2 * j]) * stride,
+                        (row + kps[i * 10 + 2 * j + 1]) * stride
+                    );
                     points[j] = ((float)px, (float)py);
                 }
-                candidates.Add((score, new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight), 0));
+                candidates.Add(
+                    (
+                        score,
+                        new Box((float)x1, (float)y1, (float)x2, (float)y2).Clip(image.SourceWidth, image.SourceHeight),
+                        0
+                    )
+                );
                 landmarks.Add(points);
             }
         }

@@ -12,7 +12,14 @@ namespace TagWorker.Library;
 /// </summary>
 public static class BenchScanCommand
 {
-    public sealed record Pass(string Name, double Seconds, double FilesPerSecond, double PeakMemoryMb, double HeapMb, ScanResult Result);
+    public sealed record Pass(
+        string Name,
+        double Seconds,
+        double FilesPerSecond,
+        double PeakMemoryMb,
+        double HeapMb,
+        ScanResult Result
+    );
 
     public sealed record Report(int Files, double FindSeconds, IReadOnlyList<Pass> Passes, double PeakMemoryMb);
 
@@ -55,10 +62,18 @@ public static class BenchScanCommand
     private static async Task<Pass> TimeAsync(string name, Reconciler reconciler, int count)
     {
         var result = await reconciler.RunAsync(null, CancellationToken.None);
-        return new Pass(name, result.Seconds, Math.Round(count / result.Seconds), ProcessMemory.PeakMb(), Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1), result);
+        return new Pass(
+            name,
+            result.Seconds,
+            Math.Round(count / result.Seconds),
+            ProcessMemory.PeakMb(),
+            Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0, 1),
+            result
+        );
     }
 
-    private static string FilePath(string library, int i) => Path.Combine(library, $"folder{i / 100:D4}", $"photo{i:D6}.jpg");
+    private static string FilePath(string library, int i) =>
+        Path.Combine(library, $"folder{i / 100:D4}", $"photo{i:D6}.jpg");
 
     private static void Generate(string library, int count)
     {
@@ -87,7 +102,12 @@ public static class BenchScanCommand
     private static double Find(string library)
     {
         var stopwatch = Stopwatch.StartNew();
-        using var find = Process.Start(new ProcessStartInfo("find", [library, "-type", "f", "-printf", "%s %T@\n"]) { RedirectStandardOutput = true })!;
+        using var find = Process.Start(
+            new ProcessStartInfo("find", [library, "-type", "f", "-printf", "%s %T@\n"])
+            {
+                RedirectStandardOutput = true,
+            }
+        )!;
         var lines = 0;
         while (find.StandardOutput.ReadLine() is not null)
         {
@@ -104,11 +124,15 @@ public static class BenchScanCommand
             Json.Print(report);
             return;
         }
-        Console.WriteLine($"library of {report.Files} files; floor (find -printf size mtime): {report.FindSeconds:F2} s");
+        Console.WriteLine(
+            $"library of {report.Files} files; floor (find -printf size mtime): {report.FindSeconds:F2} s"
+        );
         foreach (var pass in report.Passes)
         {
             var r = pass.Result;
-            Console.WriteLine($"  {pass.Name,-22} {pass.Seconds,7:F2} s {pass.FilesPerSecond,9:F0} files/s   new {r.New} changed {r.Changed} moved {r.Moved} removed {r.Removed} unchanged {r.Unchanged}   peak {pass.PeakMemoryMb:F0} MB, heap {pass.HeapMb:F0} MB");
+            Console.WriteLine(
+                $"  {pass.Name, -22} {pass.Seconds, 7:F2} s {pass.FilesPerSecond, 9:F0} files/s   new {r.New} changed {r.Changed} moved {r.Moved} removed {r.Removed} unchanged {r.Unchanged}   peak {pass.PeakMemoryMb:F0} MB, heap {pass.HeapMb:F0} MB"
+            );
         }
         Console.WriteLine($"peak memory: {report.PeakMemoryMb:F0} MB");
     }

@@ -1,6 +1,11 @@
 namespace TagWorker.Library;
 
-public enum HashOutcome { Hashed, Failed, Unsettled }
+public enum HashOutcome
+{
+    Hashed,
+    Failed,
+    Unsettled,
+}
 
 public readonly record struct HashedFile(ListedFile File, HashOutcome Outcome, FileHashes? Hashes, string? Error);
 
@@ -25,8 +30,12 @@ public sealed class FileHasher(Imaging.PixelHash pixels)
             if (listed.Path.Contains('\uFFFD', StringComparison.Ordinal) && !File.Exists(fullPath))
             {
                 // .NET reads file names as UTF-8; bytes that are not become U+FFFD, and that name opens nothing.
-                return new HashedFile(listed, HashOutcome.Failed, null,
-                    "the file name is not valid UTF-8, so it cannot be opened; rename the file (for example with convmv -f latin1 -t utf8)");
+                return new HashedFile(
+                    listed,
+                    HashOutcome.Failed,
+                    null,
+                    "the file name is not valid UTF-8, so it cannot be opened; rename the file (for example with convmv -f latin1 -t utf8)"
+                );
             }
             if (listed.Size == 0)
             {

@@ -32,7 +32,14 @@ public static class ImageHash
 
     public static FileHashes Compute(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        using var stream = new FileStream(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete,
+            bufferSize: 0,
+            FileOptions.SequentialScan
+        );
         using var reader = new Reader(stream);
         byte[]? image = null;
         var mixed = false;
@@ -40,10 +47,12 @@ public static class ImageHash
         {
             Span<byte> magic = stackalloc byte[12];
             var got = reader.Peek(magic);
-            mixed = got >= 4 && (magic[..4].SequenceEqual("II*\0"u8) || magic[..4].SequenceEqual("MM\0*"u8))
+            mixed =
+                got >= 4 && (magic[..4].SequenceEqual("II*\0"u8) || magic[..4].SequenceEqual("MM\0*"u8))
                 || got >= 2 && magic[0] == 0xFF && magic[1] == 0x0A
                 || got >= 12 && magic[4..12].SequenceEqual(JxlBox);
-            image = got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF ? Jpeg(reader)
+            image =
+                got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF ? Jpeg(reader)
                 : got >= 8 && magic[..8].SequenceEqual(PngSignature) ? Png(reader)
                 : got >= 12 && magic[..4].SequenceEqual("RIFF"u8) && magic[8..12].SequenceEqual("WEBP"u8) ? WebP(reader)
                 : got >= 8 && magic[4..8].SequenceEqual("ftyp"u8) ? IsoBmff(reader)
@@ -107,8 +116,12 @@ public static class ImageHash
         {
             var length = BinaryPrimitives.ReadUInt32BigEndian(header);
             var type = header[4..8];
-            var metadata = type.SequenceEqual("tEXt"u8) || type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iTXt"u8)
-                || type.SequenceEqual("eXIf"u8) || type.SequenceEqual("tIME"u8);
+            var metadata =
+                type.SequenceEqual("tEXt"u8)
+                || type.SequenceEqual("zTXt"u8)
+                || type.SequenceEqual("iTXt"u8)
+                || type.SequenceEqual("eXIf"u8)
+                || type.SequenceEqual("tIME"u8);
             var sink = metadata ? null : image;
             sink?.AppendData(header);
             reader.Skip(length + 4L, sink); // data and CRC
@@ -129,8 +142,12 @@ public static class ImageHash
         {
             var type = header[..4];
             var length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..8]);
-            var pixels = type.SequenceEqual("VP8 "u8) || type.SequenceEqual("VP8L"u8) || type.SequenceEqual("ALPH"u8)
-                || type.SequenceEqual("ANIM"u8) || type.SequenceEqual("ANMF"u8);
+            var pixels =
+                type.SequenceEqual("VP8 "u8)
+                || type.SequenceEqual("VP8L"u8)
+                || type.SequenceEqual("ALPH"u8)
+                || type.SequenceEqual("ANIM"u8)
+                || type.SequenceEqual("ANMF"u8);
             var sink = pixels ? image : null;
             sink?.AppendData(header[..8]);
             reader.Skip(length + (length & 1), sink);
@@ -138,7 +155,8 @@ public static class ImageHash
         return image.GetHashAndReset();
     }
 
-    /// <summary>HEIF/AVIF: the meta box is read (it is small), then the image items' extents are hashed in file order.</summary>
+    /// <summary>HEIF/AVIF: the meta box is read (it is small), then the image items' extents are hashed in file
+    /// order.</summary>
     private static byte[]? IsoBmff(Reader reader)
     {
         byte[]? meta = null;
@@ -189,7 +207,10 @@ public static class ImageHash
             image.AppendData(item.InMeta!);
         }
         // Hash each extent as it passes: the reader only moves forward, so visit them in file order.
-        var extents = items.SelectMany(i => i.Extents.Select(e => (i.Type, e.Offset, e.Length))).OrderBy(e => e.Offset).ToList();
+        var extents = items
+            .SelectMany(i => i.Extents.Select(e => (i.Type, e.Offset, e.Length)))
+            .OrderBy(e => e.Offset)
+            .ToList();
         var at = position + meta.Length;
         foreach (var (type, offset, length) in extents)
         {
@@ -231,7 +252,11 @@ public static class ImageHash
                 }
                 if (method == 1)
                 {
-                    var bytes = extents.SelectMany(e => e.Offset + e.Length <= idat.Length ? idat[(int)e.Offset..(int)(e.Offset + e.Length)] : []).ToArray();
+                    var bytes = extents
+                        .SelectMany(e =>
+                            e.Offset + e.Length <= idat.Length ? idat[(int)e.Offset..(int)(e.Offset + e.Length)] : []
+                        )
+                        .ToArray();
                     items.Add(new Item(type, [], bytes));
                 }
                 else if (method == 0)
@@ -286,7 +311,9 @@ public static class ImageHash
                 if (System.Text.Encoding.ASCII.GetString(iinf.Slice(at + 4, 4)) == "infe" && infe[0] >= 2)
                 {
                     var wide = infe[0] >= 3;
-                    var id = wide ? BinaryPrimitives.ReadUInt32BigEndian(infe[4..]) : BinaryPrimitives.ReadUInt16BigEndian(infe[4..]);
+                    var id = wide
+                        ? BinaryPrimitives.ReadUInt32BigEndian(infe[4..])
+                        : BinaryPrimitives.ReadUInt16BigEndian(infe[4..]);
                     var typeAt = 4 + (wide ? 4 : 2) + 2;
                     types[id] = System.Text.Encoding.ASCII.GetString(infe.Slice(typeAt, 4));
                 }
@@ -295,11 +322,15 @@ public static class ImageHash
             return types;
         }
 
-        private static List<(uint Id, int Method, List<(long Offset, long Length)> Extents)> Locations(ReadOnlySpan<byte> iloc)
+        private static List<(uint Id, int Method, List<(long Offset, long Length)> Extents)> Locations(
+            ReadOnlySpan<byte> iloc
+        )
         {
             var version = iloc[0];
             var sizes = BinaryPrimitives.ReadUInt16BigEndian(iloc[4..]);
-            int offsetSize = sizes >> 12, lengthSize = (sizes >> 8) & 0xF, baseSize = (sizes >> 4) & 0xF;
+            int offsetSize = sizes >> 12,
+                lengthSize = (sizes >> 8) & 0xF,
+                baseSize = (sizes >> 4) & 0xF;
             var indexSize = version is 1 or 2 ? sizes & 0xF : 0;
             var at = 6;
             var count = version < 2 ? Number(iloc, ref at, 2) : Number(iloc, ref at, 4);
@@ -340,7 +371,8 @@ public static class ImageHash
         }
     }
 
-    /// <summary>A forward-only reader that feeds every byte it passes to the file hash, and chosen bytes to another.</summary>
+    /// <summary>A forward-only reader that feeds every byte it passes to the file hash, and chosen bytes to
+    /// another.</summary>
     private sealed class Reader(Stream stream) : IDisposable
     {
         private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -401,8 +433,7 @@ public static class ImageHash
                 {
                     return -1;
                 }
-            }
-            while (one[0] == 0xFF);
+            } while (one[0] == 0xFF);
             return one[0];
         }
 

@@ -8,8 +8,14 @@ namespace TagWorker.Library;
 /// pass is logged and the loop goes on.
 /// </summary>
 public sealed class LibraryService(
-    Reconciler reconciler, LibraryWatcher watcher, ScanState state, LibraryChanges changes, IOptions<LibraryOptions> options, TimeProvider clock,
-    ILogger<LibraryService> logger) : BackgroundService
+    Reconciler reconciler,
+    LibraryWatcher watcher,
+    ScanState state,
+    LibraryChanges changes,
+    IOptions<LibraryOptions> options,
+    TimeProvider clock,
+    ILogger<LibraryService> logger
+) : BackgroundService
 {
     private readonly LibraryOptions _options = options.Value;
 
@@ -34,7 +40,10 @@ public sealed class LibraryService(
         }
     }
 
-    private async Task<IReadOnlyCollection<string>?> NextScopeAsync(DateTimeOffset nextFull, CancellationToken stoppingToken)
+    private async Task<IReadOnlyCollection<string>?> NextScopeAsync(
+        DateTimeOffset nextFull,
+        CancellationToken stoppingToken
+    )
     {
         var untilFull = nextFull - clock.GetUtcNow();
         if (untilFull <= TimeSpan.Zero)
@@ -86,5 +95,10 @@ public sealed class LibraryService(
 
     private void RetryLater(IReadOnlyList<string> paths, CancellationToken stoppingToken) =>
         _ = Task.Delay(TimeSpan.FromSeconds(_options.SettleSeconds + 1), stoppingToken)
-            .ContinueWith(_ => watcher.Hint(paths), stoppingToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            .ContinueWith(
+                _ => watcher.Hint(paths),
+                stoppingToken,
+                TaskContinuationOptions.OnlyOnRanToCompletion,
+                TaskScheduler.Default
+            );
 }

@@ -50,11 +50,20 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
         {
             var full = Path.Join(root, relative);
             var info = FileFacts.Of(full);
-            if (Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null && IsInsideWalkedTree(relative, root))
+            if (
+                Directory.Exists(full)
+                && new DirectoryInfo(full).LinkTarget is null
+                && IsInsideWalkedTree(relative, root)
+            )
             {
                 WalkFolder(full, relative, result, cancellationToken);
             }
-            else if (info.Exists && IsInsideWalkedTree(relative, root) && filter.IsPhoto(Path.GetFileName(full)) && InsideLibrary(full))
+            else if (
+                info.Exists
+                && IsInsideWalkedTree(relative, root)
+                && filter.IsPhoto(Path.GetFileName(full))
+                && InsideLibrary(full)
+            )
             {
                 result.Files.Add(new ListedFile(relative, info.Length, info.LastWriteTimeUtc.Ticks));
             }
@@ -62,13 +71,18 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
         return result;
     }
 
-    /// <summary>The scope without entries inside other entries (the watcher names a new folder and the files in it).</summary>
+    /// <summary>The scope without entries inside other entries (the watcher names a new folder and the files in
+    /// it).</summary>
     internal static IEnumerable<string> Outermost(IReadOnlyCollection<string> scope)
     {
         var all = scope.ToHashSet(StringComparer.Ordinal);
         return all.Where(path =>
         {
-            for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+            for (
+                var slash = path.IndexOf('/', StringComparison.Ordinal);
+                slash > 0;
+                slash = path.IndexOf('/', slash + 1)
+            )
             {
                 if (all.Contains(path[..slash]))
                 {
@@ -94,7 +108,12 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
         return parts.Length > 0 && filter.EntersFolder(parts[^1], Path.Join(root, relative));
     }
 
-    private void WalkFolder(string fullRoot, string relativeRoot, WalkResult result, CancellationToken cancellationToken)
+    private void WalkFolder(
+        string fullRoot,
+        string relativeRoot,
+        WalkResult result,
+        CancellationToken cancellationToken
+    )
     {
         var pending = new Stack<(string Full, string Relative)>();
         pending.Push((fullRoot, relativeRoot));
@@ -156,8 +175,9 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
             }
             var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_root));
             var resolvedRoot = new DirectoryInfo(root).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root;
-            return new[] { root, Path.TrimEndingDirectorySeparator(resolvedRoot) }
-                .Any(r => target.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            return new[] { root, Path.TrimEndingDirectorySeparator(resolvedRoot) }.Any(r =>
+                target.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            );
         }
         catch (IOException)
         {
@@ -165,24 +185,33 @@ public sealed class LibraryWalker(PathFilter filter, ILogger<LibraryWalker> logg
         }
     }
 
-    /// <summary>A file symlink is listed with its target's size and mtime (the entry describes the link itself).</summary>
+    /// <summary>A file symlink is listed with its target's size and mtime (the entry describes the link
+    /// itself).</summary>
     private static ListedFile Target(string fullPath, string relative)
     {
         var target = FileFacts.Of(fullPath);
-        return target.Exists ? new ListedFile(relative, target.Length, target.LastWriteTimeUtc.Ticks) : new ListedFile(relative, 0, 0);
+        return target.Exists
+            ? new ListedFile(relative, target.Length, target.LastWriteTimeUtc.Ticks)
+            : new ListedFile(relative, 0, 0);
     }
 
     private FileSystemEnumerable<Entry> List(string folder) =>
-        new(folder, static (ref entry) => new Entry(
-                entry.FileName.ToString(),
-                entry.IsDirectory,
-                (entry.Attributes & FileAttributes.ReparsePoint) != 0,
-                entry.IsDirectory ? 0 : entry.Length,
-                entry.LastWriteTimeUtc.UtcTicks),
-            Options)
+        new(
+            folder,
+            static (ref entry) =>
+                new Entry(
+                    entry.FileName.ToString(),
+                    entry.IsDirectory,
+                    (entry.Attributes & FileAttributes.ReparsePoint) != 0,
+                    entry.IsDirectory ? 0 : entry.Length,
+                    entry.LastWriteTimeUtc.UtcTicks
+                ),
+            Options
+        )
         {
-            ShouldIncludePredicate = (ref entry) => entry.IsDirectory
-                ? filter.EntersFolder(entry.FileName, entry.ToFullPath())
-                : filter.IsPhoto(entry.FileName),
+            ShouldIncludePredicate = (ref entry) =>
+                entry.IsDirectory
+                    ? filter.EntersFolder(entry.FileName, entry.ToFullPath())
+                    : filter.IsPhoto(entry.FileName),
         };
 }

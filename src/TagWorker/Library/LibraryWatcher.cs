@@ -21,7 +21,13 @@ public sealed class LibraryWatcher(IOptions<LibraryOptions> options, ILogger<Lib
 
     public int Pending
     {
-        get { lock (_lock) { return _paths.Count; } }
+        get
+        {
+            lock (_lock)
+            {
+                return _paths.Count;
+            }
+        }
     }
 
     public void Start()
@@ -33,12 +39,17 @@ public sealed class LibraryWatcher(IOptions<LibraryOptions> options, ILogger<Lib
             {
                 IncludeSubdirectories = true,
                 InternalBufferSize = 64 * 1024,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                NotifyFilter =
+                    NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             };
             _watcher.Created += (_, e) => Add(e.FullPath);
             _watcher.Changed += (_, e) => Add(e.FullPath);
             _watcher.Deleted += (_, e) => Add(e.FullPath);
-            _watcher.Renamed += (_, e) => { Add(e.OldFullPath); Add(e.FullPath); };
+            _watcher.Renamed += (_, e) =>
+            {
+                Add(e.OldFullPath);
+                Add(e.FullPath);
+            };
             _watcher.Error += (_, e) => RequestFullPass(e.GetException().Message);
             _watcher.EnableRaisingEvents = true;
             logger.LogInformation("Watching {Root} for changes (a hint; full passes still run)", _root);
@@ -68,7 +79,11 @@ public sealed class LibraryWatcher(IOptions<LibraryOptions> options, ILogger<Lib
     public async Task WaitForHintsAsync(TimeSpan quiet, CancellationToken cancellationToken)
     {
         await _signal.WaitAsync(cancellationToken);
-        while (TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond - Interlocked.Read(ref _lastEventTicks)) < quiet)
+        while (
+            TimeSpan.FromTicks(
+                Environment.TickCount64 * TimeSpan.TicksPerMillisecond - Interlocked.Read(ref _lastEventTicks)
+            ) < quiet
+        )
         {
             await Task.Delay(quiet / 4 + TimeSpan.FromMilliseconds(1), cancellationToken);
         }

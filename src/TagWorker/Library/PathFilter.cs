@@ -15,7 +15,10 @@ public sealed class PathFilter
     public PathFilter(IOptions<LibraryOptions> library, IOptions<StorageOptions> storage)
     {
         var options = library.Value;
-        _extensions = new HashSet<string>(Split(options.Extensions).Select(e => e.TrimStart('.')), StringComparer.OrdinalIgnoreCase);
+        _extensions = new HashSet<string>(
+            Split(options.Extensions).Select(e => e.TrimStart('.')),
+            StringComparer.OrdinalIgnoreCase
+        );
         _excludePatterns = Split(options.Exclude);
         _skipHidden = options.SkipHidden;
         // The worker's own output (database, thumbnails, backups) may live inside the library.

@@ -13,8 +13,14 @@ namespace TagWorker.Library;
 /// killed process leaves whole batches and the next pass simply finishes the work.
 /// </summary>
 public sealed class Reconciler(
-    Database database, LibraryWalker walker, FileHasher hasher, IOptions<LibraryOptions> options, IOptions<StorageOptions> storage,
-    TimeProvider clock, ILogger<Reconciler> logger) : IDisposable
+    Database database,
+    LibraryWalker walker,
+    FileHasher hasher,
+    IOptions<LibraryOptions> options,
+    IOptions<StorageOptions> storage,
+    TimeProvider clock,
+    ILogger<Reconciler> logger
+) : IDisposable
 {
     private const int BatchSize = 500;
     private readonly LibraryOptions _options = options.Value;
@@ -43,7 +49,10 @@ public sealed class Reconciler(
         }
     }
 
-    private async Task<ScanResult> RunLockedAsync(IReadOnlyCollection<string>? scope, CancellationToken cancellationToken)
+    private async Task<ScanResult> RunLockedAsync(
+        IReadOnlyCollection<string>? scope,
+        CancellationToken cancellationToken
+    )
     {
         var stopwatch = Stopwatch.StartNew();
         using var connection = database.Open();
@@ -56,7 +65,9 @@ public sealed class Reconciler(
         var knownPresent = known.Values.Count(f => f.State != "removed");
         if (scope is null && walk.Files.Count == 0 && walk.FailedFolders.Count == 0 && knownPresent > 0)
         {
-            return Fail($"the library root {Root} is empty but {knownPresent} files are known (share not mounted?); nothing was marked removed");
+            return Fail(
+                $"the library root {Root} is empty but {knownPresent} files are known (share not mounted?); nothing was marked removed"
+            );
         }
 
         var tally = new Tally { Failed = walk.FailedFolders.Count };
@@ -84,8 +95,10 @@ public sealed class Reconciler(
         {
             return Fail($"the library root {Root} vanished during the pass (unmounted?); nothing was marked removed");
         }
-        var vanished = known.Values
-            .Where(f => f.State != "removed" && !seen.Contains(f.Path) && !IsBelowAny(f.Path, walk.FailedFolders))
+        var vanished = known
+            .Values.Where(f =>
+                f.State != "removed" && !seen.Contains(f.Path) && !IsBelowAny(f.Path, walk.FailedFolders)
+            )
             .ToList();
         if (scope is null && HoldBack(connection, vanished, knownPresent))
         {
@@ -103,8 +116,17 @@ public sealed class Reconciler(
         }
         logger.LogInformation(
             "Reconciled {Scope}: {Seen} files, {New} new, {Changed} changed, {Moved} moved, {Removed} removed, {Unchanged} unchanged, {Failed} failed, {Deferred} deferred in {Seconds:F2}s",
-            scope is null ? "library" : $"{scope.Count} paths", result.FilesSeen, result.New, result.Changed, result.Moved, result.Removed,
-            result.Unchanged, result.Failed, result.Deferred, result.Seconds);
+            scope is null ? "library" : $"{scope.Count} paths",
+            result.FilesSeen,
+            result.New,
+            result.Changed,
+            result.Moved,
+            result.Removed,
+            result.Unchanged,
+            result.Failed,
+            result.Deferred,
+            result.Seconds
+        );
         return result;
 
         ScanResult Fail(string error)
@@ -115,25 +137,38 @@ public sealed class Reconciler(
     }
 
     private async Task HashAndRecordAsync(
-        Microsoft.Data.Sqlite.SqliteConnection connection, List<ListedFile> toHash,
-        Dictionary<string, KnownFile> known, Tally tally, CancellationToken cancellationToken)
+        Microsoft.Data.Sqlite.SqliteConnection connection,
+        List<ListedFile> toHash,
+        Dictionary<string, KnownFile> known,
+        Tally tally,
+        CancellationToken cancellationToken
+    )
     {
         var settle = TimeSpan.FromSeconds(_options.SettleSeconds);
         var threads = _options.HashThreads > 0 ? _options.HashThreads : Environment.ProcessorCount;
         var hashed = Channel.CreateBounded<HashedFile>(new BoundedChannelOptions(256) { SingleReader = true });
-        var producer = Task.Run(async () =>
-        {
-            try
+        var producer = Task.Run(
+            async () =>
             {
-                await Parallel.ForEachAsync(toHash, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                    async (file, ct) => await hashed.Writer.WriteAsync(
-                        hasher.Hash(Path.Join(Root, file.Path), file, settle, clock.GetUtcNow().UtcDateTime), ct));
-            }
-            finally
-            {
-                hashed.Writer.Complete();
-            }
-        }, cancellationToken);
+                try
+                {
+                    await Parallel.ForEachAsync(
+                        toHash,
+                        new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                        async (file, ct) =>
+                            await hashed.Writer.WriteAsync(
+                                hasher.Hash(Path.Join(Root, file.Path), file, settle, clock.GetUtcNow().UtcDateTime),
+                                ct
+                            )
+                    );
+                }
+                finally
+                {
+                    hashed.Writer.Complete();
+                }
+            },
+            cancellationToken
+        );
 
         var batch = new List<HashedFile>(BatchSize);
         while (await hashed.Reader.WaitToReadAsync(cancellationToken))
@@ -148,7 +183,12 @@ public sealed class Reconciler(
         await producer;
     }
 
-    private void Record(Microsoft.Data.Sqlite.SqliteConnection connection, List<HashedFile> batch, Dictionary<string, KnownFile> known, Tally tally)
+    private void Record(
+        Microsoft.Data.Sqlite.SqliteConnection connection,
+        List<HashedFile> batch,
+        Dictionary<string, KnownFile> known,
+        Tally tally
+    )
     {
         using var transaction = connection.BeginTransaction();
         using var store = new LibraryStore(connection, transaction, clock.StoredNow());
@@ -222,8 +262,13 @@ public sealed class Reconciler(
     /// A known photo arriving at a new path is a move when none of its other files is still present;
     /// otherwise it is a second copy (counted as new). Each move uses up one vanished path.
     /// </summary>
-    private void RetireAndCountMoves(Microsoft.Data.Sqlite.SqliteConnection connection, List<KnownFile> vanished, Tally tally,
-        IReadOnlyCollection<string>? scope, List<(string Path, string Reason)> unreadableFolders)
+    private void RetireAndCountMoves(
+        Microsoft.Data.Sqlite.SqliteConnection connection,
+        List<KnownFile> vanished,
+        Tally tally,
+        IReadOnlyCollection<string>? scope,
+        List<(string Path, string Reason)> unreadableFolders
+    )
     {
         using var transaction = connection.BeginTransaction();
         using var store = new LibraryStore(connection, transaction, clock.StoredNow());
@@ -232,11 +277,19 @@ public sealed class Reconciler(
         {
             store.Retire(file.Id);
         }
-        // A photo that arrived at a new path is a move when no other file of it is still present; the database is asked,
-        // not the pass's listing, because a scoped pass (a watcher event) never lists the original of a copy.
-        var arrivedPaths = tally.Arrivals.GroupBy(a => a.PhotoId).ToDictionary(g => g.Key, g => g.Select(a => a.Path).ToHashSet(StringComparer.Ordinal));
-        var stillPresent = arrivedPaths.Where(p => store.PresentPaths(p.Key).Any(path => !p.Value.Contains(path))).Select(p => p.Key).ToHashSet();
-        var vanishedByPhoto = vanished.Where(f => f.PhotoId is not null).GroupBy(f => f.PhotoId!.Value).ToDictionary(g => g.Key, g => g.Count());
+        // A photo that arrived at a new path is a move when no other file of it is still present; the database is
+        // asked, not the pass's listing, because a scoped pass (a watcher event) never lists the original of a copy.
+        var arrivedPaths = tally
+            .Arrivals.GroupBy(a => a.PhotoId)
+            .ToDictionary(g => g.Key, g => g.Select(a => a.Path).ToHashSet(StringComparer.Ordinal));
+        var stillPresent = arrivedPaths
+            .Where(p => store.PresentPaths(p.Key).Any(path => !p.Value.Contains(path)))
+            .Select(p => p.Key)
+            .ToHashSet();
+        var vanishedByPhoto = vanished
+            .Where(f => f.PhotoId is not null)
+            .GroupBy(f => f.PhotoId!.Value)
+            .ToDictionary(g => g.Key, g => g.Count());
         var movedPhotos = new HashSet<long>();
         var usedVanished = 0;
         foreach (var (_, photoId) in tally.Arrivals)
@@ -260,11 +313,17 @@ public sealed class Reconciler(
         {
             store.RefreshRemoved(photoId);
         }
-        var (purged, thumbnails) = store.PurgeRemovedBefore(clock.GetUtcNow() - TimeSpan.FromDays(_options.RemovedGraceDays));
+        var (purged, thumbnails) = store.PurgeRemovedBefore(
+            clock.GetUtcNow() - TimeSpan.FromDays(_options.RemovedGraceDays)
+        );
         transaction.Commit();
         if (purged > 0)
         {
-            logger.LogInformation("Purged {Count} photos removed more than {Days} days ago", purged, _options.RemovedGraceDays);
+            logger.LogInformation(
+                "Purged {Count} photos removed more than {Days} days ago",
+                purged,
+                _options.RemovedGraceDays
+            );
         }
         foreach (var file in thumbnails)
         {
@@ -283,7 +342,9 @@ public sealed class Reconciler(
         using var transaction = connection.BeginTransaction();
         using var store = new LibraryStore(connection, transaction, clock.StoredNow());
         var hold = store.OpenHold();
-        var suspect = vanished.Count > _options.HoldRemovalsOverFiles && vanished.Count * 100L > (long)knownPresent * _options.HoldRemovalsOverPercent;
+        var suspect =
+            vanished.Count > _options.HoldRemovalsOverFiles
+            && vanished.Count * 100L > (long)knownPresent * _options.HoldRemovalsOverPercent;
         var wait = false;
         if (!suspect)
         {
@@ -291,8 +352,11 @@ public sealed class Reconciler(
         }
         else if (hold is { Confirmed: true } || hold is { } h && h.Passes + 1 >= _options.HoldRemovalsPasses)
         {
-            logger.LogWarning("Removing {Count} vanished files: {Why}", vanished.Count,
-                hold!.Value.Confirmed ? "the owner confirmed it" : $"{_options.HoldRemovalsPasses} passes saw them gone");
+            logger.LogWarning(
+                "Removing {Count} vanished files: {Why}",
+                vanished.Count,
+                hold!.Value.Confirmed ? "the owner confirmed it" : $"{_options.HoldRemovalsPasses} passes saw them gone"
+            );
             store.ResolveHolds();
         }
         else
@@ -305,8 +369,12 @@ public sealed class Reconciler(
             {
                 store.Hold(vanished.Count, knownPresent, vanished.Select(f => f.Path));
             }
-            logger.LogWarning("{Count} of {Known} files are gone at once (library moved or not mounted?): nothing removed until the owner confirms on the dashboard or {Passes} passes see the same",
-                vanished.Count, knownPresent, _options.HoldRemovalsPasses);
+            logger.LogWarning(
+                "{Count} of {Known} files are gone at once (library moved or not mounted?): nothing removed until the owner confirms on the dashboard or {Passes} passes see the same",
+                vanished.Count,
+                knownPresent,
+                _options.HoldRemovalsPasses
+            );
             wait = true;
         }
         transaction.Commit();
@@ -316,28 +384,35 @@ public sealed class Reconciler(
     private static bool IsBelowAny(string path, List<(string Path, string Reason)> folders) =>
         folders.Exists(f => f.Path.Length == 0 || path.StartsWith(f.Path + "/", StringComparison.Ordinal));
 
-
     private sealed class Tally
     {
-        public int New, Changed, Moved, Removed, Unchanged, Failed, MetadataChanged, Held;
+        public int New,
+            Changed,
+            Moved,
+            Removed,
+            Unchanged,
+            Failed,
+            MetadataChanged,
+            Held;
         public List<string> Deferred { get; } = [];
         public HashSet<long> CreatedPhotos { get; } = [];
         public List<(string Path, long PhotoId)> Arrivals { get; } = [];
 
-        public ScanResult ToResult(int seen, double seconds) => new()
-        {
-            FilesSeen = seen,
-            New = New,
-            Changed = Changed,
-            Moved = Moved,
-            Removed = Removed,
-            Unchanged = Unchanged,
-            MetadataChanged = MetadataChanged,
-            HeldBack = Held,
-            Failed = Failed,
-            Deferred = Deferred.Count,
-            DeferredPaths = Deferred,
-            Seconds = Math.Round(seconds, 3),
-        };
+        public ScanResult ToResult(int seen, double seconds) =>
+            new()
+            {
+                FilesSeen = seen,
+                New = New,
+                Changed = Changed,
+                Moved = Moved,
+                Removed = Removed,
+                Unchanged = Unchanged,
+                MetadataChanged = MetadataChanged,
+                HeldBack = Held,
+                Failed = Failed,
+                Deferred = Deferred.Count,
+                DeferredPaths = Deferred,
+                Seconds = Math.Round(seconds, 3),
+            };
     }
 }

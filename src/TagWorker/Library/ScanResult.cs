@@ -12,11 +12,13 @@ public sealed record ScanResult
     public int Removed { get; init; }
     public int Unchanged { get; init; }
 
-    /// <summary>Files another program rewrote without changing the image (counted in Unchanged too): same photo, header read again.</summary>
+    /// <summary>Files another program rewrote without changing the image (counted in Unchanged too): same photo, header
+    /// read again.</summary>
     public int MetadataChanged { get; init; }
     public int Failed { get; init; }
 
-    /// <summary>Files gone but not marked removed: too many at once (a moved or unmounted library?); see removal_holds.</summary>
+    /// <summary>Files gone but not marked removed: too many at once (a moved or unmounted library?); see
+    /// removal_holds.</summary>
     public int HeldBack { get; init; }
 
     /// <summary>Files left for a later look because they were still being written.</summary>

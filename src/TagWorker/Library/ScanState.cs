@@ -1,6 +1,7 @@
 namespace TagWorker.Library;
 
-/// <summary>What the library worker is doing, for <c>/api/status</c>. Written by one service, read by requests.</summary>
+/// <summary>What the library worker is doing, for <c>/api/status</c>. Written by one service, read by
+/// requests.</summary>
 public sealed class ScanState
 {
     private ScanResult? _lastResult;

@@ -21,7 +21,11 @@ public static class StatusCommand
         }
         Console.WriteLine($"database: {database.FilePath}");
         Console.WriteLine("photos: " + string.Join(", ", counts.Photos.Select(p => $"{p.Value} {p.Key}")));
-        Console.WriteLine("files:  " + string.Join(", ", counts.Files.Select(p => $"{p.Value} {p.Key}")) + $" ({counts.DuplicateFiles} duplicate copies)");
+        Console.WriteLine(
+            "files:  "
+                + string.Join(", ", counts.Files.Select(p => $"{p.Value} {p.Key}"))
+                + $" ({counts.DuplicateFiles} duplicate copies)"
+        );
         return 0;
     }
 }

@@ -4,7 +4,14 @@ namespace TagWorker.Pipeline;
 
 /// <summary>A face in displayed-photo pixels, with its embedding (null when too small to embed) and quality.</summary>
 public sealed record FaceResult(
-    float Confidence, Box Box, (float X, float Y)[] Landmarks, float[]? Embedding, float SizePx, float Sharpness, byte[]? Thumbnail);
+    float Confidence,
+    Box Box,
+    (float X, float Y)[] Landmarks,
+    float[]? Embedding,
+    float SizePx,
+    float Sharpness,
+    byte[]? Thumbnail
+);
 
 public sealed record ObjectResult(string Label, float Confidence, Box Box);
 
@@ -20,8 +27,15 @@ public sealed record StageTimes
 
 /// <summary>Everything the worker learned about one photo. Boxes are in displayed-photo pixels.</summary>
 public sealed record Analysis(
-    int Width, int Height, int Orientation, IReadOnlyList<ObjectResult> Objects, IReadOnlyList<FaceResult> Faces,
-    string Embedder, byte[]? Preview, StageTimes Times)
+    int Width,
+    int Height,
+    int Orientation,
+    IReadOnlyList<ObjectResult> Objects,
+    IReadOnlyList<FaceResult> Faces,
+    string Embedder,
+    byte[]? Preview,
+    StageTimes Times
+)
 {
     /// <summary>EXIF DateTimeOriginal, "yyyy-MM-ddTHH:mm:ss", when the photo has one.</summary>
     public string? TakenAt { get; init; }

@@ -6,7 +6,8 @@ namespace TagWorker.Pipeline;
 /// </summary>
 public sealed class AnalysisEvents
 {
-    /// <summary>Raised on the pipeline's storing thread, after the photo's transaction committed: keep handlers short.</summary>
+    /// <summary>Raised on the pipeline's storing thread, after the photo's transaction committed: keep handlers
+    /// short.</summary>
     public event Action? PhotoStored;
 
     public void Stored() => PhotoStored?.Invoke();

@@ -6,7 +6,14 @@ namespace TagWorker.Pipeline;
 /// <summary>The three model sessions in memory, with what their users need to know about them.</summary>
 public sealed class AnalysisModels : IDisposable
 {
-    private AnalysisModels(ModelSpec objects, ModelSpec faces, ModelSpec embedding, OnnxModel objectModel, OnnxModel faceModel, OnnxModel embedModel)
+    private AnalysisModels(
+        ModelSpec objects,
+        ModelSpec faces,
+        ModelSpec embedding,
+        OnnxModel objectModel,
+        OnnxModel faceModel,
+        OnnxModel embedModel
+    )
     {
         Objects = objects;
         Faces = faces;
@@ -23,7 +30,12 @@ public sealed class AnalysisModels : IDisposable
     public OnnxModel FaceModel { get; }
     public OnnxModel EmbedModel { get; }
 
-    public static AnalysisModels Load(OnnxRuntime runtime, InferenceOptions options, ImagingOptions imaging, ILogger logger)
+    public static AnalysisModels Load(
+        OnnxRuntime runtime,
+        InferenceOptions options,
+        ImagingOptions imaging,
+        ILogger logger
+    )
     {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var manifest = ModelManifest.Load(options.ModelsDir);
@@ -42,8 +54,13 @@ public sealed class AnalysisModels : IDisposable
             {
                 warmUp.WarmUp();
             }
-            logger.LogInformation("Models ready in {Seconds:F1} s: objects {Objects}, faces {Faces}, embeddings {Embedder}",
-                stopwatch.Elapsed.TotalSeconds, objects.Name, faces.Name, embedding.Name);
+            logger.LogInformation(
+                "Models ready in {Seconds:F1} s: objects {Objects}, faces {Faces}, embeddings {Embedder}",
+                stopwatch.Elapsed.TotalSeconds,
+                objects.Name,
+                faces.Name,
+                embedding.Name
+            );
             return models;
         }
         catch

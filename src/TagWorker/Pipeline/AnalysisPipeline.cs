@@ -15,8 +15,17 @@ namespace TagWorker.Pipeline;
 /// on; after a restart whatever is still pending is simply picked up again.
 /// </summary>
 public sealed class AnalysisPipeline(
-    Database database, PhotoAnalyzer analyzer, ThumbnailStore thumbnails, PipelineStats stats, AnalysisEvents events, LibraryChanges changes,
-    IOptions<LibraryOptions> library, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<AnalysisPipeline> logger)
+    Database database,
+    PhotoAnalyzer analyzer,
+    ThumbnailStore thumbnails,
+    PipelineStats stats,
+    AnalysisEvents events,
+    LibraryChanges changes,
+    IOptions<LibraryOptions> library,
+    IOptions<PipelineOptions> options,
+    TimeProvider clock,
+    ILogger<AnalysisPipeline> logger
+)
 {
     private readonly PipelineOptions _options = options.Value;
 
@@ -42,11 +51,27 @@ public sealed class AnalysisPipeline(
             {
                 workers.Add(analyzer.NewWorker()); // loads the models with the first one
             }
-            var feeder = Task.Run(() => FeedAsync(jobs.Writer, inFlight, stopWhenIdleFor, cancellationToken), cancellationToken);
-            var analysing = workers.Select(worker => Task.Factory.StartNew(() => WorkAsync(worker, jobs.Reader, results.Writer, cancellationToken),
-                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToArray();
-            var analysed = Task.WhenAll(analysing).ContinueWith(_ => results.Writer.TryComplete(), TaskScheduler.Default);
-            var persister = Task.Run(() => PersistAsync(results.Reader, inFlight, cancellationToken), cancellationToken);
+            var feeder = Task.Run(
+                () => FeedAsync(jobs.Writer, inFlight, stopWhenIdleFor, cancellationToken),
+                cancellationToken
+            );
+            var analysing = workers
+                .Select(worker =>
+                    Task.Factory.StartNew(
+                            () => WorkAsync(worker, jobs.Reader, results.Writer, cancellationToken),
+                            cancellationToken,
+                            TaskCreationOptions.LongRunning,
+                            TaskScheduler.Default
+                        )
+                        .Unwrap()
+                )
+                .ToArray();
+            var analysed = Task.WhenAll(analysing)
+                .ContinueWith(_ => results.Writer.TryComplete(), TaskScheduler.Default);
+            var persister = Task.Run(
+                () => PersistAsync(results.Reader, inFlight, cancellationToken),
+                cancellationToken
+            );
             await Task.WhenAll(feeder, analysed, persister);
             await Task.WhenAll(analysing);
         }
@@ -56,8 +81,12 @@ public sealed class AnalysisPipeline(
         }
     }
 
-    private async Task FeedAsync(ChannelWriter<PendingPhoto> jobs, ConcurrentDictionary<long, byte> inFlight, TimeSpan? stopWhenIdleFor,
-        CancellationToken cancellationToken)
+    private async Task FeedAsync(
+        ChannelWriter<PendingPhoto> jobs,
+        ConcurrentDictionary<long, byte> inFlight,
+        TimeSpan? stopWhenIdleFor,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
@@ -69,7 +98,10 @@ public sealed class AnalysisPipeline(
                 using (var connection = database.Open())
                 {
                     RefreshMetadata(connection);
-                    batch = PhotoStore.NextPending(connection, cursor, 32).Where(p => !inFlight.ContainsKey(p.Id)).ToList();
+                    batch = PhotoStore
+                        .NextPending(connection, cursor, 32)
+                        .Where(p => !inFlight.ContainsKey(p.Id))
+                        .ToList();
                 }
                 foreach (var photo in batch)
                 {
@@ -101,12 +133,13 @@ public sealed class AnalysisPipeline(
                     return;
                 }
                 var poll = TimeSpan.FromSeconds(_options.IdlePollSeconds);
-                await changes.WaitAsync(stopWhenIdleFor is { } l && l - idle < poll ? l - idle : poll, cancellationToken);
+                await changes.WaitAsync(
+                    stopWhenIdleFor is { } l && l - idle < poll ? l - idle : poll,
+                    cancellationToken
+                );
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
         finally
         {
             jobs.TryComplete();
@@ -124,7 +157,13 @@ public sealed class AnalysisPipeline(
             {
                 try
                 {
-                    using var file = new FileStream(Path.Join(root, path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                    using var file = new FileStream(
+                        Path.Join(root, path),
+                        FileMode.Open,
+                        FileAccess.Read,
+                        FileShare.ReadWrite,
+                        bufferSize: 0
+                    );
                     header = analyzer.ReadHeader(file);
                     break;
                 }
@@ -135,12 +174,20 @@ public sealed class AnalysisPipeline(
             }
             if (PhotoStore.RefreshHeader(connection, photo.Id, header, clock.StoredNow()))
             {
-                logger.LogInformation("{Path}: its orientation or size changed in the metadata; analysing it again", photo.Files[0].Path);
+                logger.LogInformation(
+                    "{Path}: its orientation or size changed in the metadata; analysing it again",
+                    photo.Files[0].Path
+                );
             }
         }
     }
 
-    private async Task WorkAsync(AnalysisWorker worker, ChannelReader<PendingPhoto> jobs, ChannelWriter<Result> results, CancellationToken cancellationToken)
+    private async Task WorkAsync(
+        AnalysisWorker worker,
+        ChannelReader<PendingPhoto> jobs,
+        ChannelWriter<Result> results,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
@@ -152,7 +199,12 @@ public sealed class AnalysisPipeline(
         }
     }
 
-    private async Task WorkOnAsync(AnalysisWorker worker, ChannelReader<PendingPhoto> jobs, ChannelWriter<Result> results, CancellationToken cancellationToken)
+    private async Task WorkOnAsync(
+        AnalysisWorker worker,
+        ChannelReader<PendingPhoto> jobs,
+        ChannelWriter<Result> results,
+        CancellationToken cancellationToken
+    )
     {
         while (true)
         {
@@ -190,7 +242,13 @@ public sealed class AnalysisPipeline(
             using (image)
             {
                 stats.Current = path;
-                return new Result(photo, path, worker.Analyze(image, thumbnails: true, preview: true, times), times, null);
+                return new Result(
+                    photo,
+                    path,
+                    worker.Analyze(image, thumbnails: true, preview: true, times),
+                    times,
+                    null
+                );
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -209,10 +267,18 @@ public sealed class AnalysisPipeline(
             var full = Path.Join(root, relative);
             try
             {
-                using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                using var stream = new FileStream(
+                    full,
+                    FileMode.Open,
+                    FileAccess.Read,
+                    FileShare.ReadWrite,
+                    bufferSize: 0
+                );
                 if (stream.Length != size)
                 {
-                    throw new IOException("the file changed since it was indexed; the next scan will pick up the new content");
+                    throw new IOException(
+                        "the file changed since it was indexed; the next scan will pick up the new content"
+                    );
                 }
                 return (analyzer.Decode(stream, times), relative);
             }
@@ -232,13 +298,18 @@ public sealed class AnalysisPipeline(
             PhotoStore.Fail(connection, photoId, reason, now);
             stats.Failure(clock.GetUtcNow());
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        catch (Exception e)
+            when (e is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
         {
             logger.LogError("Cannot record the failure of photo {Photo}: {Reason}", photoId, e.Message);
         }
     }
 
-    private async Task PersistAsync(ChannelReader<Result> results, ConcurrentDictionary<long, byte> inFlight, CancellationToken cancellationToken)
+    private async Task PersistAsync(
+        ChannelReader<Result> results,
+        ConcurrentDictionary<long, byte> inFlight,
+        CancellationToken cancellationToken
+    )
     {
         await foreach (var result in results.ReadAllAsync(cancellationToken))
         {
@@ -259,9 +330,19 @@ public sealed class AnalysisPipeline(
                 PhotoStore.Save(connection, result.Photo.Id, result.Analysis, preview, faces, now);
                 result.Times.Persist = stopwatch.Elapsed.TotalMilliseconds;
                 stats.Busy(Stage.Persist, stopwatch.Elapsed);
-                stats.Finished(result.Times, result.Analysis.Faces.Count, result.Analysis.Objects.Count, clock.GetUtcNow());
+                stats.Finished(
+                    result.Times,
+                    result.Analysis.Faces.Count,
+                    result.Analysis.Objects.Count,
+                    clock.GetUtcNow()
+                );
                 events.Stored();
-                logger.LogDebug("Analysed {Path}: {Objects} objects, {Faces} faces", result.Path, result.Analysis.Objects.Count, result.Analysis.Faces.Count);
+                logger.LogDebug(
+                    "Analysed {Path}: {Objects} objects, {Faces} faces",
+                    result.Path,
+                    result.Analysis.Objects.Count,
+                    result.Analysis.Faces.Count
+                );
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

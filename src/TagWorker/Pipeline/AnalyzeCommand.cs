@@ -17,8 +17,14 @@ public static class AnalyzeCommand
     public sealed record FaceJson(double Confidence, double[] Box, double[][] Landmarks, float[]? Embedding);
 
     public sealed record FileJson(
-        string File, int? Width, int? Height, int? Orientation, IReadOnlyList<ObjectJson> Objects, IReadOnlyList<FaceJson> Faces,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Error);
+        string File,
+        int? Width,
+        int? Height,
+        int? Orientation,
+        IReadOnlyList<ObjectJson> Objects,
+        IReadOnlyList<FaceJson> Faces,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Error
+    );
 
     public static int Run(CommandLine cli)
     {
@@ -41,10 +47,12 @@ public static class AnalyzeCommand
             }
             else
             {
-                Console.WriteLine(result.Error is null
-                    ? $"{file}: {result.Width}x{result.Height} (orientation {result.Orientation}), {result.Faces.Count} faces, objects: " +
-                      string.Join(", ", result.Objects.Select(o => $"{o.Label} {o.Confidence:F2}"))
-                    : $"{file}: error: {result.Error}");
+                Console.WriteLine(
+                    result.Error is null
+                        ? $"{file}: {result.Width}x{result.Height} (orientation {result.Orientation}), {result.Faces.Count} faces, objects: "
+                            + string.Join(", ", result.Objects.Select(o => $"{o.Label} {o.Confidence:F2}"))
+                        : $"{file}: error: {result.Error}"
+                );
             }
         }
         return failed == 0 ? 0 : 1;
@@ -58,11 +66,24 @@ public static class AnalyzeCommand
             using (var photo = analyzer.Decode(file, times))
             {
                 var analysis = analyzer.Analyze(photo, thumbnails: false, preview: false, times);
-                return new FileJson(file, analysis.Width, analysis.Height, analysis.Orientation,
-                    analysis.Objects.Select(o => new ObjectJson(o.Label, Math.Round(o.Confidence, 3), Xywh(o.Box))).ToArray(),
-                    analysis.Faces.Select(f => new FaceJson(Math.Round(f.Confidence, 3), Xywh(f.Box),
-                        f.Landmarks.Select(p => new[] { Math.Round(p.X, 1), Math.Round(p.Y, 1) }).ToArray(), f.Embedding)).ToArray(),
-                    null);
+                return new FileJson(
+                    file,
+                    analysis.Width,
+                    analysis.Height,
+                    analysis.Orientation,
+                    analysis
+                        .Objects.Select(o => new ObjectJson(o.Label, Math.Round(o.Confidence, 3), Xywh(o.Box)))
+                        .ToArray(),
+                    analysis
+                        .Faces.Select(f => new FaceJson(
+                            Math.Round(f.Confidence, 3),
+                            Xywh(f.Box),
+                            f.Landmarks.Select(p => new[] { Math.Round(p.X, 1), Math.Round(p.Y, 1) }).ToArray(),
+                            f.Embedding
+                        ))
+                        .ToArray(),
+                    null
+                );
             }
         }
         catch (Exception e) when (e is ImagingException or IOException or UnauthorizedAccessException or OnnxException)

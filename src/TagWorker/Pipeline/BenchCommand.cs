@@ -15,21 +15,38 @@ namespace TagWorker.Pipeline;
 public static class BenchCommand
 {
     public sealed record Report(
-        int Photos, long Analyzed, long Failed, long Faces, long Objects, double Seconds, double PhotosPerSecond, double FacesPerSecond,
-        double CpuSeconds, double LoadSeconds, int Workers, StageTimes MedianMs, StageTimes TotalMs,
-        IReadOnlyDictionary<Stage, StageClock> StageSeconds, double PeakMemoryMb, IReadOnlyList<double> ResidentMbByQuarter,
-        double ManagedHeapMb, double ManagedCommittedMb);
+        int Photos,
+        long Analyzed,
+        long Failed,
+        long Faces,
+        long Objects,
+        double Seconds,
+        double PhotosPerSecond,
+        double FacesPerSecond,
+        double CpuSeconds,
+        double LoadSeconds,
+        int Workers,
+        StageTimes MedianMs,
+        StageTimes TotalMs,
+        IReadOnlyDictionary<Stage, StageClock> StageSeconds,
+        double PeakMemoryMb,
+        IReadOnlyList<double> ResidentMbByQuarter,
+        double ManagedHeapMb,
+        double ManagedCommittedMb
+    );
 
     public static async Task<int> RunAsync(CommandLine cli)
     {
-        var dir = cli.Arguments.Count == 1 && Directory.Exists(cli.Arguments[0])
-            ? Path.GetFullPath(cli.Arguments[0])
-            : throw new UsageException("bench needs one folder of photos");
+        var dir =
+            cli.Arguments.Count == 1 && Directory.Exists(cli.Arguments[0])
+                ? Path.GetFullPath(cli.Arguments[0])
+                : throw new UsageException("bench needs one folder of photos");
         var data = Directory.CreateTempSubdirectory("tagworker-bench-").FullName;
         cli.Overrides["TagWorker:Library:Root"] = dir;
         cli.Overrides["TagWorker:Data:Dir"] = data;
         cli.Overrides["TagWorker:Library:SettleSeconds"] = "0";
-        cli.Overrides["TagWorker:Logging:Level"] = cli.Overrides.GetValueOrDefault("TagWorker:Logging:Level") ?? "Warning";
+        cli.Overrides["TagWorker:Logging:Level"] = cli.Overrides.GetValueOrDefault("TagWorker:Logging:Level")
+            ?? "Warning";
         try
         {
             var builder = AppHost.CreateCommandBuilder(cli);
@@ -44,7 +61,9 @@ public static class BenchCommand
                 // Loads and warms the models before the clock starts; they stay loaded for the run.
             }
             var loadSeconds = load.Elapsed.TotalSeconds;
-            Console.Error.WriteLine($"bench: after the scan and model load: peak {ProcessMemory.PeakMb():F0} MB, resident {ProcessMemory.ResidentMb():F0} MB");
+            Console.Error.WriteLine(
+                $"bench: after the scan and model load: peak {ProcessMemory.PeakMb():F0} MB, resident {ProcessMemory.ResidentMb():F0} MB"
+            );
             var total = scan.New;
             var quarters = new List<double>();
             using var sampling = new CancellationTokenSource();
@@ -67,10 +86,26 @@ public static class BenchCommand
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             await sampling.CancelAsync();
             await sampler;
-            var report = new Report(total, stats.Analyzed, stats.Failed, stats.Faces, stats.Objects, Math.Round(seconds, 2),
-                Math.Round(stats.Analyzed / seconds, 2), Math.Round(stats.Faces / seconds, 2), Math.Round(cpuSeconds, 1), Math.Round(loadSeconds, 2),
-                pipeline.Workers, stats.Medians(), stats.Totals(), stats.Clocks(), ProcessMemory.PeakMb(), quarters,
-                Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0), Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0));
+            var report = new Report(
+                total,
+                stats.Analyzed,
+                stats.Failed,
+                stats.Faces,
+                stats.Objects,
+                Math.Round(seconds, 2),
+                Math.Round(stats.Analyzed / seconds, 2),
+                Math.Round(stats.Faces / seconds, 2),
+                Math.Round(cpuSeconds, 1),
+                Math.Round(loadSeconds, 2),
+                pipeline.Workers,
+                stats.Medians(),
+                stats.Totals(),
+                stats.Clocks(),
+                ProcessMemory.PeakMb(),
+                quarters,
+                Math.Round(GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0),
+                Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0)
+            );
             Print(cli, report);
             return 0;
         }
@@ -89,15 +124,27 @@ public static class BenchCommand
         }
         var m = r.MedianMs;
         var t = r.TotalMs;
-        Console.WriteLine($"{r.Analyzed} of {r.Photos} photos analysed ({r.Failed} failed), {r.Faces} faces, {r.Objects} objects, in {r.Seconds:F1} s");
-        Console.WriteLine($"  {r.PhotosPerSecond:F2} photos/s, {r.FacesPerSecond:F2} faces/s; {r.CpuSeconds:F1} CPU-seconds; models loaded in {r.LoadSeconds:F1} s");
+        Console.WriteLine(
+            $"{r.Analyzed} of {r.Photos} photos analysed ({r.Failed} failed), {r.Faces} faces, {r.Objects} objects, in {r.Seconds:F1} s"
+        );
+        Console.WriteLine(
+            $"  {r.PhotosPerSecond:F2} photos/s, {r.FacesPerSecond:F2} faces/s; {r.CpuSeconds:F1} CPU-seconds; models loaded in {r.LoadSeconds:F1} s"
+        );
         Console.WriteLine($"  {r.Workers} workers (each takes a photo from decode to embeddings)");
-        Console.WriteLine($"  median ms: decode {m.Decode:F0}, objects {m.Objects:F0}, faces {m.Faces:F0}, align+embed {m.Embed:F0}, persist {m.Persist:F0}");
-        Console.WriteLine($"  total s:   decode {t.Decode / 1000:F1}, objects {t.Objects / 1000:F1}, faces {t.Faces / 1000:F1}, align+embed {t.Embed / 1000:F1}, persist {t.Persist / 1000:F1}");
+        Console.WriteLine(
+            $"  median ms: decode {m.Decode:F0}, objects {m.Objects:F0}, faces {m.Faces:F0}, align+embed {m.Embed:F0}, persist {m.Persist:F0}"
+        );
+        Console.WriteLine(
+            $"  total s:   decode {t.Decode / 1000:F1}, objects {t.Objects / 1000:F1}, faces {t.Faces / 1000:F1}, align+embed {t.Embed / 1000:F1}, persist {t.Persist / 1000:F1}"
+        );
         foreach (var (stage, clock) in r.StageSeconds)
         {
-            Console.WriteLine($"  {stage,-9} threads: busy {clock.Busy,6:F1} s, waiting for work {clock.Idle,6:F1} s, waiting for the next stage {clock.Blocked,6:F1} s");
+            Console.WriteLine(
+                $"  {stage, -9} threads: busy {clock.Busy, 6:F1} s, waiting for work {clock.Idle, 6:F1} s, waiting for the next stage {clock.Blocked, 6:F1} s"
+            );
         }
-        Console.WriteLine($"  memory: peak {r.PeakMemoryMb:F0} MB; resident at each quarter: {string.Join(", ", r.ResidentMbByQuarter.Select(q => $"{q:F0}"))} MB; managed heap {r.ManagedHeapMb:F0} MB ({r.ManagedCommittedMb:F0} MB committed)");
+        Console.WriteLine(
+            $"  memory: peak {r.PeakMemoryMb:F0} MB; resident at each quarter: {string.Join(", ", r.ResidentMbByQuarter.Select(q => $"{q:F0}"))} MB; managed heap {r.ManagedHeapMb:F0} MB ({r.ManagedCommittedMb:F0} MB committed)"
+        );
     }
 }

@@ -16,13 +16,27 @@ public static class FaceMatch
     private const float MinOverlap = 0.5f;
 
     /// <summary>For each new face, the id of the old face it continues, or null for a face new to the photo.</summary>
-    public static long?[] Match(SqliteConnection connection, SqliteTransaction transaction, long photoId, Analysis analysis)
+    public static long?[] Match(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        long photoId,
+        Analysis analysis
+    )
     {
-        var old = connection.Rows("""
+        var old = connection.Rows(
+            """
             SELECT f.id, f.x / p.width, f.y / p.height, f.w / p.width, f.h / p.height, f.embedding
             FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.photo_id = $p AND p.width > 0 AND p.height > 0
-            """, r => (Id: r.GetInt64(0), Box: (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)),
-                Embedding: r.IsDBNull(5) ? null : r.GetEmbedding(5)), transaction, ("$p", photoId));
+            """,
+            r =>
+                (
+                    Id: r.GetInt64(0),
+                    Box: (r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)),
+                    Embedding: r.IsDBNull(5) ? null : r.GetEmbedding(5)
+                ),
+            transaction,
+            ("$p", photoId)
+        );
         var matched = new long?[analysis.Faces.Count];
         if (old.Count == 0)
         {
@@ -32,8 +46,12 @@ public static class FaceMatch
         for (var n = 0; n < analysis.Faces.Count; n++)
         {
             var face = analysis.Faces[n];
-            var box = (face.Box.X1 / (double)analysis.Width, face.Box.Y1 / (double)analysis.Height,
-                face.Box.Width / (double)analysis.Width, face.Box.Height / (double)analysis.Height);
+            var box = (
+                face.Box.X1 / (double)analysis.Width,
+                face.Box.Y1 / (double)analysis.Height,
+                face.Box.Width / (double)analysis.Width,
+                face.Box.Height / (double)analysis.Height
+            );
             for (var o = 0; o < old.Count; o++)
             {
                 if (face.Embedding is { } e && old[o].Embedding is { } f && e.Length == f.Length)

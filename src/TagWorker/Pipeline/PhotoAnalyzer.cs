@@ -24,8 +24,13 @@ public sealed class PhotoAnalyzer : IDisposable
     private AnalysisWorker? _shared;
     private int _workers;
 
-    public PhotoAnalyzer(OnnxRuntime runtime, ImageDecoder decoder, IOptions<ImagingOptions> imaging, IOptions<InferenceOptions> options,
-        ILogger<PhotoAnalyzer> logger)
+    public PhotoAnalyzer(
+        OnnxRuntime runtime,
+        ImageDecoder decoder,
+        IOptions<ImagingOptions> imaging,
+        IOptions<InferenceOptions> options,
+        ILogger<PhotoAnalyzer> logger
+    )
     {
         _runtime = runtime;
         _decoder = decoder;
@@ -53,7 +58,8 @@ public sealed class PhotoAnalyzer : IDisposable
         }
     }
 
-    /// <summary>A worker for one inference thread, loading the models first if they are not in memory; dispose it when done.</summary>
+    /// <summary>A worker for one inference thread, loading the models first if they are not in memory; dispose it when
+    /// done.</summary>
     public AnalysisWorker NewWorker()
     {
         lock (_lock)
@@ -98,7 +104,8 @@ public sealed class PhotoAnalyzer : IDisposable
 
     public DecodedPhoto Decode(byte[] data, StageTimes times) => Timed(() => _decoder.Decode(data), times);
 
-    /// <summary>Analyses on a shared worker, one caller at a time (commands and tests; the pipeline has its own workers).</summary>
+    /// <summary>Analyses on a shared worker, one caller at a time (commands and tests; the pipeline has its own
+    /// workers).</summary>
     public Analysis Analyze(DecodedPhoto photo, bool thumbnails, bool preview, StageTimes times)
     {
         lock (_sharedLock)

@@ -35,7 +35,10 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<PipelineStats>();
         builder.Services.AddSingleton<AnalysisEvents>();
         builder.Services.AddSingleton<AnalysisPipeline>();
-        if (hosted && (builder.Configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>()?.Enabled ?? true))
+        if (
+            hosted
+            && (builder.Configuration.GetSection(PipelineOptions.Section).Get<PipelineOptions>()?.Enabled ?? true)
+        )
         {
             builder.Services.AddSingleton(sp => new Lazy<AnalysisPipeline>(sp.GetRequiredService<AnalysisPipeline>));
             builder.Services.AddHostedService<PipelineService>();

@@ -12,8 +12,14 @@ namespace TagWorker.Pipeline;
 /// A crash of the pipeline is logged and it starts again.
 /// </summary>
 public sealed class PipelineService(
-    Lazy<AnalysisPipeline> pipeline, Lazy<PhotoAnalyzer> analyzer, Database database, LibraryChanges changes, PipelineStats stats,
-    IOptions<PipelineOptions> options, ILogger<PipelineService> logger) : BackgroundService
+    Lazy<AnalysisPipeline> pipeline,
+    Lazy<PhotoAnalyzer> analyzer,
+    Database database,
+    LibraryChanges changes,
+    PipelineStats stats,
+    IOptions<PipelineOptions> options,
+    ILogger<PipelineService> logger
+) : BackgroundService
 {
     private readonly PipelineOptions _options = options.Value;
 
@@ -33,9 +39,24 @@ public sealed class PipelineService(
                     // The workers' threads finish a moment after their tasks: collect once they are gone.
                     await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
                     Database.ReleaseIdleConnections();
-                    ProcessMemory.GiveBack(idleLibraries: ["libonnxruntime", "libvips", "libheif", "libde265", "libx265", "libaom", "libdav1d"]);
-                    logger.LogInformation("Nothing to analyse for {Minutes} min: models released, resident memory {Resident:F0} MB (managed heap {Heap:F0} MB)",
-                        _options.ReleaseModelsAfterMinutes, ProcessMemory.ResidentMb(), GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
+                    ProcessMemory.GiveBack(
+                        idleLibraries:
+                        [
+                            "libonnxruntime",
+                            "libvips",
+                            "libheif",
+                            "libde265",
+                            "libx265",
+                            "libaom",
+                            "libdav1d",
+                        ]
+                    );
+                    logger.LogInformation(
+                        "Nothing to analyse for {Minutes} min: models released, resident memory {Resident:F0} MB (managed heap {Heap:F0} MB)",
+                        _options.ReleaseModelsAfterMinutes,
+                        ProcessMemory.ResidentMb(),
+                        GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0
+                    );
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -44,11 +65,15 @@ public sealed class PipelineService(
             }
             catch (Inference.OnnxException e)
             {
-                // A missing or unreadable model: said once in one line (not every 30 s with a stack trace), and /healthz turns unhealthy.
+                // A missing or unreadable model: said once in one line (not every 30 s with a stack trace), and
+                // /healthz turns unhealthy.
                 if (stats.Broken != e.Message)
                 {
-                    logger.LogError("Cannot analyse photos: {Reason}. Put the models there (models/fetch; in the container, /models) " +
-                        "and TagWorker loads them within 30 s; the review site keeps working meanwhile", e.Message);
+                    logger.LogError(
+                        "Cannot analyse photos: {Reason}. Put the models there (models/fetch; in the container, /models) "
+                            + "and TagWorker loads them within 30 s; the review site keeps working meanwhile",
+                        e.Message
+                    );
                 }
                 stats.Broken = e.Message;
                 await Task.Delay(TimeSpan.FromSeconds(30), stoppingToken);
@@ -67,7 +92,10 @@ public sealed class PipelineService(
         {
             using (var connection = database.Open())
             {
-                if (PhotoStore.NextPending(connection, 0, 1).Count > 0 || PhotoStore.MetadataChanged(connection, 1).Count > 0)
+                if (
+                    PhotoStore.NextPending(connection, 0, 1).Count > 0
+                    || PhotoStore.MetadataChanged(connection, 1).Count > 0
+                )
                 {
                     return;
                 }

@@ -11,7 +11,8 @@ public enum Stage
 /// <summary>Where a stage's threads spent their time, summed over its threads, in seconds.</summary>
 public sealed record StageClock(double Busy, double Idle, double Blocked);
 
-/// <summary>Progress of the analysis pipeline for status and benchmarks: counts, rate, recent stage times, and waits.</summary>
+/// <summary>Progress of the analysis pipeline for status and benchmarks: counts, rate, recent stage times, and
+/// waits.</summary>
 public sealed class PipelineStats
 {
     private const int Keep = 2000;
@@ -26,7 +27,8 @@ public sealed class PipelineStats
     public long Objects { get; private set; }
     public string? Current { get; set; }
 
-    /// <summary>Why photos cannot be analysed at all (a model missing or unreadable), until the models load; null when fine.</summary>
+    /// <summary>Why photos cannot be analysed at all (a model missing or unreadable), until the models load; null when
+    /// fine.</summary>
     public string? Broken { get; set; }
 
     public void Finished(StageTimes times, int faces, int objects, DateTimeOffset at)
@@ -62,8 +64,15 @@ public sealed class PipelineStats
     {
         lock (_lock)
         {
-            return Enum.GetValues<Stage>().ToDictionary(s => s, s => new StageClock(
-                Math.Round(_clock[(int)s, 0].TotalSeconds, 2), Math.Round(_clock[(int)s, 1].TotalSeconds, 2), Math.Round(_clock[(int)s, 2].TotalSeconds, 2)));
+            return Enum.GetValues<Stage>()
+                .ToDictionary(
+                    s => s,
+                    s => new StageClock(
+                        Math.Round(_clock[(int)s, 0].TotalSeconds, 2),
+                        Math.Round(_clock[(int)s, 1].TotalSeconds, 2),
+                        Math.Round(_clock[(int)s, 2].TotalSeconds, 2)
+                    )
+                );
         }
     }
 

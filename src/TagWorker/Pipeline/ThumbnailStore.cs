@@ -12,7 +12,8 @@ public sealed class ThumbnailStore(IOptions<StorageOptions> storage)
 {
     private readonly string _root = storage.Value.Dir;
 
-    public string? SavePreview(long photoId, byte[]? jpeg) => jpeg is null ? null : Save(Relative("previews", photoId, $"{photoId}.jpg"), jpeg);
+    public string? SavePreview(long photoId, byte[]? jpeg) =>
+        jpeg is null ? null : Save(Relative("previews", photoId, $"{photoId}.jpg"), jpeg);
 
     public IReadOnlyList<string?> SaveFaces(long photoId, IReadOnlyList<FaceResult> faces)
     {
@@ -24,7 +25,12 @@ public sealed class ThumbnailStore(IOptions<StorageOptions> storage)
                 File.Delete(old);
             }
         }
-        return faces.Select((f, i) => f.Thumbnail is null ? null : Save(Relative("faces", photoId, $"{photoId}-{i}.jpg"), f.Thumbnail)).ToArray();
+        return faces
+            .Select(
+                (f, i) =>
+                    f.Thumbnail is null ? null : Save(Relative("faces", photoId, $"{photoId}-{i}.jpg"), f.Thumbnail)
+            )
+            .ToArray();
     }
 
     public string FullPath(string relative) => Path.Combine(_root, relative);
@@ -50,7 +56,11 @@ public sealed class ThumbnailStore(IOptions<StorageOptions> storage)
                 cancellationToken.ThrowIfCancellationRequested();
                 var name = Path.GetFileNameWithoutExtension(file);
                 var id = name.Split('-')[0];
-                if (long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var photoId) && photoId <= newest && !photoIds.Contains(photoId))
+                if (
+                    long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var photoId)
+                    && photoId <= newest
+                    && !photoIds.Contains(photoId)
+                )
                 {
                     File.Delete(file);
                     deleted++;

@@ -9,8 +9,13 @@ public sealed class AlbumActions(Database database, TimeProvider clock)
     {
         var clean = ReviewActions.CleanName(name);
         using var connection = database.Open();
-        var id = (long)connection.Scalar("INSERT INTO albums (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id", null,
-            ("$n", clean), ("$now", clock.StoredNow()))!;
+        var id = (long)
+            connection.Scalar(
+                "INSERT INTO albums (name, created_at, updated_at) VALUES ($n, $now, $now) RETURNING id",
+                null,
+                ("$n", clean),
+                ("$now", clock.StoredNow())
+            )!;
         if (photoIds is { Count: > 0 })
         {
             AddToAlbum(id, photoIds);
@@ -22,7 +27,15 @@ public sealed class AlbumActions(Database database, TimeProvider clock)
     {
         var clean = ReviewActions.CleanName(name);
         using var connection = database.Open();
-        if (connection.Execute("UPDATE albums SET name = $n, updated_at = $now WHERE id = $id", null, ("$n", clean), ("$now", clock.StoredNow()), ("$id", id)) == 0)
+        if (
+            connection.Execute(
+                "UPDATE albums SET name = $n, updated_at = $now WHERE id = $id",
+                null,
+                ("$n", clean),
+                ("$now", clock.StoredNow()),
+                ("$id", id)
+            ) == 0
+        )
         {
             throw ReviewException.NotFound($"album {id}");
         }
@@ -43,14 +56,33 @@ public sealed class AlbumActions(Database database, TimeProvider clock)
         using var connection = database.Open();
         AlbumExists(connection, id);
         using var transaction = connection.BeginTransaction();
-        var missing = photoIds.Where(p => connection.Scalar("SELECT 1 FROM photos WHERE id = $p AND removed_at IS NULL", transaction, ("$p", p)) is null).ToArray();
+        var missing = photoIds
+            .Where(p =>
+                connection.Scalar("SELECT 1 FROM photos WHERE id = $p AND removed_at IS NULL", transaction, ("$p", p))
+                    is null
+            )
+            .ToArray();
         if (missing.Length > 0)
         {
             throw ReviewException.NotFound($"photo {missing[0]}");
         }
-        var added = photoIds.Distinct().Sum(p => connection.Execute("INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, $now)",
-            transaction, ("$a", id), ("$p", p), ("$now", clock.StoredNow())));
-        connection.Execute("UPDATE albums SET updated_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", id));
+        var added = photoIds
+            .Distinct()
+            .Sum(p =>
+                connection.Execute(
+                    "INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, $now)",
+                    transaction,
+                    ("$a", id),
+                    ("$p", p),
+                    ("$now", clock.StoredNow())
+                )
+            );
+        connection.Execute(
+            "UPDATE albums SET updated_at = $now WHERE id = $id",
+            transaction,
+            ("$now", clock.StoredNow()),
+            ("$id", id)
+        );
         transaction.Commit();
         return added;
     }
@@ -61,7 +93,16 @@ public sealed class AlbumActions(Database database, TimeProvider clock)
         using var connection = database.Open();
         AlbumExists(connection, id);
         using var transaction = connection.BeginTransaction();
-        var removed = photoIds.Distinct().Sum(p => connection.Execute("DELETE FROM album_photos WHERE album_id = $a AND photo_id = $p", transaction, ("$a", id), ("$p", p)));
+        var removed = photoIds
+            .Distinct()
+            .Sum(p =>
+                connection.Execute(
+                    "DELETE FROM album_photos WHERE album_id = $a AND photo_id = $p",
+                    transaction,
+                    ("$a", id),
+                    ("$p", p)
+                )
+            );
         transaction.Commit();
         return removed;
     }

@@ -11,7 +11,8 @@ public sealed class AuthOptions
 {
     public const string Section = "TagWorker:Auth";
 
-    /// <summary>The secret for the site and the API. Empty: generated on first start and kept in the data folder.</summary>
+    /// <summary>The secret for the site and the API. Empty: generated on first start and kept in the data
+    /// folder.</summary>
     public string Token { get; set; } = "";
 
     /// <summary>Failed-or-not login attempts allowed per client address per minute.</summary>
@@ -89,18 +90,24 @@ public sealed class AccessToken
     public string Source { get; }
 
     public bool Matches(string? candidate) =>
-        candidate is { Length: > 0 } && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
+        candidate is { Length: > 0 }
+        && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
 
-    /// <summary>The configured token, else the one kept in the data folder, else a new one written there (mode 600).</summary>
+    /// <summary>The configured token, else the one kept in the data folder, else a new one written there (mode
+    /// 600).</summary>
     public static AccessToken Resolve(AuthOptions options, string dataDir, ILogger logger)
     {
         if (!string.IsNullOrWhiteSpace(options.Token))
         {
             if (options.Token.Trim().Length < 8)
             {
-                throw new Hosting.UsageException("TagWorker__Auth__Token is shorter than 8 characters; use a longer secret.");
+                throw new Hosting.UsageException(
+                    "TagWorker__Auth__Token is shorter than 8 characters; use a longer secret."
+                );
             }
-            logger.LogInformation("The review site and API use the token from the configuration (TagWorker__Auth__Token)");
+            logger.LogInformation(
+                "The review site and API use the token from the configuration (TagWorker__Auth__Token)"
+            );
             return new AccessToken(options.Token.Trim(), "configuration", dataDir);
         }
         var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
@@ -111,14 +118,21 @@ public sealed class AccessToken
         }
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         WritePrivate(path, token);
-        logger.LogWarning("Generated a token for the review site and API: it is in {Path} (set TagWorker__Auth__Token to choose your own)", path);
+        logger.LogWarning(
+            "Generated a token for the review site and API: it is in {Path} (set TagWorker__Auth__Token to choose your own)",
+            path
+        );
         return new AccessToken(token, path, dataDir);
     }
 }
 
 /// <summary><c>Authorization: Bearer &lt;token&gt;</c> for the API.</summary>
-public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AccessToken token)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+public sealed class BearerHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    AccessToken token
+) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
 
@@ -134,14 +148,20 @@ public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
             return Task.FromResult(AuthenticateResult.Fail("wrong token"));
         }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner")], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(
+            AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName))
+        );
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
-            "Send Authorization: Bearer <token> (see the worker's log for where the token is).");
+        return Problems.WriteAsync(
+            Context,
+            StatusCodes.Status401Unauthorized,
+            "Unauthorized",
+            "Send Authorization: Bearer <token> (see the worker's log for where the token is)."
+        );
     }
 }
 
@@ -150,7 +170,11 @@ public sealed class BearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
 /// for the rest of the minute, without the token being checked; and failures are logged per address and minute (the
 /// first one, then a count), so a flood cannot push real lines out of the log.
 /// </summary>
-public sealed class FailedAuthentications(IOptions<AuthOptions> options, TimeProvider clock, ILogger<FailedAuthentications> logger)
+public sealed class FailedAuthentications(
+    IOptions<AuthOptions> options,
+    TimeProvider clock,
+    ILogger<FailedAuthentications> logger
+)
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Tally> _tallies = new();
@@ -165,16 +189,28 @@ public sealed class FailedAuthentications(IOptions<AuthOptions> options, TimePro
     {
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var limit = Math.Max(1, options.Value.LoginAttemptsPerMinute);
-        if (_tallies.TryGetValue(address, out var tally) && clock.GetUtcNow() - tally.Start < Window && tally.Count >= limit
-            && !context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal))
+        if (
+            _tallies.TryGetValue(address, out var tally)
+            && clock.GetUtcNow() - tally.Start < Window
+            && tally.Count >= limit
+            && !context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal)
+        )
         {
             Count(address);
             context.Response.Headers.RetryAfter = "60";
-            await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many failed attempts", "Wait a minute and try again.");
+            await Problems.WriteAsync(
+                context,
+                StatusCodes.Status429TooManyRequests,
+                "Too many failed attempts",
+                "Wait a minute and try again."
+            );
             return;
         }
         await next(context);
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && context.Request.Headers.Authorization.Count > 0)
+        if (
+            context.Response.StatusCode == StatusCodes.Status401Unauthorized
+            && context.Request.Headers.Authorization.Count > 0
+        )
         {
             Count(address);
         }
@@ -190,13 +226,21 @@ public sealed class FailedAuthentications(IOptions<AuthOptions> options, TimePro
             {
                 if (tally.Count > 1)
                 {
-                    logger.LogWarning("{Count} failed authentications from {Address} in the minute from {Start:HH:mm:ss}", tally.Count, address, tally.Start);
+                    logger.LogWarning(
+                        "{Count} failed authentications from {Address} in the minute from {Start:HH:mm:ss}",
+                        tally.Count,
+                        address,
+                        tally.Start
+                    );
                 }
                 (tally.Start, tally.Count) = (now, 0);
             }
             if (++tally.Count == 1)
             {
-                logger.LogWarning("Failed authentication from {Address} (more within a minute are counted, then summed up)", address);
+                logger.LogWarning(
+                    "Failed authentication from {Address} (more within a minute are counted, then summed up)",
+                    address
+                );
             }
         }
         if (_tallies.Count > 10_000)

@@ -16,12 +16,21 @@ public static class Problems
     public static Task WriteAsync(HttpContext context, int status, string title, string detail)
     {
         context.Response.StatusCode = status;
-        if (!ReviewWeb.IsApi(context.Request) && !context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal))
+        if (
+            !ReviewWeb.IsApi(context.Request)
+            && !context.Request.Path.StartsWithSegments("/healthz", StringComparison.Ordinal)
+        )
         {
             return WriteHtmlAsync(context, title, detail);
         }
         context.Response.ContentType = "application/problem+json";
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = context.Request.Path };
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Instance = context.Request.Path,
+        };
         return context.Response.WriteAsync(JsonSerializer.Serialize(problem));
     }
 
@@ -31,7 +40,10 @@ public static class Problems
         var status = context.HttpContext.Response.StatusCode;
         var (title, detail) = status switch
         {
-            404 => ("Not found", "There is no such page, or what it showed has gone (a removed photo, a merged person)."),
+            404 => (
+                "Not found",
+                "There is no such page, or what it showed has gone (a removed photo, a merged person)."
+            ),
             400 => ("Something was not right with that request", "Go back, reload the page and try again."),
             401 or 403 => ("Please log in", "This page needs the token."),
             405 => ("Not allowed", "That address cannot be used this way."),
@@ -43,14 +55,21 @@ public static class Problems
 
     /// <summary>An unexpected error: logged by ASP.NET Core; the person sees a plain page, the API a problem.</summary>
     public static Task WriteExceptionAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status500InternalServerError, "Something went wrong",
-            context.Features.Get<IExceptionHandlerFeature>() is null ? "The worker's log says more." : "The worker's log says what went wrong; nothing was half done.");
+        WriteAsync(
+            context,
+            StatusCodes.Status500InternalServerError,
+            "Something went wrong",
+            context.Features.Get<IExceptionHandlerFeature>() is null
+                ? "The worker's log says more."
+                : "The worker's log says what went wrong; nothing was half done."
+        );
 
     private static Task WriteHtmlAsync(HttpContext context, string title, string detail)
     {
         context.Response.ContentType = "text/html; charset=utf-8";
         var html = HtmlEncoder.Default;
-        return context.Response.WriteAsync($"""
+        return context.Response.WriteAsync(
+            $"""
             <!DOCTYPE html>
             <html lang="en">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -61,6 +80,7 @@ public static class Problems
             <p><a href="/">Dashboard</a> · <a href="/login">Log in</a></p>
             </div></main></body>
             </html>
-            """);
+            """
+        );
     }
 }

@@ -35,7 +35,8 @@ public sealed class ProfileCache(Database database, Grouping grouping, TimeProvi
         return Suggestions.For(group, named, count);
     }
 
-    /// <summary>Faces in no group, most like a named person first (<see cref="Suggestions.ForWaitingFaces"/>).</summary>
+    /// <summary>Faces in no group, most like a named person first (<see
+    /// cref="Suggestions.ForWaitingFaces"/>).</summary>
     public IReadOnlyList<(long FaceId, Suggestion? Closest)> WaitingFaces()
     {
         var (_, named) = Current();

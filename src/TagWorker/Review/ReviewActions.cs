@@ -9,8 +9,15 @@ namespace TagWorker.Review;
 /// first (a missing person or face is a 404, a bad name a 400), then carried out by the decision log. Albums are
 /// <see cref="AlbumActions"/>, approvals and conflicts <see cref="WriteBackActions"/>.
 /// </summary>
-public sealed class ReviewActions(Database database, Decisions decisions, ProfileCache profiles, Grouping grouping, LibraryWatcher watcher,
-    LibraryChanges changes, TimeProvider clock)
+public sealed class ReviewActions(
+    Database database,
+    Decisions decisions,
+    ProfileCache profiles,
+    Grouping grouping,
+    LibraryWatcher watcher,
+    LibraryChanges changes,
+    TimeProvider clock
+)
 {
     public const int MaxNameLength = 200;
     public const int MaxBatch = 1000;
@@ -39,7 +46,8 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         Changed();
     }
 
-    /// <summary>A person's faces changed: faces waiting in no group that now clearly belong to someone join within seconds.</summary>
+    /// <summary>A person's faces changed: faces waiting in no group that now clearly belong to someone join within
+    /// seconds.</summary>
     private void Changed()
     {
         grouping.RequestAssignment();
@@ -75,7 +83,8 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         profiles.Invalidate();
     }
 
-    /// <summary>Hides a named person from the People list (an unnamed group is ignored instead), or lists them again.</summary>
+    /// <summary>Hides a named person from the People list (an unnamed group is ignored instead), or lists them
+    /// again.</summary>
     public void Hide(long personId, bool hidden)
     {
         if (PersonName(personId) is null)
@@ -119,7 +128,13 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         CheckFaces(faceIds);
         using (var connection = database.Open())
         {
-            if (faceIds.FirstOrDefault(f => connection.Scalar("SELECT rejected FROM faces WHERE id = $f", null, ("$f", f)) is not string) is var notRejected and > 0)
+            if (
+                faceIds.FirstOrDefault(f =>
+                    connection.Scalar("SELECT rejected FROM faces WHERE id = $f", null, ("$f", f)) is not string
+                )
+                is var notRejected
+                    and > 0
+            )
             {
                 throw ReviewException.Invalid($"face {notRejected} is not rejected");
             }
@@ -174,8 +189,8 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     }
 
     /// <summary>
-    /// The owner's answers to "Are these also {name}?": the faces said yes join the person (confirmed), the faces said no
-    /// are never suggested for them again.
+    /// The owner's answers to "Are these also {name}?": the faces said yes join the person (confirmed), the faces said
+    /// no are never suggested for them again.
     /// </summary>
     public void Answer(long personId, IReadOnlyList<long> yes, IReadOnlyList<long> no)
     {
@@ -254,7 +269,10 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         }
         else if (kind == "file")
         {
-            if (connection.Scalar("SELECT path FROM files WHERE id = $id AND state = 'failed'", null, ("$id", id)) is not string path)
+            if (
+                connection.Scalar("SELECT path FROM files WHERE id = $id AND state = 'failed'", null, ("$id", id))
+                is not string path
+            )
             {
                 throw ReviewException.NotFound($"failed file {id}");
             }
@@ -263,7 +281,10 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
         }
         else if (kind == "folder")
         {
-            if (connection.Scalar("SELECT path FROM folder_failures WHERE id = $id", null, ("$id", id)) is not string path)
+            if (
+                connection.Scalar("SELECT path FROM folder_failures WHERE id = $id", null, ("$id", id))
+                is not string path
+            )
             {
                 throw ReviewException.NotFound($"unreadable folder {id}");
             }
@@ -294,9 +315,17 @@ public sealed class ReviewActions(Database database, Decisions decisions, Profil
     }
 
     /// <summary>The person with this name in any case ("sam carter" is "Sam Carter"), or null.</summary>
-    private static (long Id, string Name)? PersonNamed(Microsoft.Data.Sqlite.SqliteConnection connection, string name) =>
-        connection.Rows("SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id", r => (Id: r.GetInt64(0), Name: r.GetString(1)))
-            .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Select(p => ((long, string)?)p).FirstOrDefault();
+    private static (long Id, string Name)? PersonNamed(
+        Microsoft.Data.Sqlite.SqliteConnection connection,
+        string name
+    ) =>
+        connection
+            .Rows("SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id", r =>
+                (Id: r.GetInt64(0), Name: r.GetString(1))
+            )
+            .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            .Select(p => ((long, string)?)p)
+            .FirstOrDefault();
 
     /// <summary>The person's name (null for an unnamed group); 404 when there is no such person.</summary>
     private string? PersonName(long personId)

@@ -25,10 +25,13 @@ public static class ReviewWeb
     {
         var services = builder.Services;
         services.AddSettings<AuthOptions>(AuthOptions.Section);
-        services.AddSingleton(provider => AccessToken.Resolve(
-            provider.GetRequiredService<IOptions<AuthOptions>>().Value,
-            provider.GetRequiredService<IOptions<StorageOptions>>().Value.Dir,
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger("TagWorker.Review.Auth")));
+        services.AddSingleton(provider =>
+            AccessToken.Resolve(
+                provider.GetRequiredService<IOptions<AuthOptions>>().Value,
+                provider.GetRequiredService<IOptions<StorageOptions>>().Value.Dir,
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("TagWorker.Review.Auth")
+            )
+        );
         services.AddSingleton<ProfileCache>();
         services.AddSingleton<ReviewStore>();
         services.AddSingleton<PhotoViews>();
@@ -41,13 +44,23 @@ public static class ReviewWeb
         // Login cookies survive restarts: the keys live in the data folder (read when first needed, so every
         // configuration source, including a test host's, has been applied by then).
         services.AddDataProtection().SetApplicationName("TagWorker");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((o, storage, loggers) =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(storage.Value.Dir, "keys")), loggers));
+        services
+            .AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<StorageOptions>, ILoggerFactory>(
+                (o, storage, loggers) =>
+                    o.XmlRepository = new FileSystemXmlRepository(
+                        new DirectoryInfo(Path.Combine(storage.Value.Dir, "keys")),
+                        loggers
+                    )
+            );
 
         var sessionDays = builder.Configuration.GetValue($"{AuthOptions.Section}:SessionDays", 30);
-        services.AddAuthentication(Either)
-            .AddPolicyScheme(Either, null, o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.Count > 0 ? BearerHandler.SchemeName : CookieScheme)
+        services
+            .AddAuthentication(Either)
+            .AddPolicyScheme(Either, null, o =>
+                o.ForwardDefaultSelector = context =>
+                    context.Request.Headers.Authorization.Count > 0 ? BearerHandler.SchemeName : CookieScheme
+            )
             .AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerHandler.SchemeName, null)
             .AddCookie(CookieScheme, o =>
             {
@@ -70,12 +83,18 @@ public static class ReviewWeb
                         await context.HttpContext.SignOutAsync(CookieScheme);
                     }
                 };
-                o.Events.OnRedirectToLogin = context => IsApi(context.Request)
-                    ? Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
-                        "Send Authorization: Bearer <token> (see the worker's log for where the token is).")
-                    : Redirect(context);
+                o.Events.OnRedirectToLogin = context =>
+                    IsApi(context.Request)
+                        ? Problems.WriteAsync(
+                            context.HttpContext,
+                            StatusCodes.Status401Unauthorized,
+                            "Unauthorized",
+                            "Send Authorization: Bearer <token> (see the worker's log for where the token is)."
+                        )
+                        : Redirect(context);
             });
-        services.AddAuthorizationBuilder()
+        services
+            .AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(Either).RequireAuthenticatedUser().Build());
 
         services.AddAntiforgery(o =>
@@ -90,12 +109,28 @@ public static class ReviewWeb
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase)
-                    ? RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                        _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, attempts), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                    : RateLimitPartition.GetNoLimiter(""));
-            o.OnRejected = (context, _) => new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
-                "Too many login attempts", "Wait a minute and try again."));
+                HttpMethods.IsPost(context.Request.Method)
+                && context.Request.Path.Equals("/login", StringComparison.OrdinalIgnoreCase)
+                    ? RateLimitPartition.GetFixedWindowLimiter(
+                        context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                        _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = Math.Max(1, attempts),
+                            Window = TimeSpan.FromMinutes(1),
+                            QueueLimit = 0,
+                        }
+                    )
+                    : RateLimitPartition.GetNoLimiter("")
+            );
+            o.OnRejected = (context, _) =>
+                new ValueTask(
+                    Problems.WriteAsync(
+                        context.HttpContext,
+                        StatusCodes.Status429TooManyRequests,
+                        "Too many login attempts",
+                        "Wait a minute and try again."
+                    )
+                );
         });
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
@@ -103,13 +138,19 @@ public static class ReviewWeb
             o.SerializerOptions.PropertyNamingPolicy = Json.Options.PropertyNamingPolicy;
             o.SerializerOptions.DictionaryKeyPolicy = null;
         });
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "TagWorker";
-            document.Info.Description = "Everything the review site does. Authenticate with Authorization: Bearer <token>.";
-            return Task.CompletedTask;
-        }));
-        services.AddRazorPages(o => o.RootDirectory = "/Review/Pages")
+        services.AddOpenApi(o =>
+            o.AddDocumentTransformer(
+                (document, _, _) =>
+                {
+                    document.Info.Title = "TagWorker";
+                    document.Info.Description =
+                        "Everything the review site does. Authenticate with Authorization: Bearer <token>.";
+                    return Task.CompletedTask;
+                }
+            )
+        );
+        services
+            .AddRazorPages(o => o.RootDirectory = "/Review/Pages")
             .AddMvcOptions(o => o.Filters.Add(new Microsoft.AspNetCore.Mvc.AutoValidateAntiforgeryTokenAttribute()));
         return builder;
     }
@@ -135,7 +176,8 @@ public static class ReviewWeb
         return app;
     }
 
-    public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+    public static bool IsApi(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         || request.Path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
@@ -147,7 +189,8 @@ public static class ReviewWeb
     private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
         var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+        headers.ContentSecurityPolicy =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
@@ -160,14 +203,22 @@ public static class ReviewWeb
     /// </summary>
     private static async Task ApiAntiforgery(HttpContext context, RequestDelegate next)
     {
-        if (IsApi(context.Request) && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
-            && context.User.Identity?.AuthenticationType == CookieScheme)
+        if (
+            IsApi(context.Request)
+            && !HttpMethods.IsGet(context.Request.Method)
+            && !HttpMethods.IsHead(context.Request.Method)
+            && context.User.Identity?.AuthenticationType == CookieScheme
+        )
         {
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context))
             {
-                await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Antiforgery token missing",
-                    "Requests through the login cookie need the RequestVerificationToken header.");
+                await Problems.WriteAsync(
+                    context,
+                    StatusCodes.Status400BadRequest,
+                    "Antiforgery token missing",
+                    "Requests through the login cookie need the RequestVerificationToken header."
+                );
                 return;
             }
         }

@@ -35,12 +35,14 @@ public sealed class Database(IOptions<StorageOptions> options)
         };
         var connection = new SqliteConnection(builder.ToString());
         connection.Open();
-        connection.Execute($"""
+        connection.Execute(
+            $"""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             PRAGMA foreign_keys = ON;
             PRAGMA busy_timeout = {_options.BusyTimeoutMs};
-            """);
+            """
+        );
         return connection;
     }
 

@@ -20,7 +20,8 @@ public static class Migrations
         if (current > Latest)
         {
             throw new InvalidOperationException(
-                $"The database is at schema version {current}, newer than this TagWorker knows ({Latest}). Use a newer TagWorker or another data directory.");
+                $"The database is at schema version {current}, newer than this TagWorker knows ({Latest}). Use a newer TagWorker or another data directory."
+            );
         }
         foreach (var (version, name) in All.Where(m => m.Version > current))
         {
@@ -34,7 +35,9 @@ public static class Migrations
     private static List<(int, string)> Discover()
     {
         const string prefix = "TagWorker.Storage.Migrations.";
-        return Assembly.GetExecutingAssembly().GetManifestResourceNames()
+        return Assembly
+            .GetExecutingAssembly()
+            .GetManifestResourceNames()
             .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
             .Select(n => (int.Parse(n.AsSpan(prefix.Length, 3), CultureInfo.InvariantCulture), n))
             .OrderBy(m => m.Item1)

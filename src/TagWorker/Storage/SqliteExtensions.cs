@@ -5,7 +5,12 @@ namespace TagWorker.Storage;
 /// <summary>Small helpers so queries read as SQL with named parameters, nothing more.</summary>
 public static class SqliteExtensions
 {
-    public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    public static SqliteCommand Command(
+        this SqliteConnection connection,
+        string sql,
+        SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters
+    )
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -17,13 +22,23 @@ public static class SqliteExtensions
         return command;
     }
 
-    public static int Execute(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    public static int Execute(
+        this SqliteConnection connection,
+        string sql,
+        SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters
+    )
     {
         using var command = connection.Command(sql, transaction, parameters);
         return command.ExecuteNonQuery();
     }
 
-    public static object? Scalar(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    public static object? Scalar(
+        this SqliteConnection connection,
+        string sql,
+        SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters
+    )
     {
         using var command = connection.Command(sql, transaction, parameters);
         var value = command.ExecuteScalar();
@@ -31,12 +46,21 @@ public static class SqliteExtensions
     }
 
     /// <summary>The first column of every row, as ids.</summary>
-    public static List<long> Ids(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters) =>
-        connection.Rows(sql, r => r.GetInt64(0), transaction, parameters);
+    public static List<long> Ids(
+        this SqliteConnection connection,
+        string sql,
+        SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters
+    ) => connection.Rows(sql, r => r.GetInt64(0), transaction, parameters);
 
     /// <summary>Every row, read by <paramref name="read"/>.</summary>
-    public static List<T> Rows<T>(this SqliteConnection connection, string sql, Func<SqliteDataReader, T> read, SqliteTransaction? transaction = null,
-        params (string Name, object? Value)[] parameters)
+    public static List<T> Rows<T>(
+        this SqliteConnection connection,
+        string sql,
+        Func<SqliteDataReader, T> read,
+        SqliteTransaction? transaction = null,
+        params (string Name, object? Value)[] parameters
+    )
     {
         using var command = connection.Command(sql, transaction, parameters);
         using var reader = command.ExecuteReader();

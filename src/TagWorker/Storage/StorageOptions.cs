@@ -14,7 +14,8 @@ public sealed class StorageOptions
     [Range(100, 600_000)]
     public int BusyTimeoutMs { get; set; } = 10_000;
 
-    /// <summary>Hours between housekeeping rounds (database statistics and WAL, leftovers, old backups); 0: none.</summary>
+    /// <summary>Hours between housekeeping rounds (database statistics and WAL, leftovers, old backups); 0:
+    /// none.</summary>
     [Range(0, 24 * 30)]
     public double HousekeepingHours { get; set; } = 6;
 

@@ -8,8 +8,12 @@ namespace TagWorker.WriteBack;
 /// Backups of verified writes older than <see cref="WriteBackOptions.BackupRetentionDays"/> go (the journal keeps the
 /// row), so do the copies of malformed files kept for the owner, and the day folders left empty.
 /// </summary>
-public sealed class BackupChore(WriteJournal journal, IOptions<StorageOptions> storage, IOptions<WriteBackOptions> options, TimeProvider clock)
-    : IHousekeepingTask
+public sealed class BackupChore(
+    WriteJournal journal,
+    IOptions<StorageOptions> storage,
+    IOptions<WriteBackOptions> options,
+    TimeProvider clock
+) : IHousekeepingTask
 {
     public string Name => "backups";
 
@@ -26,19 +30,30 @@ public sealed class BackupChore(WriteJournal journal, IOptions<StorageOptions> s
         var malformed = Path.Combine(backups, "malformed");
         if (Directory.Exists(malformed))
         {
-            foreach (var copy in Directory.EnumerateFiles(malformed).Where(f => File.GetLastWriteTimeUtc(f) < cutoff).ToArray())
+            foreach (
+                var copy in Directory
+                    .EnumerateFiles(malformed)
+                    .Where(f => File.GetLastWriteTimeUtc(f) < cutoff)
+                    .ToArray()
+            )
             {
                 File.Delete(copy);
                 copies++;
             }
         }
         var folders = 0;
-        foreach (var folder in Directory.EnumerateDirectories(backups).Where(d => !Directory.EnumerateFileSystemEntries(d).Any()).ToArray())
+        foreach (
+            var folder in Directory
+                .EnumerateDirectories(backups)
+                .Where(d => !Directory.EnumerateFileSystemEntries(d).Any())
+                .ToArray()
+        )
         {
             Directory.Delete(folder);
             folders++;
         }
-        return pruned + copies + folders == 0 ? null
+        return pruned + copies + folders == 0
+            ? null
             : $"{pruned} old backups, {copies} old copies of malformed files and {folders} empty folders deleted";
     }
 }

@@ -29,7 +29,9 @@ public static class BenchWriteCommand
             try
             {
                 var (seconds, report) = await MeasureAsync(cli, photo, count, mode, root);
-                Console.WriteLine($"{mode,-9}: {report.Written} files in {seconds:F2} s = {report.Written / seconds:F0} files/s; {report.Failed} failed; peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB");
+                Console.WriteLine(
+                    $"{mode, -9}: {report.Written} files in {seconds:F2} s = {report.Written / seconds:F0} files/s; {report.Failed} failed; peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB"
+                );
                 if (report.Failed > 0)
                 {
                     Console.WriteLine($"  first failure: {report.Files.First(f => f.State == "failed").Error}");
@@ -44,7 +46,13 @@ public static class BenchWriteCommand
         return 0;
     }
 
-    private static async Task<(double, ApplyReport)> MeasureAsync(CommandLine cli, string photo, int count, string mode, string root)
+    private static async Task<(double, ApplyReport)> MeasureAsync(
+        CommandLine cli,
+        string photo,
+        int count,
+        string mode,
+        string root
+    )
     {
         var library = Path.Combine(root, "library");
         Directory.CreateDirectory(library);
@@ -58,19 +66,38 @@ public static class BenchWriteCommand
         using (var transaction = connection.BeginTransaction())
         {
             const string now = "2026-01-01T00:00:00Z";
-            connection.Execute("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Bench Person', $now, $now)", transaction, ("$now", now));
+            connection.Execute(
+                "INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Bench Person', $now, $now)",
+                transaction,
+                ("$now", now)
+            );
             for (var i = 1; i <= count; i++)
             {
                 var name = $"photo_{i:D5}.jpg";
                 File.Copy(photo, Path.Combine(library, name));
-                connection.Execute("INSERT INTO photos (id, size, state, created_at, updated_at, width, height, orientation) VALUES ($id, 1, 'analyzed', $now, $now, 810, 1080, 1)",
-                    transaction, ("$id", i), ("$now", now));
-                connection.Execute("INSERT INTO files (path, photo_id, size, mtime, state, seen_at) VALUES ($p, $id, 1, 0, 'present', $now)", transaction,
-                    ("$p", name), ("$id", i), ("$now", now));
-                connection.Execute("INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by) VALUES ($id, 100, 200, 150, 180, x'', 0.9, 150, 100, 1, 'user')",
-                    transaction, ("$id", i));
-                connection.Execute("INSERT INTO objects (photo_id, label, confidence, x, y, w, h) VALUES ($id, 'bus', 0.9, 0, 0, 500, 500), ($id, 'dog', 0.8, 0, 0, 100, 100)",
-                    transaction, ("$id", i));
+                connection.Execute(
+                    "INSERT INTO photos (id, size, state, created_at, updated_at, width, height, orientation) VALUES ($id, 1, 'analyzed', $now, $now, 810, 1080, 1)",
+                    transaction,
+                    ("$id", i),
+                    ("$now", now)
+                );
+                connection.Execute(
+                    "INSERT INTO files (path, photo_id, size, mtime, state, seen_at) VALUES ($p, $id, 1, 0, 'present', $now)",
+                    transaction,
+                    ("$p", name),
+                    ("$id", i),
+                    ("$now", now)
+                );
+                connection.Execute(
+                    "INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by) VALUES ($id, 100, 200, 150, 180, x'', 0.9, 150, 100, 1, 'user')",
+                    transaction,
+                    ("$id", i)
+                );
+                connection.Execute(
+                    "INSERT INTO objects (photo_id, label, confidence, x, y, w, h) VALUES ($id, 'bus', 0.9, 0, 0, 500, 500), ($id, 'dog', 0.8, 0, 0, 100, 100)",
+                    transaction,
+                    ("$id", i)
+                );
             }
             transaction.Commit();
             Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, now);

@@ -15,7 +15,8 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
 
     private static ReadOnlySpan<byte> ExtendedXmpSignature => "http://ns.adobe.com/xmp/extension/\0"u8;
 
-    /// <summary>The photo's XMP packet (null when it has none); <paramref name="bytes"/> are its contents when already read.</summary>
+    /// <summary>The photo's XMP packet (null when it has none); <paramref name="bytes"/> are its contents when already
+    /// read.</summary>
     public byte[]? Read(string path, byte[]? bytes = null)
     {
         if (!File.Exists(path))
@@ -34,13 +35,19 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
         return output.Stdout.Length == 0 ? null : System.Text.Encoding.UTF8.GetBytes(output.Stdout);
     }
 
-    /// <summary>The IPTC IIM keywords, and whether the photo has an IPTC record at all (then they are kept in step).</summary>
+    /// <summary>The IPTC IIM keywords, and whether the photo has an IPTC record at all (then they are kept in
+    /// step).</summary>
     public (bool HasIptc, IReadOnlyList<string> Keywords) ReadIptc(string path)
     {
         try
         {
-            var iptc = MetadataExtractor.ImageMetadataReader.ReadMetadata(path).OfType<IptcDirectory>().FirstOrDefault();
-            return iptc is null ? (false, []) : (true, MetadataExtractor.DirectoryExtensions.GetStringArray(iptc, IptcDirectory.TagKeywords) ?? []);
+            var iptc = MetadataExtractor
+                .ImageMetadataReader.ReadMetadata(path)
+                .OfType<IptcDirectory>()
+                .FirstOrDefault();
+            return iptc is null
+                ? (false, [])
+                : (true, MetadataExtractor.DirectoryExtensions.GetStringArray(iptc, IptcDirectory.TagKeywords) ?? []);
         }
         catch (Exception e) when (e is MetadataExtractor.ImageProcessingException or IOException)
         {
@@ -53,7 +60,13 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
     /// file; IPTC keywords, when given, are changed in the same command and the IPTC digest recomputed
     /// (the Metadata Working Group's rule, so MWG readers take the keywords from either place alike).
     /// </summary>
-    public void Write(string target, string temp, byte[] packet, IReadOnlyList<string> removeKeywords, IReadOnlyList<string> addKeywords)
+    public void Write(
+        string target,
+        string temp,
+        byte[] packet,
+        IReadOnlyList<string> removeKeywords,
+        IReadOnlyList<string> addKeywords
+    )
     {
         var xmpFile = Path.Combine(storage.Value.Dir, "tmp", $"{Guid.NewGuid():N}.xmp");
         string? link = null;
@@ -104,9 +117,12 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
         return Path.Combine(link, Path.GetFileName(temp));
     }
 
-    private static string Literal(string path) => path.Contains('%', StringComparison.Ordinal)
-        ? throw new WriteBackException($"the data folder's path has a '%', which exiftool would read as a format: {path}")
-        : path;
+    private static string Literal(string path) =>
+        path.Contains('%', StringComparison.Ordinal)
+            ? throw new WriteBackException(
+                $"the data folder's path has a '%', which exiftool would read as a format: {path}"
+            )
+            : path;
 
     /// <summary>
     /// The XMP packet of a JPEG from its APP1 segment, without an exiftool round trip. False when the file
@@ -122,7 +138,12 @@ public sealed class EmbeddedXmp(ExifTool exifTool, IOptions<StorageOptions> stor
         try
         {
             using var stream = new MemoryStream(file, writable: false);
-            foreach (var segment in JpegSegmentReader.ReadSegments(new MetadataExtractor.IO.SequentialStreamReader(stream), [JpegSegmentType.App1]))
+            foreach (
+                var segment in JpegSegmentReader.ReadSegments(
+                    new MetadataExtractor.IO.SequentialStreamReader(stream),
+                    [JpegSegmentType.App1]
+                )
+            )
             {
                 var body = segment.Bytes.AsSpan();
                 if (body.StartsWith(ExtendedXmpSignature))

@@ -46,7 +46,9 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
             if (!Task.WhenAll(stdout, stderr).Wait(limit))
             {
                 Stop();
-                throw new WriteBackException($"exiftool did not finish within {limit.TotalSeconds:F0} s; it was stopped");
+                throw new WriteBackException(
+                    $"exiftool did not finish within {limit.TotalSeconds:F0} s; it was stopped"
+                );
             }
 #pragma warning disable RS0030 // both have completed: WhenAll above
             return new Output(stdout.Result, stderr.Result);
@@ -134,9 +136,7 @@ public sealed class ExifTool(IOptions<WriteBackOptions> options) : IDisposable
                         _process.Kill();
                     }
                 }
-                catch (IOException)
-                {
-                }
+                catch (IOException) { }
             }
             _process?.Dispose();
             _process = null;

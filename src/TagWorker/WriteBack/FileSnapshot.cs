@@ -4,7 +4,14 @@ using System.Security.Cryptography;
 namespace TagWorker.WriteBack;
 
 /// <summary>A file as it was when read: to know whether someone else changed it before it is replaced.</summary>
-internal sealed partial record FileSnapshot(string Path, bool Exists, byte[]? Bytes, string? Hash, long Size, DateTime MtimeUtc)
+internal sealed partial record FileSnapshot(
+    string Path,
+    bool Exists,
+    byte[]? Bytes,
+    string? Hash,
+    long Size,
+    DateTime MtimeUtc
+)
 {
     public static FileSnapshot Take(string path)
     {
@@ -13,14 +20,23 @@ internal sealed partial record FileSnapshot(string Path, bool Exists, byte[]? By
         {
             // Writing would replace the link with a file, and the backup would copy whatever it points to (another
             // user's file, /etc/shadow): a link is left as it is, and so is its target.
-            throw new WriteBackException($"{System.IO.Path.GetFileName(path)} is a symbolic link (to {link}); TagWorker does not write through links");
+            throw new WriteBackException(
+                $"{System.IO.Path.GetFileName(path)} is a symbolic link (to {link}); TagWorker does not write through links"
+            );
         }
         if (!info.Exists)
         {
             return new FileSnapshot(path, false, null, null, 0, default);
         }
         var bytes = File.ReadAllBytes(path);
-        return new FileSnapshot(path, true, bytes, Convert.ToHexString(SHA256.HashData(bytes)), info.Length, info.LastWriteTimeUtc);
+        return new FileSnapshot(
+            path,
+            true,
+            bytes,
+            Convert.ToHexString(SHA256.HashData(bytes)),
+            info.Length,
+            info.LastWriteTimeUtc
+        );
     }
 
     private bool StillSame(string path)
@@ -56,16 +72,28 @@ internal sealed partial record FileSnapshot(string Path, bool Exists, byte[]? By
                 }
                 if (RenameAt2(AtCwd, temp, AtCwd, Path, RenameExchange) != 0)
                 {
-                    throw new IOException($"could not put back the version another program wrote meanwhile; it is in {temp}");
+                    throw new IOException(
+                        $"could not put back the version another program wrote meanwhile; it is in {temp}"
+                    );
                 }
                 return false;
             }
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == 17 /* EEXIST */ || errno == 2 /* ENOENT: the target went away */)
+            if (
+                errno == 17 /* EEXIST */
+                || errno == 2 /* ENOENT: the target went away */
+            )
             {
                 return false;
             }
-            if (errno is not (22 /* EINVAL */ or 38 /* ENOSYS */ or 95 /* EOPNOTSUPP */))
+            if (
+                errno
+                is not (
+                    22 /* EINVAL */
+                    or 38 /* ENOSYS */
+                    or 95 /* EOPNOTSUPP */
+                )
+            )
             {
                 throw new IOException($"could not replace {Path}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }

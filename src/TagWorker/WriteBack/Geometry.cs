@@ -12,8 +12,15 @@ public static class Geometry
     /// The mapping inverts what each orientation does to the stored image (2 mirror, 3 rotate 180, 4 flip,
     /// 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 anticlockwise).
     /// </summary>
-    public static (double X, double Y, double W, double H) ToStored(double left, double top, double width, double height,
-        int displayedWidth, int displayedHeight, int orientation)
+    public static (double X, double Y, double W, double H) ToStored(
+        double left,
+        double top,
+        double width,
+        double height,
+        int displayedWidth,
+        int displayedHeight,
+        int orientation
+    )
     {
         var u = (left + width / 2) / displayedWidth;
         var v = (top + height / 2) / displayedHeight;

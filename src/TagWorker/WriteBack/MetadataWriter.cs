@@ -7,9 +7,26 @@ using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
 
-public sealed record FileReport(long PhotoId, string Path, string Mode, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, string State, string? Error, long? WriteId);
+public sealed record FileReport(
+    long PhotoId,
+    string Path,
+    string Mode,
+    IReadOnlyList<string> Added,
+    IReadOnlyList<string> Removed,
+    string State,
+    string? Error,
+    long? WriteId
+);
 
-public sealed record ApplyReport(bool DryRun, int Photos, int Written, int Unchanged, int Failed, IReadOnlyList<FileReport> Files, IReadOnlyList<string> Notes);
+public sealed record ApplyReport(
+    bool DryRun,
+    int Photos,
+    int Written,
+    int Unchanged,
+    int Failed,
+    IReadOnlyList<FileReport> Files,
+    IReadOnlyList<string> Notes
+);
 
 public sealed record UndoReport(int Undone, int Failed, IReadOnlyList<string> Messages);
 
@@ -19,11 +36,24 @@ public sealed record UndoReport(int Undone, int Failed, IReadOnlyList<string> Me
 /// new ones by the reader-visible rule (<see cref="Xmp"/>); write a temporary file in the same folder;
 /// verify that nothing else changed (<see cref="XmpVerifier"/>); swap it in only if nobody changed the target
 /// meanwhile (<see cref="FileSnapshot.ReplaceWith"/>); journal every step so a write can be undone and a crash
-/// repaired. What to write comes from <see cref="WritePlans"/>; other programs' changes are found by <see cref="WriteAudit"/>.
+/// repaired. What to write comes from <see cref="WritePlans"/>; other programs' changes are found by <see
+/// cref="WriteAudit"/>.
 /// </summary>
-public sealed class MetadataWriter(Database database, WriteJournal journal, WriteTargets targets, WritePlans writePlans, WriteAudit audit,
-    EmbeddedXmp embedded, ExifTool exifTool, FileHasher hasher, WriteConflicts conflicts, WriteFailures failures, IOptions<WriteBackOptions> options,
-    TimeProvider clock, ILogger<MetadataWriter> logger) : IDisposable
+public sealed class MetadataWriter(
+    Database database,
+    WriteJournal journal,
+    WriteTargets targets,
+    WritePlans writePlans,
+    WriteAudit audit,
+    EmbeddedXmp embedded,
+    ExifTool exifTool,
+    FileHasher hasher,
+    WriteConflicts conflicts,
+    WriteFailures failures,
+    IOptions<WriteBackOptions> options,
+    TimeProvider clock,
+    ILogger<MetadataWriter> logger
+) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -31,7 +61,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
 
     private WriteBackOptions Settings => options.Value;
 
-    /// <summary>Called with the target's path right before it is swapped in: tests let another program write there.</summary>
+    /// <summary>Called with the target's path right before it is swapped in: tests let another program write
+    /// there.</summary>
     internal Action<string>? BeforeReplace { get; set; }
 
     /// <summary>Photos whose metadata an apply or undo changed (relative paths): for Immich to re-read them.</summary>
@@ -55,15 +86,25 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // Sidecars first: a sidecar takes over from what readers saw in the photo before TagWorker touched it.
-                var reports = plan.Paths.SelectMany(path => targets.For(path).OrderBy(t => t.Mode == "embedded")
-                    .Where(t => plan.Repair is null || t.Relative == plan.Repair.Target)
-                    .Select(target => WriteTarget(plan, path, target, dryRun))).ToList();
+                var reports = plan
+                    .Paths.SelectMany(path =>
+                        targets
+                            .For(path)
+                            .OrderBy(t => t.Mode == "embedded")
+                            .Where(t => plan.Repair is null || t.Relative == plan.Repair.Target)
+                            .Select(target => WriteTarget(plan, path, target, dryRun))
+                    )
+                    .ToList();
                 files.AddRange(reports.Select(r => r.Report));
                 if (!dryRun)
                 {
                     failures.Note(reports.Select(r => r.Report));
                 }
-                if (!dryRun && reports.Count > 0 && reports.All(r => r.Report.State is "done" or "unchanged" or "removed"))
+                if (
+                    !dryRun
+                    && reports.Count > 0
+                    && reports.All(r => r.Report.State is "done" or "unchanged" or "removed")
+                )
                 {
                     Commit(plan, reports.ToDictionary(r => r.Report.Path, r => r.Added));
                     if (reports.Any(r => r.Report.State is "done" or "removed"))
@@ -79,8 +120,15 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
                     Written?.Invoke(written.Distinct().ToList());
                 }
             }
-            return new ApplyReport(dryRun, plans.Count, files.Count(f => f.State is "done" or "removed" or "would write"),
-                files.Count(f => f.State == "unchanged"), files.Count(f => f.State is "failed" or "conflict"), files, notes);
+            return new ApplyReport(
+                dryRun,
+                plans.Count,
+                files.Count(f => f.State is "done" or "removed" or "would write"),
+                files.Count(f => f.State == "unchanged"),
+                files.Count(f => f.State is "failed" or "conflict"),
+                files,
+                notes
+            );
         }
         finally
         {
@@ -88,7 +136,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         }
     }
 
-    /// <summary>Restores the files of the given writes (newest first) as they were, and TagWorker's record of what it wrote.</summary>
+    /// <summary>Restores the files of the given writes (newest first) as they were, and TagWorker's record of what it
+    /// wrote.</summary>
     public async Task<UndoReport> UndoAsync(IReadOnlyList<long> writeIds, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -96,7 +145,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         {
             var messages = new List<string>();
             var restored = new List<string>();
-            int undone = 0, failed = 0;
+            int undone = 0,
+                failed = 0;
             foreach (var id in writeIds.OrderDescending())
             {
                 try
@@ -149,11 +199,25 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
 
     private sealed record FileOutcome(FileReport Report, Dictionary<string, Entries> Added);
 
-    private delegate FileOutcome Outcome(string state, string? error, long? writeId, Dictionary<string, Entries>? added = null);
+    private delegate FileOutcome Outcome(
+        string state,
+        string? error,
+        long? writeId,
+        Dictionary<string, Entries>? added = null
+    );
 
-    /// <summary>One file's new XMP, worked out from the file as read: what is taken out, added, carried, and verified after.</summary>
-    private sealed record Edit(FileSnapshot Snapshot, byte[]? Packet, byte[] NewPacket, Intended Intended, Dictionary<string, Entries> Added,
-        CarriedState? CarriedAfter, List<string> RemoveKeywords, List<string> AddKeywords);
+    /// <summary>One file's new XMP, worked out from the file as read: what is taken out, added, carried, and verified
+    /// after.</summary>
+    private sealed record Edit(
+        FileSnapshot Snapshot,
+        byte[]? Packet,
+        byte[] NewPacket,
+        Intended Intended,
+        Dictionary<string, Entries> Added,
+        CarriedState? CarriedAfter,
+        List<string> RemoveKeywords,
+        List<string> AddKeywords
+    );
 
     /// <summary>
     /// Writes one target: read, edit, journal, write beside it, verify, replace; again (up to three times) when another
@@ -161,10 +225,19 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// </summary>
     private FileOutcome WriteTarget(Plan plan, string relativePhoto, WriteTarget target, bool dryRun)
     {
-        var addedNames = plan.Changes.Where(c => c.After is not null && c.After != c.Before).Select(c => c.After!).ToArray();
-        var removedNames = plan.Changes.Where(c => c.Before is not null && c.After != c.Before).Select(c => c.Before!).ToArray();
+        var addedNames = plan
+            .Changes.Where(c => c.After is not null && c.After != c.Before)
+            .Select(c => c.After!)
+            .ToArray();
+        var removedNames = plan
+            .Changes.Where(c => c.Before is not null && c.After != c.Before)
+            .Select(c => c.Before!)
+            .ToArray();
         FileOutcome Outcome(string state, string? error, long? id, Dictionary<string, Entries>? added = null) =>
-            new(new FileReport(plan.PhotoId, target.Relative, target.Mode, addedNames, removedNames, state, error, id), added ?? []);
+            new(
+                new FileReport(plan.PhotoId, target.Relative, target.Mode, addedNames, removedNames, state, error, id),
+                added ?? []
+            );
 
         for (var attempt = 1; ; attempt++)
         {
@@ -172,20 +245,46 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             string? temp = null;
             try
             {
-                var (finished, edit) = Prepare(plan, relativePhoto, target, FileSnapshot.Take(target.Path), dryRun, Outcome);
+                var (finished, edit) = Prepare(
+                    plan,
+                    relativePhoto,
+                    target,
+                    FileSnapshot.Take(target.Path),
+                    dryRun,
+                    Outcome
+                );
                 if (finished is not null)
                 {
                     return finished;
                 }
                 using var connection = database.Open();
-                writeId = journal.Start(connection, plan.PhotoId, relativePhoto, target, addedNames, removedNames, plan.Before,
-                    AfterRows(plan, new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = edit!.Added }), edit.Snapshot.Hash);
-                temp = Path.Combine(Path.GetDirectoryName(target.Path)!,
-                    $".{Path.GetFileNameWithoutExtension(target.Path).Replace('%', '_')}.tagworker-{writeId}{Path.GetExtension(target.Path).Replace('%', '_')}");
+                writeId = journal.Start(
+                    connection,
+                    plan.PhotoId,
+                    relativePhoto,
+                    target,
+                    addedNames,
+                    removedNames,
+                    plan.Before,
+                    AfterRows(
+                        plan,
+                        new Dictionary<string, Dictionary<string, Entries>> { [target.Relative] = edit!.Added }
+                    ),
+                    edit.Snapshot.Hash
+                );
+                temp = Path.Combine(
+                    Path.GetDirectoryName(target.Path)!,
+                    $".{Path.GetFileNameWithoutExtension(target.Path).Replace('%', '_')}.tagworker-{writeId}{Path.GetExtension(target.Path).Replace('%', '_')}"
+                );
                 WriteJournal.SetTemp(connection, writeId.Value, temp); // journaled before it exists: a crash while it is written still finds it
                 if (Replace(connection, plan, target, edit, writeId.Value, temp))
                 {
-                    WriteJournal.Done(connection, writeId.Value, target.Mode == "embedded" ? relativePhoto : null, target.Path);
+                    WriteJournal.Done(
+                        connection,
+                        writeId.Value,
+                        target.Mode == "embedded" ? relativePhoto : null,
+                        target.Path
+                    );
                     WriteJournal.SetCarried(connection, target.Relative, edit.CarriedAfter);
                     return Outcome("done", null, writeId, edit.Added);
                 }
@@ -198,8 +297,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Whatever one file does (a broken structure a parser did not expect included), it fails alone, with its
-                // reason, and every other photo is still written.
+                // Whatever one file does (a broken structure a parser did not expect included), it fails alone, with
+                // its reason, and every other photo is still written.
                 if (temp is not null && File.Exists(temp))
                 {
                     File.Delete(temp);
@@ -222,15 +321,23 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     }
 
     /// <summary>
-    /// The edit of one target as read: our old values out, the new ones in, what readers would lose carried. Or the outcome
-    /// when nothing is to be written: malformed XMP (a copy kept), a conflict with another program, a dry run, or a
-    /// sidecar TagWorker created that would be left empty (removed instead).
+    /// The edit of one target as read: our old values out, the new ones in, what readers would lose carried. Or the
+    /// outcome when nothing is to be written: malformed XMP (a copy kept), a conflict with another program, a dry run,
+    /// or a sidecar TagWorker created that would be left empty (removed instead).
     /// </summary>
-    private (FileOutcome? Finished, Edit? Edit) Prepare(Plan plan, string relativePhoto, WriteTarget target, FileSnapshot snapshot, bool dryRun,
-        Outcome outcome)
+    private (FileOutcome? Finished, Edit? Edit) Prepare(
+        Plan plan,
+        string relativePhoto,
+        WriteTarget target,
+        FileSnapshot snapshot,
+        bool dryRun,
+        Outcome outcome
+    )
     {
-        var packet = target.Mode == "embedded" ? embedded.Read(target.Path, snapshot.Bytes)
-            : snapshot.Bytes ?? (target.SeedFrom is { } seed ? File.ReadAllBytes(seed) : null);
+        var packet =
+            target.Mode == "embedded"
+                ? embedded.Read(target.Path, snapshot.Bytes)
+                : snapshot.Bytes ?? (target.SeedFrom is { } seed ? File.ReadAllBytes(seed) : null);
         XmpTree tree;
         try
         {
@@ -239,30 +346,48 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         catch (XmpFormatException e)
         {
             var copy = dryRun ? null : journal.KeepCopy(target.Path, "malformed", snapshot.Hash);
-            return (outcome("failed", $"the existing XMP is malformed ({e.Message}); left untouched" + (copy is null ? "" : $", a copy is in {copy}"), null), null);
+            return (
+                outcome(
+                    "failed",
+                    $"the existing XMP is malformed ({e.Message}); left untouched"
+                        + (copy is null ? "" : $", a copy is in {copy}"),
+                    null
+                ),
+                null
+            );
         }
-        if (plan.Repair is null && conflicts.Check(plan.PhotoId, target.Relative, snapshot.Hash, tree, dryRun) is { } conflict)
+        if (
+            plan.Repair is null
+            && conflicts.Check(plan.PhotoId, target.Relative, snapshot.Hash, tree, dryRun) is { } conflict
+        )
         {
             return (outcome("conflict", conflict, null), null);
         }
         var (hasIptc, iptcKeywords) = embedded.ReadIptc(PhotoOf(target, relativePhoto));
-        var inherited = target.Mode == "embedded" ? new Inherited(null, iptcKeywords)
-            : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
+        var inherited =
+            target.Mode == "embedded"
+                ? new Inherited(null, iptcKeywords)
+                : new Inherited(ReadPhotoXmp(PhotoOf(target, relativePhoto)), iptcKeywords);
         var removed = new List<Entries>();
         var added = new Dictionary<string, Entries>();
         var original = Xmp.Values(tree);
         foreach (var change in plan.Changes)
         {
-            var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.For(target.Relative) ?? Entries.None;
+            var previous = plan.Before.FirstOrDefault(w => w.Subject == change.Subject)?.For(target.Relative)
+                ?? Entries.None;
             removed.Add(previous);
             Xmp.Remove(tree, previous);
         }
         var kept = plan.Kept.Select(k => k.For(target.Relative)).ToList();
         var allWanted = plan.Wanted.Values.Concat(kept.Select(k => new Wanted(k.Fields, k.Regions))).ToList();
         var carriedBefore = journal.Carried(target.Relative);
-        var ours = plan.Before.Concat(plan.Kept).SelectMany(w => (w.Targets?.Values ?? []).Append(w.Entries))
+        var ours = plan
+            .Before.Concat(plan.Kept)
+            .SelectMany(w => (w.Targets?.Values ?? []).Append(w.Entries))
             .SelectMany(e => e.Fields.Select(f => f.Value).Concat(e.Regions.Select(r => "region\t" + r)))
-            .Concat(allWanted.SelectMany(w => w.Fields.Select(f => f.Value).Concat(w.Regions.Select(r => "region\t" + r))))
+            .Concat(
+                allWanted.SelectMany(w => w.Fields.Select(f => f.Value).Concat(w.Regions.Select(r => "region\t" + r)))
+            )
             .ToHashSet(StringComparer.Ordinal);
         var carried = Xmp.Carry(tree, allWanted, ours, (plan.StoredW, plan.StoredH), inherited);
         foreach (var change in plan.Changes.Where(c => c.After is not null))
@@ -277,27 +402,47 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         var carriedAfter = Merge(carriedBefore, carried);
         if (remaining == 0 && carriedAfter is not null)
         {
-            // The last of TagWorker's values left: what it carried in goes too, and every reader sees what it saw before.
+            // The last of TagWorker's values left: what it carried in goes too, and every reader sees what it saw
+            // before.
             Xmp.Uncarry(tree, carriedAfter);
             carriedAfter = null;
         }
         if (target.Mode == "sidecar" && remaining == 0 && journal.CreatedAndUntouched(target, snapshot.Hash))
         {
-            // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the photo's own metadata.
-            return (Remove(plan, target, snapshot, removed, (state, error, id, a) => outcome(state, error, id, a)), null);
+            // A sidecar TagWorker created holds nothing of TagWorker's any more: an empty sidecar would hide the
+            // photo's own metadata.
+            return (
+                Remove(plan, target, snapshot, removed, (state, error, id, a) => outcome(state, error, id, a)),
+                null
+            );
         }
-        tree.SetSimple(XmpTree.NsXmp, "MetadataDate", clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture));
+        tree.SetSimple(
+            XmpTree.NsXmp,
+            "MetadataDate",
+            clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture)
+        );
         var newPacket = tree.Serialize();
         var intended = Intended(original, Xmp.Values(tree), packet, newPacket);
-        var (removeKeywords, addKeywords) = target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
-        return (null, new Edit(snapshot, packet, newPacket, intended, added, carriedAfter, removeKeywords, addKeywords));
+        var (removeKeywords, addKeywords) =
+            target.Mode == "embedded" && hasIptc ? Keywords(plan, iptcKeywords) : ([], []);
+        return (
+            null,
+            new Edit(snapshot, packet, newPacket, intended, added, carriedAfter, removeKeywords, addKeywords)
+        );
     }
 
     /// <summary>
     /// Writes the edit beside the target (backup first), verifies the written bytes and puts them in place; false when
     /// another program changed the target since it was read (nothing replaced: merge again).
     /// </summary>
-    private bool Replace(SqliteConnection connection, Plan plan, WriteTarget target, Edit edit, long writeId, string temp)
+    private bool Replace(
+        SqliteConnection connection,
+        Plan plan,
+        WriteTarget target,
+        Edit edit,
+        long writeId,
+        string temp
+    )
     {
         var backup = edit.Snapshot.Exists ? journal.Backup(target.Path, writeId) : null;
         if (target.Mode == "sidecar")
@@ -313,15 +458,28 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         Verify(target, temp, result, edit.Packet, edit.Intended, edit.Snapshot, edit.RemoveKeywords, edit.AddKeywords);
         CopyOwnership(target, temp, edit.Snapshot);
         var hashAfter = Convert.ToHexString(SHA256.HashData(result));
-        WriteJournal.Verified(connection, writeId, hashAfter, backup, temp, target.Mode == "embedded" ? plan.PhotoId : null);
+        WriteJournal.Verified(
+            connection,
+            writeId,
+            hashAfter,
+            backup,
+            temp,
+            target.Mode == "embedded" ? plan.PhotoId : null
+        );
         BeforeReplace?.Invoke(target.Path);
         return edit.Snapshot.ReplaceWith(temp);
     }
 
     private static CarriedState? Merge(CarriedState? earlier, CarriedState now) =>
         earlier is null
-            ? now.Fields.Count + now.Regions.Count == 0 && !now.Ordered ? null : now
-            : new CarriedState([.. earlier.Fields, .. now.Fields], [.. earlier.Regions, .. now.Regions], earlier.Ordered || now.Ordered);
+            ? now.Fields.Count + now.Regions.Count == 0 && !now.Ordered
+                ? null
+                : now
+            : new CarriedState(
+                [.. earlier.Fields, .. now.Fields],
+                [.. earlier.Regions, .. now.Regions],
+                earlier.Ordered || now.Ordered
+            );
 
     /// <summary>The photo a sidecar belongs to (under the library, also when the sidecar is in the mirror).</summary>
     private string PhotoOf(WriteTarget target, string relativePhoto) =>
@@ -343,7 +501,12 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// What the verifier must find changed in TagWorker's lists and regions, as TagWorker's own tree saw the
     /// edit (removals, additions, carried values); the verifier's independent parser must see exactly that.
     /// </summary>
-    private static Intended Intended(Dictionary<string, List<string>> before, Dictionary<string, List<string>> after, byte[]? oldPacket, byte[] newPacket)
+    private static Intended Intended(
+        Dictionary<string, List<string>> before,
+        Dictionary<string, List<string>> after,
+        byte[]? oldPacket,
+        byte[] newPacket
+    )
     {
         var removedEntries = new List<Entry>();
         var addedEntries = new List<Entry>();
@@ -357,7 +520,8 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         return new Intended(removedEntries, addedEntries, Minus(oldRegions, newRegions), Minus(newRegions, oldRegions));
     }
 
-    /// <summary>The items of <paramref name="a"/> left after taking out one occurrence of each item of <paramref name="b"/>.</summary>
+    /// <summary>The items of <paramref name="a"/> left after taking out one occurrence of each item of <paramref
+    /// name="b"/>.</summary>
     private static List<T> Minus<T>(List<T> a, List<T> b)
     {
         var left = new List<T>(a);
@@ -365,8 +529,16 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         return left;
     }
 
-    private void Verify(WriteTarget target, string temp, byte[] result, byte[]? oldPacket, Intended intended, FileSnapshot original,
-        IReadOnlyList<string> removeKeywords, IReadOnlyList<string> addKeywords)
+    private void Verify(
+        WriteTarget target,
+        string temp,
+        byte[] result,
+        byte[]? oldPacket,
+        Intended intended,
+        FileSnapshot original,
+        IReadOnlyList<string> removeKeywords,
+        IReadOnlyList<string> addKeywords
+    )
     {
         var newPacket = target.Mode == "sidecar" ? result : embedded.Read(temp, result);
         XmpVerifier.Check(oldPacket, newPacket ?? [], intended);
@@ -385,18 +557,43 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     /// <summary>The IPTC keywords kept in step with dc:subject: our flat values removed and added.</summary>
     private static (List<string> Remove, List<string> Add) Keywords(Plan plan, IReadOnlyList<string> existing)
     {
-        var remove = plan.Before.SelectMany(w => w.Entries.Fields).Where(f => f.Field == "dc:subject").Select(f => f.Value).Where(existing.Contains).ToList();
-        var add = plan.Wanted.Values.SelectMany(w => w.Fields).Where(f => f.Field == "dc:subject").Select(f => f.Value)
-            .Where(v => !existing.Contains(v) || remove.Contains(v)).Distinct().ToList();
+        var remove = plan
+            .Before.SelectMany(w => w.Entries.Fields)
+            .Where(f => f.Field == "dc:subject")
+            .Select(f => f.Value)
+            .Where(existing.Contains)
+            .ToList();
+        var add = plan
+            .Wanted.Values.SelectMany(w => w.Fields)
+            .Where(f => f.Field == "dc:subject")
+            .Select(f => f.Value)
+            .Where(v => !existing.Contains(v) || remove.Contains(v))
+            .Distinct()
+            .ToList();
         return (remove.Except(add).ToList(), add.Except(existing.Except(remove)).ToList());
     }
 
-    private FileOutcome Remove(Plan plan, WriteTarget target, FileSnapshot snapshot, List<Entries> removed, Func<string, string?, long?, Dictionary<string, Entries>?, FileOutcome> outcome)
+    private FileOutcome Remove(
+        Plan plan,
+        WriteTarget target,
+        FileSnapshot snapshot,
+        List<Entries> removed,
+        Func<string, string?, long?, Dictionary<string, Entries>?, FileOutcome> outcome
+    )
     {
         using var connection = database.Open();
         WriteJournal.SetCarried(connection, target.Relative, null);
-        var writeId = journal.Start(connection, plan.PhotoId, target.Relative, target, [], plan.Changes.Where(c => c.Before is not null).Select(c => c.Before!).ToArray(),
-            plan.Before, AfterRows(plan, new Dictionary<string, Entries>()), snapshot.Hash);
+        var writeId = journal.Start(
+            connection,
+            plan.PhotoId,
+            target.Relative,
+            target,
+            [],
+            plan.Changes.Where(c => c.Before is not null).Select(c => c.Before!).ToArray(),
+            plan.Before,
+            AfterRows(plan, new Dictionary<string, Entries>()),
+            snapshot.Hash
+        );
         var backup = journal.Backup(target.Path, writeId);
         WriteJournal.Verified(connection, writeId, null, backup, null, null);
         File.Delete(target.Path);
@@ -405,18 +602,32 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
     }
 
     private static List<WrittenRow> AfterRows(Plan plan, Dictionary<string, Entries> added) =>
-        plan.Changes.Where(c => c.After is not null).Select(c => new WrittenRow(c.Subject, c.After!, added.GetValueOrDefault(c.Subject) ?? Entries.None)).ToList();
+        plan
+            .Changes.Where(c => c.After is not null)
+            .Select(c => new WrittenRow(c.Subject, c.After!, added.GetValueOrDefault(c.Subject) ?? Entries.None))
+            .ToList();
 
-    /// <summary>Each subject's entries, per file written in this apply, and their union (what the conflict check looks for).</summary>
+    /// <summary>Each subject's entries, per file written in this apply, and their union (what the conflict check looks
+    /// for).</summary>
     private static List<WrittenRow> AfterRows(Plan plan, Dictionary<string, Dictionary<string, Entries>> perTarget) =>
-        plan.Changes.Where(c => c.After is not null).Select(c =>
-        {
-            var targets = perTarget.ToDictionary(t => t.Key, t => t.Value.GetValueOrDefault(c.Subject) ?? Entries.None);
-            var union = new Entries(targets.Values.SelectMany(e => e.Fields).Distinct().ToList(), targets.Values.SelectMany(e => e.Regions).Distinct().ToList());
-            return new WrittenRow(c.Subject, c.After!, union, targets);
-        }).ToList();
+        plan
+            .Changes.Where(c => c.After is not null)
+            .Select(c =>
+            {
+                var targets = perTarget.ToDictionary(
+                    t => t.Key,
+                    t => t.Value.GetValueOrDefault(c.Subject) ?? Entries.None
+                );
+                var union = new Entries(
+                    targets.Values.SelectMany(e => e.Fields).Distinct().ToList(),
+                    targets.Values.SelectMany(e => e.Regions).Distinct().ToList()
+                );
+                return new WrittenRow(c.Subject, c.After!, union, targets);
+            })
+            .ToList();
 
-    /// <summary>The photo's record of what TagWorker wrote becomes the new state, and the approvals it used are spent.</summary>
+    /// <summary>The photo's record of what TagWorker wrote becomes the new state, and the approvals it used are
+    /// spent.</summary>
     private void Commit(Plan plan, Dictionary<string, Dictionary<string, Entries>> added)
     {
         using var connection = database.Open();
@@ -426,17 +637,26 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
             var rows = WriteJournal.ReadWritten(connection, plan.PhotoId);
             var mine = AfterRows(plan, added);
             using var repairing = connection.BeginTransaction();
-            WriteJournal.SaveWritten(connection, repairing, plan.PhotoId, rows.Select(row =>
-            {
-                var now = mine.FirstOrDefault(m => m.Subject == row.Subject)?.For(repair.Target) ?? Entries.None;
-                var targets = row.Targets is null ? new Dictionary<string, Entries> { [repair.Target] = now }
-                    : new Dictionary<string, Entries>(row.Targets) { [repair.Target] = now };
-                return row with
+            WriteJournal.SaveWritten(
+                connection,
+                repairing,
+                plan.PhotoId,
+                rows.Select(row =>
                 {
-                    Entries = new Entries(targets.Values.SelectMany(e => e.Fields).Distinct().ToList(), targets.Values.SelectMany(e => e.Regions).Distinct().ToList()),
-                    Targets = targets,
-                };
-            }));
+                    var now = mine.FirstOrDefault(m => m.Subject == row.Subject)?.For(repair.Target) ?? Entries.None;
+                    var targets = row.Targets is null
+                        ? new Dictionary<string, Entries> { [repair.Target] = now }
+                        : new Dictionary<string, Entries>(row.Targets) { [repair.Target] = now };
+                    return row with
+                    {
+                        Entries = new Entries(
+                            targets.Values.SelectMany(e => e.Fields).Distinct().ToList(),
+                            targets.Values.SelectMany(e => e.Regions).Distinct().ToList()
+                        ),
+                        Targets = targets,
+                    };
+                })
+            );
             repairing.Commit();
             conflicts.Repaired(repair.ConflictId);
             return;
@@ -444,8 +664,18 @@ public sealed class MetadataWriter(Database database, WriteJournal journal, Writ
         using var transaction = connection.BeginTransaction();
         foreach (var change in plan.Changes)
         {
-            connection.Execute("DELETE FROM written WHERE photo_id = $p AND subject = $s", transaction, ("$p", plan.PhotoId), ("$s", change.Subject));
-            connection.Execute("DELETE FROM approvals WHERE photo_id = $p AND subject = $s", transaction, ("$p", plan.PhotoId), ("$s", change.Subject));
+            connection.Execute(
+                "DELETE FROM written WHERE photo_id = $p AND subject = $s",
+                transaction,
+                ("$p", plan.PhotoId),
+                ("$s", change.Subject)
+            );
+            connection.Execute(
+                "DELETE FROM approvals WHERE photo_id = $p AND subject = $s",
+                transaction,
+                ("$p", plan.PhotoId),
+                ("$s", change.Subject)
+            );
         }
         WriteJournal.SaveWritten(connection, transaction, plan.PhotoId, AfterRows(plan, added));
         transaction.Commit();

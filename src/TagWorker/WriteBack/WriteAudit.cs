@@ -9,13 +9,23 @@ namespace TagWorker.WriteBack;
 /// only when the library saw them change since the write. What it finds becomes a conflict. Called within the
 /// writer's gate.
 /// </summary>
-public sealed class WriteAudit(Database database, WriteJournal journal, WriteConflicts conflicts, EmbeddedXmp embedded,
-    IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<WriteAudit> logger)
+public sealed class WriteAudit(
+    Database database,
+    WriteJournal journal,
+    WriteConflicts conflicts,
+    EmbeddedXmp embedded,
+    IOptions<WriteBackOptions> options,
+    TimeProvider clock,
+    ILogger<WriteAudit> logger
+)
 {
     private DateTimeOffset _nextAudit = DateTimeOffset.MinValue;
 
-    /// <summary>Per file the audit looked at: its size and mtime then, and the last write it was compared with.</summary>
-    private readonly Dictionary<string, (long Size, long Mtime, string? WriteHash)> _audited = new(StringComparer.Ordinal);
+    /// <summary>Per file the audit looked at: its size and mtime then, and the last write it was compared
+    /// with.</summary>
+    private readonly Dictionary<string, (long Size, long Mtime, string? WriteHash)> _audited = new(
+        StringComparer.Ordinal
+    );
 
     /// <summary>Every AuditEveryMinutes (and the first time).</summary>
     public void RunIfDue()
@@ -32,12 +42,15 @@ public sealed class WriteAudit(Database database, WriteJournal journal, WriteCon
         List<(long Photo, string Target, string Path, string Mode, string Hash, bool Suspect)> lasts;
         using (var connection = database.Open())
         {
-            lasts = connection.Rows("""
+            lasts = connection.Rows(
+                """
                 SELECT w.photo_id, w.target, w.path, w.mode, w.hash_after, w.mode = 'sidecar' OR p.updated_at > w.created_at
                 FROM writes w JOIN photos p ON p.id = w.photo_id
                 WHERE w.state = 'done' AND w.target IS NOT NULL AND w.hash_after IS NOT NULL
                   AND w.id = (SELECT max(x.id) FROM writes x WHERE x.target = w.target AND x.state = 'done')
-                """, r => (r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBoolean(5)));
+                """,
+                r => (r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetBoolean(5))
+            );
         }
         foreach (var (photo, target, relative, mode, hash, suspect) in lasts)
         {
@@ -67,7 +80,8 @@ public sealed class WriteAudit(Database database, WriteJournal journal, WriteCon
                     logger.LogWarning("{Target}: {Conflict}", target, conflict);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmpFormatException or WriteBackException)
+            catch (Exception e)
+                when (e is IOException or UnauthorizedAccessException or XmpFormatException or WriteBackException)
             {
                 logger.LogDebug("Could not audit {Target}: {Reason}", target, e.Message);
             }

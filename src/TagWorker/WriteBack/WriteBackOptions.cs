@@ -13,10 +13,12 @@ public sealed class WriteBackOptions
 {
     public const string Section = "TagWorker:WriteBack";
 
-    /// <summary>Sidecar (photo.jpg.xmp beside the photo, the default) or Embedded (into the file, through exiftool).</summary>
+    /// <summary>Sidecar (photo.jpg.xmp beside the photo, the default) or Embedded (into the file, through
+    /// exiftool).</summary>
     public WriteMode Mode { get; set; } = WriteMode.Sidecar;
 
-    /// <summary>When set, sidecars go here (same relative paths) instead of beside the photos: for a read-only library.</summary>
+    /// <summary>When set, sidecars go here (same relative paths) instead of beside the photos: for a read-only
+    /// library.</summary>
     public string SidecarMirror { get; set; } = "";
 
     [Required(AllowEmptyStrings = false)]
@@ -38,15 +40,18 @@ public sealed class WriteBackOptions
     [Range(0, 3650)]
     public int BackupRetentionDays { get; set; } = 30;
 
-    /// <summary>While serving: write approved changes automatically (seconds between rounds; 0 = only on request).</summary>
+    /// <summary>While serving: write approved changes automatically (seconds between rounds; 0 = only on
+    /// request).</summary>
     [Range(0, 86_400)]
     public int ApplyEverySeconds { get; set; } = 30;
 
-    /// <summary>Minutes between looks at the files TagWorker wrote, for another program's removals and reverts (also at the first apply).</summary>
+    /// <summary>Minutes between looks at the files TagWorker wrote, for another program's removals and reverts (also at
+    /// the first apply).</summary>
     [Range(1, 10_080)]
     public int AuditEveryMinutes { get; set; } = 10;
 
-    /// <summary>Seconds one exiftool command may take before it is stopped (and the write fails with that reason).</summary>
+    /// <summary>Seconds one exiftool command may take before it is stopped (and the write fails with that
+    /// reason).</summary>
     [Range(1, 3600)]
     public int ExifToolTimeoutSeconds { get; set; } = 120;
 

@@ -6,13 +6,26 @@ using TagWorker.Storage;
 namespace TagWorker.WriteBack;
 
 /// <summary>An open conflict: another program changed or reverted what TagWorker last wrote to a file.</summary>
-public sealed record Conflict(long Id, long? PhotoId, string Target, IReadOnlyList<string> Missing, IReadOnlyList<string> Returned, string CreatedAt);
+public sealed record Conflict(
+    long Id,
+    long? PhotoId,
+    string Target,
+    IReadOnlyList<string> Missing,
+    IReadOnlyList<string> Returned,
+    string CreatedAt
+);
 
-/// <summary>A conflict the owner settled with "write ours again": the next apply rewrites TagWorker's values into that file.</summary>
+/// <summary>A conflict the owner settled with "write ours again": the next apply rewrites TagWorker's values into that
+/// file.</summary>
 public sealed record Repair(long ConflictId, long PhotoId, string Target);
 
 /// <summary>What of TagWorker's is missing from a file, and which values it had replaced came back.</summary>
-internal sealed record ConflictDetail(List<string> Missing, List<string> Returned, List<Entry> MissingFields, List<Region> MissingRegions);
+internal sealed record ConflictDetail(
+    List<string> Missing,
+    List<string> Returned,
+    List<Entry> MissingFields,
+    List<Region> MissingRegions
+);
 
 /// <summary>
 /// Knows what is TagWorker's on disk: a file is compared with what TagWorker last left there (before each
@@ -23,7 +36,8 @@ internal sealed record ConflictDetail(List<string> Missing, List<string> Returne
 /// </summary>
 public sealed class WriteConflicts(Database database, WriteJournal journal, TimeProvider clock)
 {
-    /// <summary>Null when the file holds what TagWorker left there (give or take others' edits); otherwise what the owner is asked about.</summary>
+    /// <summary>Null when the file holds what TagWorker left there (give or take others' edits); otherwise what the
+    /// owner is asked about.</summary>
     public string? Check(long photoId, string target, string? currentHash, XmpTree tree, bool dryRun)
     {
         if (journal.LastWrite(target) is not { } last || last.Hash == currentHash || currentHash is null)
@@ -31,9 +45,15 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
             return null; // never written here, as TagWorker left it, or gone (then it is written afresh)
         }
         using var connection = database.Open();
-        var settled = connection.Rows("""
+        var settled = connection.Rows(
+            """
             SELECT resolution FROM conflicts WHERE target = $t AND file_hash = $h AND resolution IS NOT NULL ORDER BY id DESC LIMIT 1
-            """, r => r.GetString(0), null, ("$t", target), ("$h", currentHash));
+            """,
+            r => r.GetString(0),
+            null,
+            ("$t", target),
+            ("$h", currentHash)
+        );
         if (settled.Count > 0)
         {
             return null; // the owner already settled this very file
@@ -47,60 +67,111 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
         {
             Record(connection, photoId, target, currentHash, detail);
         }
-        return "another program changed what TagWorker wrote here" +
-            (detail.Missing.Count > 0 ? $"; removed: {string.Join(", ", detail.Missing)}" : "") +
-            (detail.Returned.Count > 0 ? $"; brought back: {string.Join(", ", detail.Returned)}" : "") +
-            ". Settle it on the Write-back page (write ours again, or keep theirs)";
+        return "another program changed what TagWorker wrote here"
+            + (detail.Missing.Count > 0 ? $"; removed: {string.Join(", ", detail.Missing)}" : "")
+            + (detail.Returned.Count > 0 ? $"; brought back: {string.Join(", ", detail.Returned)}" : "")
+            + ". Settle it on the Write-back page (write ours again, or keep theirs)";
     }
 
     /// <summary>
     /// Ours: what the photo's written record and the last write to this file put there. Returned: values the
     /// last write took out that are back, unless the owner accepted the other program's version since.
     /// </summary>
-    private static ConflictDetail Compare(SqliteConnection connection, long photoId, string target, LastWrite last, XmpTree tree)
+    private static ConflictDetail Compare(
+        SqliteConnection connection,
+        long photoId,
+        string target,
+        LastWrite last,
+        XmpTree tree
+    )
     {
         var values = Xmp.Values(tree);
         var regions = tree.Regions() ?? [];
-        var ours = WriteJournal.ReadWritten(connection, photoId).Select(w => w.For(target)).Concat(last.After.Select(w => w.For(target))).ToList();
+        var ours = WriteJournal
+            .ReadWritten(connection, photoId)
+            .Select(w => w.For(target))
+            .Concat(last.After.Select(w => w.For(target)))
+            .ToList();
         var oursFields = ours.SelectMany(e => e.Fields).Distinct().ToList();
         var missingFields = oursFields.Where(e => !values.GetValueOrDefault(e.Field, []).Contains(e.Value)).ToList();
         var missingRegions = ours.SelectMany(e => e.Regions).Distinct().Where(r => !regions.Contains(r)).ToList();
-        var accepted = connection.Scalar("""
-            SELECT 1 FROM conflicts WHERE target = $t AND resolution = 'theirs' AND resolved_at > $w LIMIT 1
-            """, null, ("$t", target), ("$w", last.CreatedAt)) is not null;
-        var returned = accepted ? [] : last.Before.SelectMany(w => w.For(target).Fields).Except(oursFields)
-            .Where(e => values.GetValueOrDefault(e.Field, []).Contains(e.Value)).Distinct().ToList();
-        return new ConflictDetail([.. Describe(missingFields), .. missingRegions.Select(r => $"{r.Name} (face region)")], Describe(returned),
-            missingFields, missingRegions);
+        var accepted =
+            connection.Scalar(
+                """
+                SELECT 1 FROM conflicts WHERE target = $t AND resolution = 'theirs' AND resolved_at > $w LIMIT 1
+                """,
+                null,
+                ("$t", target),
+                ("$w", last.CreatedAt)
+            )
+            is not null;
+        var returned = accepted
+            ? []
+            : last
+                .Before.SelectMany(w => w.For(target).Fields)
+                .Except(oursFields)
+                .Where(e => values.GetValueOrDefault(e.Field, []).Contains(e.Value))
+                .Distinct()
+                .ToList();
+        return new ConflictDetail(
+            [.. Describe(missingFields), .. missingRegions.Select(r => $"{r.Name} (face region)")],
+            Describe(returned),
+            missingFields,
+            missingRegions
+        );
     }
 
     /// <summary>Each name once, with the lists it is in: "Alice (dc:subject, lr:hierarchicalSubject)".</summary>
     private static List<string> Describe(IEnumerable<Entry> entries) =>
-        [.. entries.GroupBy(e => e.Value.Split('|', '/')[^1]).Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Field).Distinct())})")];
+        [
+            .. entries
+                .GroupBy(e => e.Value.Split('|', '/')[^1])
+                .Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Field).Distinct())})"),
+        ];
 
-    /// <summary>One open conflict per file: found again (by a write or the audit), it is brought up to date, not repeated.</summary>
+    /// <summary>One open conflict per file: found again (by a write or the audit), it is brought up to date, not
+    /// repeated.</summary>
     private void Record(SqliteConnection connection, long photoId, string target, string hash, ConflictDetail detail)
     {
         var json = JsonSerializer.Serialize(detail);
-        if (connection.Execute("UPDATE conflicts SET detail = $d, file_hash = $h WHERE target = $t AND resolved_at IS NULL AND resolution IS NULL", null,
-            ("$d", json), ("$h", hash), ("$t", target)) == 0)
+        if (
+            connection.Execute(
+                "UPDATE conflicts SET detail = $d, file_hash = $h WHERE target = $t AND resolved_at IS NULL AND resolution IS NULL",
+                null,
+                ("$d", json),
+                ("$h", hash),
+                ("$t", target)
+            ) == 0
+        )
         {
-            connection.Execute("INSERT INTO conflicts (photo_id, target, detail, file_hash, created_at) VALUES ($p, $t, $d, $h, $now)", null,
-                ("$p", photoId), ("$t", target), ("$d", json), ("$h", hash), ("$now", clock.StoredNow()));
+            connection.Execute(
+                "INSERT INTO conflicts (photo_id, target, detail, file_hash, created_at) VALUES ($p, $t, $d, $h, $now)",
+                null,
+                ("$p", photoId),
+                ("$t", target),
+                ("$d", json),
+                ("$h", hash),
+                ("$now", clock.StoredNow())
+            );
         }
     }
 
     public IReadOnlyList<Conflict> Open()
     {
         using var connection = database.Open();
-        return connection.Rows("SELECT id, photo_id, target, detail, created_at FROM conflicts WHERE resolved_at IS NULL AND resolution IS NULL ORDER BY id",
-            r => Read(r.GetInt64(0), r.GetNullableInt64(1), r.GetString(2), r.GetString(3), r.GetString(4)));
+        return connection.Rows(
+            "SELECT id, photo_id, target, detail, created_at FROM conflicts WHERE resolved_at IS NULL AND resolution IS NULL ORDER BY id",
+            r => Read(r.GetInt64(0), r.GetNullableInt64(1), r.GetString(2), r.GetString(3), r.GetString(4))
+        );
     }
 
     public int OpenCount()
     {
         using var connection = database.Open();
-        return Convert.ToInt32(connection.Scalar("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL AND resolution IS NULL"), CultureInfo.InvariantCulture);
+        return Convert.ToInt32(
+            connection.Scalar("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL AND resolution IS NULL"),
+            CultureInfo.InvariantCulture
+        );
     }
 
     private static Conflict Read(long id, long? photo, string target, string json, string createdAt)
@@ -109,9 +180,14 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
         return new Conflict(id, photo, target, detail.Missing, detail.Returned, createdAt);
     }
 
-    private static ConflictDetail Detail(string json) => JsonSerializer.Deserialize<ConflictDetail>(json) is { } d
-        ? d with { MissingFields = d.MissingFields ?? [], MissingRegions = d.MissingRegions ?? [] }
-        : new ConflictDetail([], [], [], []);
+    private static ConflictDetail Detail(string json) =>
+        JsonSerializer.Deserialize<ConflictDetail>(json) is { } d
+            ? d with
+            {
+                MissingFields = d.MissingFields ?? [],
+                MissingRegions = d.MissingRegions ?? [],
+            }
+            : new ConflictDetail([], [], [], []);
 
     public Conflict? Find(long id) => Open().FirstOrDefault(c => c.Id == id);
 
@@ -128,8 +204,12 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
         }
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        var rows = connection.Rows("SELECT photo_id, target, detail FROM conflicts WHERE id = $id AND resolved_at IS NULL AND resolution IS NULL",
-            r => (Photo: r.GetNullableInt64(0), Target: r.GetString(1), Detail: Detail(r.GetString(2))), transaction, ("$id", id));
+        var rows = connection.Rows(
+            "SELECT photo_id, target, detail FROM conflicts WHERE id = $id AND resolved_at IS NULL AND resolution IS NULL",
+            r => (Photo: r.GetNullableInt64(0), Target: r.GetString(1), Detail: Detail(r.GetString(2))),
+            transaction,
+            ("$id", id)
+        );
         if (rows.Count == 0)
         {
             return false;
@@ -141,13 +221,22 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
             {
                 Forget(connection, transaction, p, target, detail);
             }
-            connection.Execute("UPDATE conflicts SET resolution = 'theirs', resolved_at = $now WHERE id = $id", transaction, ("$now", clock.StoredNow()), ("$id", id));
+            connection.Execute(
+                "UPDATE conflicts SET resolution = 'theirs', resolved_at = $now WHERE id = $id",
+                transaction,
+                ("$now", clock.StoredNow()),
+                ("$id", id)
+            );
         }
         else
         {
             // An earlier "ours" for the same file that never got written is replaced by this one.
-            connection.Execute("UPDATE conflicts SET resolved_at = $now WHERE target = $t AND resolution = 'ours' AND resolved_at IS NULL", transaction,
-                ("$now", clock.StoredNow()), ("$t", target));
+            connection.Execute(
+                "UPDATE conflicts SET resolved_at = $now WHERE target = $t AND resolution = 'ours' AND resolved_at IS NULL",
+                transaction,
+                ("$now", clock.StoredNow()),
+                ("$t", target)
+            );
             connection.Execute("UPDATE conflicts SET resolution = 'ours' WHERE id = $id", transaction, ("$id", id));
         }
         transaction.Commit();
@@ -155,20 +244,33 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
     }
 
     /// <summary>The written record loses, for this file, what the other program removed.</summary>
-    private static void Forget(SqliteConnection connection, SqliteTransaction transaction, long photo, string target, ConflictDetail detail)
+    private static void Forget(
+        SqliteConnection connection,
+        SqliteTransaction transaction,
+        long photo,
+        string target,
+        ConflictDetail detail
+    )
     {
         var rows = WriteJournal.ReadWritten(connection, photo, transaction);
         foreach (var row in rows)
         {
             var mine = row.For(target);
-            var left = new Entries(mine.Fields.Except(detail.MissingFields).ToList(), mine.Regions.Except(detail.MissingRegions).ToList());
+            var left = new Entries(
+                mine.Fields.Except(detail.MissingFields).ToList(),
+                mine.Regions.Except(detail.MissingRegions).ToList()
+            );
             if (left.Fields.Count == mine.Fields.Count && left.Regions.Count == mine.Regions.Count)
             {
                 continue;
             }
             var targets = row.Targets is null ? null : new Dictionary<string, Entries>(row.Targets) { [target] = left };
-            var union = targets is null ? left
-                : new Entries(targets.Values.SelectMany(e => e.Fields).Distinct().ToList(), targets.Values.SelectMany(e => e.Regions).Distinct().ToList());
+            var union = targets is null
+                ? left
+                : new Entries(
+                    targets.Values.SelectMany(e => e.Fields).Distinct().ToList(),
+                    targets.Values.SelectMany(e => e.Regions).Distinct().ToList()
+                );
             WriteJournal.SaveWritten(connection, transaction, photo, [row with { Entries = union, Targets = targets }]);
         }
     }
@@ -177,17 +279,24 @@ public sealed class WriteConflicts(Database database, WriteJournal journal, Time
     public IReadOnlyList<Repair> Repairs()
     {
         using var connection = database.Open();
-        return connection.Rows("SELECT id, photo_id, target FROM conflicts WHERE resolution = 'ours' AND resolved_at IS NULL AND photo_id IS NOT NULL ORDER BY id",
-            r => new Repair(r.GetInt64(0), r.GetInt64(1), r.GetString(2)));
+        return connection.Rows(
+            "SELECT id, photo_id, target FROM conflicts WHERE resolution = 'ours' AND resolved_at IS NULL AND photo_id IS NOT NULL ORDER BY id",
+            r => new Repair(r.GetInt64(0), r.GetInt64(1), r.GetString(2))
+        );
     }
 
-    /// <summary>The values the last write to this file took out (to take out again when the owner chose ours), per subject.</summary>
+    /// <summary>The values the last write to this file took out (to take out again when the owner chose ours), per
+    /// subject.</summary>
     public IReadOnlyList<WrittenRow> Replaced(string target) => journal.LastWrite(target)?.Before ?? [];
 
     public void Repaired(long conflictId)
     {
         using var connection = database.Open();
-        connection.Execute("UPDATE conflicts SET resolved_at = $now WHERE id = $id", null, ("$now", clock.StoredNow()), ("$id", conflictId));
+        connection.Execute(
+            "UPDATE conflicts SET resolved_at = $now WHERE id = $id",
+            null,
+            ("$now", clock.StoredNow()),
+            ("$id", conflictId)
+        );
     }
-
 }

@@ -5,7 +5,8 @@ namespace TagWorker.WriteBack;
 
 /// <summary>One file a photo's names go into: a sidecar or the photo itself.</summary>
 /// <param name="Relative">Relative to the library (or the sidecar mirror): what the journal records.</param>
-/// <param name="SeedFrom">A new sidecar starts as a copy of this one (Lightroom's photo.xmp that it takes over from).</param>
+/// <param name="SeedFrom">A new sidecar starts as a copy of this one (Lightroom's photo.xmp that it takes over
+/// from).</param>
 public sealed record WriteTarget(string Mode, string Path, string Relative, string? SeedFrom);
 
 /// <summary>
@@ -33,25 +34,36 @@ public sealed class WriteTargets(IOptions<WriteBackOptions> options, IOptions<Li
             // A read-only library: only TagWorker's own sidecar, under the mirror (no reader looks there by itself).
             return [new WriteTarget("sidecar", Path.Combine(mirror, withExtension), withExtension, null)];
         }
-        var sidecar = File.Exists(Path.Combine(root, withExtension)) ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, null)
+        var sidecar =
+            File.Exists(Path.Combine(root, withExtension))
+                ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, null)
             : ownsLightroom ? new WriteTarget("sidecar", lightroomFull, lightroom, null)
-            : File.Exists(lightroomFull) ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, lightroomFull) // shared: take over as a copy
+            : File.Exists(lightroomFull)
+                ? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, lightroomFull) // shared: take over as a copy
             : null;
         if (options.Value.Mode == WriteMode.Embedded)
         {
-            return sidecar is null ? [new WriteTarget("embedded", photo, relativePhoto, null)] : [new WriteTarget("embedded", photo, relativePhoto, null), sidecar];
+            return sidecar is null
+                ? [new WriteTarget("embedded", photo, relativePhoto, null)]
+                : [new WriteTarget("embedded", photo, relativePhoto, null), sidecar];
         }
         return [sidecar ?? new WriteTarget("sidecar", Path.Combine(root, withExtension), withExtension, null)];
     }
 
-    /// <summary>Other photos sharing the base name (photo.heic beside photo.jpg): they share Lightroom's photo.xmp.</summary>
+    /// <summary>Other photos sharing the base name (photo.heic beside photo.jpg): they share Lightroom's
+    /// photo.xmp.</summary>
     private static IEnumerable<string> Siblings(string photo)
     {
         var folder = Path.GetDirectoryName(photo)!;
         var name = Path.GetFileNameWithoutExtension(photo);
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, name + ".*").Where(f => f != photo && Path.GetFileNameWithoutExtension(f) == name
-                && !f.EndsWith(".xmp", StringComparison.OrdinalIgnoreCase))
+            ? Directory
+                .EnumerateFiles(folder, name + ".*")
+                .Where(f =>
+                    f != photo
+                    && Path.GetFileNameWithoutExtension(f) == name
+                    && !f.EndsWith(".xmp", StringComparison.OrdinalIgnoreCase)
+                )
             : [];
     }
 }

@@ -1,9 +1,11 @@
 namespace TagWorker.WriteBack;
 
-/// <summary>One value in one XMP list, e.g. ("lr:hierarchicalSubject", "People|Alice"); Microsoft regions as ("MP:RegionInfo", "name\trectangle").</summary>
+/// <summary>One value in one XMP list, e.g. ("lr:hierarchicalSubject", "People|Alice"); Microsoft regions as
+/// ("MP:RegionInfo", "name\trectangle").</summary>
 public sealed record Entry(string Field, string Value);
 
-/// <summary>Exactly what TagWorker added to a file for one subject: so it can later remove exactly that and nothing else.</summary>
+/// <summary>Exactly what TagWorker added to a file for one subject: so it can later remove exactly that and nothing
+/// else.</summary>
 public sealed record Entries(IReadOnlyList<Entry> Fields, IReadOnlyList<Region> Regions)
 {
     public static Entries None { get; } = new([], []);
@@ -49,23 +51,30 @@ public static class Xmp
     ];
 
     /// <summary>The values a person or an object label stands for in each list.</summary>
-    public static Wanted ForPerson(string name, IReadOnlyList<Region> regions, WriteBackOptions options) => new(
-    [
-        new("dc:subject", name),
-        new("lr:hierarchicalSubject", $"{options.PeoplePrefix}|{name}"),
-        new("digiKam:TagsList", $"{options.PeoplePrefix}/{name}"),
-        new("Iptc4xmpExt:PersonInImage", name),
-        .. regions.Select(r => new Entry(MpField, $"{name}\t{XmpTree.MpRectangle(r)}")),
-    ], regions);
+    public static Wanted ForPerson(string name, IReadOnlyList<Region> regions, WriteBackOptions options) =>
+        new(
+            [
+                new("dc:subject", name),
+                new("lr:hierarchicalSubject", $"{options.PeoplePrefix}|{name}"),
+                new("digiKam:TagsList", $"{options.PeoplePrefix}/{name}"),
+                new("Iptc4xmpExt:PersonInImage", name),
+                .. regions.Select(r => new Entry(MpField, $"{name}\t{XmpTree.MpRectangle(r)}")),
+            ],
+            regions
+        );
 
-    public static Wanted ForObject(string label, WriteBackOptions options) => new(
-    [
-        new("dc:subject", label),
-        new("lr:hierarchicalSubject", $"{options.ObjectsPrefix}|{label}"),
-        new("digiKam:TagsList", $"{options.ObjectsPrefix}/{label}"),
-    ], []);
+    public static Wanted ForObject(string label, WriteBackOptions options) =>
+        new(
+            [
+                new("dc:subject", label),
+                new("lr:hierarchicalSubject", $"{options.ObjectsPrefix}|{label}"),
+                new("digiKam:TagsList", $"{options.ObjectsPrefix}/{label}"),
+            ],
+            []
+        );
 
-    /// <summary>Removes exactly what TagWorker added before for a subject (what another program removed meanwhile is simply gone).</summary>
+    /// <summary>Removes exactly what TagWorker added before for a subject (what another program removed meanwhile is
+    /// simply gone).</summary>
     public static void Remove(XmpTree tree, Entries previous)
     {
         foreach (var entry in previous.Fields)
@@ -93,13 +102,21 @@ public static class Xmp
     /// TagWorker's own values are never carried), and dc:subject becomes a Seq. Returns what was carried,
     /// to be taken back out when the last of TagWorker's values leaves the file (<see cref="Uncarry"/>).
     /// </summary>
-    /// <param name="ours">Every value TagWorker writes or wrote for this photo, anywhere: never carried as someone else's.</param>
-    public static CarriedState Carry(XmpTree tree, IReadOnlyCollection<Wanted> wanted, IReadOnlySet<string> ours, (int W, int H) storedSize, Inherited inherited)
+    /// <param name="ours">Every value TagWorker writes or wrote for this photo, anywhere: never carried as someone
+    /// else's.</param>
+    public static CarriedState Carry(
+        XmpTree tree,
+        IReadOnlyCollection<Wanted> wanted,
+        IReadOnlySet<string> ours,
+        (int W, int H) storedSize,
+        Inherited inherited
+    )
     {
         var before = Values(tree);
         var regionsBefore = tree.Regions() ?? [];
         CarryInto(tree, wanted, ours, storedSize, inherited);
-        var ordered = wanted.SelectMany(w => w.Fields).Any(f => f.Field == "dc:subject") && tree.MakeOrdered(NsDc, "subject");
+        var ordered =
+            wanted.SelectMany(w => w.Fields).Any(f => f.Field == "dc:subject") && tree.MakeOrdered(NsDc, "subject");
         var fields = new List<Entry>();
         foreach (var (key, values) in Values(tree))
         {
@@ -112,7 +129,8 @@ public static class Xmp
         return new CarriedState(fields, regions, ordered);
     }
 
-    /// <summary>Takes out what TagWorker carried into a file (its own values are gone): the readers' view is as before.</summary>
+    /// <summary>Takes out what TagWorker carried into a file (its own values are gone): the readers' view is as
+    /// before.</summary>
     public static void Uncarry(XmpTree tree, CarriedState carried)
     {
         Remove(tree, new Entries(carried.Fields, carried.Regions));
@@ -122,11 +140,25 @@ public static class Xmp
         }
     }
 
-    private static void CarryInto(XmpTree tree, IReadOnlyCollection<Wanted> wanted, IReadOnlySet<string> ours, (int W, int H) storedSize, Inherited inherited)
+    private static void CarryInto(
+        XmpTree tree,
+        IReadOnlyCollection<Wanted> wanted,
+        IReadOnlySet<string> ours,
+        (int W, int H) storedSize,
+        Inherited inherited
+    )
     {
         var fields = wanted.SelectMany(w => w.Fields).Select(f => f.Field).Distinct().ToList();
-        var plan = Lists.Where(l => fields.Contains(l.Key) && tree.List(l.Ns, l.Name) is null)
-            .Select(l => (l.Ns, l.Name, l.Ordered, Values: Carried(l.Key, tree, inherited).Where(v => !ours.Contains(v)).ToList()))
+        var plan = Lists
+            .Where(l => fields.Contains(l.Key) && tree.List(l.Ns, l.Name) is null)
+            .Select(l =>
+                (
+                    l.Ns,
+                    l.Name,
+                    l.Ordered,
+                    Values: Carried(l.Key, tree, inherited).Where(v => !ours.Contains(v)).ToList()
+                )
+            )
             .ToList();
         foreach (var (ns, name, ordered, values) in plan)
         {
@@ -137,12 +169,20 @@ public static class Xmp
         }
         if (fields.Contains(MpField) && tree.MpRegions() is null)
         {
-            foreach (var (name, rectangle) in (inherited.Xmp?.MpRegions() ?? []).Where(m => !ours.Contains($"{m.Name}\t{m.Rectangle}")))
+            foreach (
+                var (name, rectangle) in (inherited.Xmp?.MpRegions() ?? []).Where(m =>
+                    !ours.Contains($"{m.Name}\t{m.Rectangle}")
+                )
+            )
             {
                 tree.AddMpRegion(name, rectangle);
             }
         }
-        if (wanted.Any(w => w.Regions.Count > 0) && tree.Regions() is null && inherited.Xmp?.Regions() is { Count: > 0 } theirs)
+        if (
+            wanted.Any(w => w.Regions.Count > 0)
+            && tree.Regions() is null
+            && inherited.Xmp?.Regions() is { Count: > 0 } theirs
+        )
         {
             // Immich takes a sidecar's RegionInfo instead of the photo's: start from the photo's regions.
             var dims = inherited.Xmp.AppliedTo() ?? storedSize;
@@ -153,7 +193,8 @@ public static class Xmp
         }
     }
 
-    /// <summary>Adds what a subject wants where it is missing (after <see cref="Carry"/>); returns what TagWorker itself added.</summary>
+    /// <summary>Adds what a subject wants where it is missing (after <see cref="Carry"/>); returns what TagWorker
+    /// itself added.</summary>
     public static Entries Add(XmpTree tree, Wanted wanted, (int W, int H) storedSize)
     {
         var added = new List<Entry>();
@@ -180,7 +221,11 @@ public static class Xmp
         foreach (var region in wanted.Regions)
         {
             // A name already on this face (anyone's) is not added twice: Immich would import two faces.
-            if ((tree.Regions() ?? []).Any(r => string.Equals(r.Name, region.Name, StringComparison.OrdinalIgnoreCase) && r.Overlap(region) > 0.3))
+            if (
+                (tree.Regions() ?? []).Any(r =>
+                    string.Equals(r.Name, region.Name, StringComparison.OrdinalIgnoreCase) && r.Overlap(region) > 0.3
+                )
+            )
             {
                 continue;
             }
@@ -190,27 +235,39 @@ public static class Xmp
         return new Entries(added, addedRegions);
     }
 
-    /// <summary>What a reader showed from elsewhere, for a list this packet is about to get for the first time.</summary>
+    /// <summary>What a reader showed from elsewhere, for a list this packet is about to get for the first
+    /// time.</summary>
     private static List<string> Carried(string field, XmpTree tree, Inherited inherited)
     {
         var theirs = inherited.Xmp;
-        var flat = (tree.List(NsDc, "subject") ?? theirs?.List(NsDc, "subject") ?? []).Concat(inherited.IptcKeywords).Distinct(StringComparer.Ordinal).ToList();
+        var flat = (tree.List(NsDc, "subject") ?? theirs?.List(NsDc, "subject") ?? [])
+            .Concat(inherited.IptcKeywords)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         var hierarchy = tree.List(NsLr, "hierarchicalSubject") ?? theirs?.List(NsLr, "hierarchicalSubject");
         return field switch
         {
             // Immich and digiKam: TagsList, else the hierarchy ("A|B" shown as "A/B"), else flat keywords.
             "digiKam:TagsList" => theirs?.List(NsDigiKam, "TagsList") ?? hierarchy?.Select(ImmichPath).ToList() ?? flat,
-            // darktable and Lightroom: the hierarchy; darktable drops flat keywords once one exists, so they come along;
-            // but not one with a comma: darktable cuts XMP keywords at a comma and would then write the stub back.
-            "lr:hierarchicalSubject" => (hierarchy ?? []).Concat(flat.Where(f => !f.Contains(',', StringComparison.Ordinal)
-                && !(hierarchy ?? []).Any(h => h.Split('|').Contains(f)))).ToList(),
+            // darktable and Lightroom: the hierarchy; darktable drops flat keywords once one exists, so they come
+            // along; but not one with a comma: darktable cuts XMP keywords at a comma and would then write the stub
+            // back.
+            "lr:hierarchicalSubject" => (hierarchy ?? [])
+                .Concat(
+                    flat.Where(f =>
+                        !f.Contains(',', StringComparison.Ordinal)
+                        && !(hierarchy ?? []).Any(h => h.Split('|').Contains(f))
+                    )
+                )
+                .ToList(),
             "dc:subject" => flat,
             "Iptc4xmpExt:PersonInImage" => theirs?.List(NsIptcExt, "PersonInImage") ?? [],
             _ => [],
         };
     }
 
-    /// <summary>Immich's reading of a hierarchical keyword: levels joined by '/', a '/' inside a level read as '|'.</summary>
+    /// <summary>Immich's reading of a hierarchical keyword: levels joined by '/', a '/' inside a level read as
+    /// '|'.</summary>
     public static string ImmichPath(string hierarchical) =>
         string.Join('/', hierarchical.Split('|').Select(level => level.Replace('/', '|')));
 
@@ -232,7 +289,8 @@ public static class Xmp
         throw new ArgumentException($"unknown XMP list {key}", nameof(key));
     }
 
-    /// <summary>Every value of every list TagWorker writes, by field key (for conflict checks and verification).</summary>
+    /// <summary>Every value of every list TagWorker writes, by field key (for conflict checks and
+    /// verification).</summary>
     public static Dictionary<string, List<string>> Values(XmpTree tree)
     {
         var values = Lists.ToDictionary(l => l.Key, l => tree.List(l.Ns, l.Name) ?? []);

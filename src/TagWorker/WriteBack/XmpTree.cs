@@ -25,7 +25,8 @@ public sealed record Region(string Name, string X, string Y, string W, string H)
 
     private static string F(double v) => Math.Clamp(v, 0, 1).ToString("0.######", CultureInfo.InvariantCulture);
 
-    private static double N(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+    private static double N(string v) =>
+        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
 }
 
 /// <summary>
@@ -75,7 +76,8 @@ public sealed class XmpTree
     }
 
     /// <summary>Parses a packet (a sidecar, or a photo's XMP block); null or empty gives a new, empty packet.</summary>
-    /// <exception cref="XmpFormatException">The packet is not well-formed XML, has a DOCTYPE, or has no RDF.</exception>
+    /// <exception cref="XmpFormatException">The packet is not well-formed XML, has a DOCTYPE, or has no
+    /// RDF.</exception>
     public static XmpTree Parse(byte[]? packet)
     {
         var length = packet?.Length ?? 0;
@@ -87,7 +89,12 @@ public sealed class XmpTree
         {
             return Empty();
         }
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = false };
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreWhitespace = false,
+        };
         try
         {
             using var stream = new MemoryStream(packet!, 0, length);
@@ -101,7 +108,9 @@ public sealed class XmpTree
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
         {
-            throw new XmpFormatException("it has a DOCTYPE, which XMP does not allow and TagWorker refuses (a DOCTYPE can make a reader fetch other files)");
+            throw new XmpFormatException(
+                "it has a DOCTYPE, which XMP does not allow and TagWorker refuses (a DOCTYPE can make a reader fetch other files)"
+            );
         }
         catch (XmlException e)
         {
@@ -111,12 +120,25 @@ public sealed class XmpTree
 
     private static XmpTree Empty()
     {
-        var rdf = new XElement(Rdf + "RDF", new XAttribute(XNamespace.Xmlns + "rdf", Rdf.NamespaceName),
-            new XElement(Rdf + "Description", new XAttribute(Rdf + "about", "")));
-        var meta = new XElement(X + "xmpmeta", new XAttribute(XNamespace.Xmlns + "x", X.NamespaceName), new XAttribute(X + "xmptk", "TagWorker"), rdf);
-        return new XmpTree(new XDocument(
-            new XProcessingInstruction("xpacket", "begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\""), meta,
-            new XProcessingInstruction("xpacket", "end=\"w\"")), declaration: false);
+        var rdf = new XElement(
+            Rdf + "RDF",
+            new XAttribute(XNamespace.Xmlns + "rdf", Rdf.NamespaceName),
+            new XElement(Rdf + "Description", new XAttribute(Rdf + "about", ""))
+        );
+        var meta = new XElement(
+            X + "xmpmeta",
+            new XAttribute(XNamespace.Xmlns + "x", X.NamespaceName),
+            new XAttribute(X + "xmptk", "TagWorker"),
+            rdf
+        );
+        return new XmpTree(
+            new XDocument(
+                new XProcessingInstruction("xpacket", "begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\""),
+                meta,
+                new XProcessingInstruction("xpacket", "end=\"w\"")
+            ),
+            declaration: false
+        );
     }
 
     private XElement RdfRoot => _document.Descendants(Rdf + "RDF").First();
@@ -124,11 +146,15 @@ public sealed class XmpTree
     private IEnumerable<XElement> Descriptions => RdfRoot.Elements(Rdf + "Description");
 
     /// <summary>True when the packet has any property at all.</summary>
-    public bool IsEmpty => !Descriptions.Any(d => d.Elements().Any() || d.Attributes().Any(a => a.Name.Namespace != Rdf && !a.IsNamespaceDeclaration));
+    public bool IsEmpty =>
+        !Descriptions.Any(d =>
+            d.Elements().Any() || d.Attributes().Any(a => a.Name.Namespace != Rdf && !a.IsNamespaceDeclaration)
+        );
 
     // ---- lists --------------------------------------------------------------------------------
 
-    /// <summary>The values of a list property (every rdf:Description counted), in document order; null when it is absent.</summary>
+    /// <summary>The values of a list property (every rdf:Description counted), in document order; null when it is
+    /// absent.</summary>
     public List<string>? List(string ns, string name)
     {
         var properties = Properties(ns, name).ToList();
@@ -136,10 +162,13 @@ public sealed class XmpTree
         {
             return null;
         }
-        return properties.SelectMany(p => p.Elements().Where(IsArray).SelectMany(a => a.Elements(Rdf + "li")).Select(Text)).ToList();
+        return properties
+            .SelectMany(p => p.Elements().Where(IsArray).SelectMany(a => a.Elements(Rdf + "li")).Select(Text))
+            .ToList();
     }
 
-    /// <summary>Appends a value to a list, creating it (as an rdf:Seq when <paramref name="ordered"/>, else an rdf:Bag) when absent.</summary>
+    /// <summary>Appends a value to a list, creating it (as an rdf:Seq when <paramref name="ordered"/>, else an rdf:Bag)
+    /// when absent.</summary>
     public void Add(string ns, string name, string value, bool ordered)
     {
         var array = Properties(ns, name).SelectMany(p => p.Elements().Where(IsArray)).FirstOrDefault();
@@ -152,7 +181,8 @@ public sealed class XmpTree
         array.Add(new XElement(Rdf + "li", value));
     }
 
-    /// <summary>Removes one item equal to <paramref name="value"/>; a list left empty goes too. True when found.</summary>
+    /// <summary>Removes one item equal to <paramref name="value"/>; a list left empty goes too. True when
+    /// found.</summary>
     public bool Remove(string ns, string name, string value)
     {
         foreach (var property in Properties(ns, name).ToList())
@@ -173,7 +203,8 @@ public sealed class XmpTree
         return false;
     }
 
-    /// <summary>Makes a list an rdf:Seq (PhotoPrism reads dc:subject only as one; every other reader takes either); true when it was a Bag.</summary>
+    /// <summary>Makes a list an rdf:Seq (PhotoPrism reads dc:subject only as one; every other reader takes either);
+    /// true when it was a Bag.</summary>
     public bool MakeOrdered(string ns, string name) => Retype(ns, name, "Bag", "Seq");
 
     /// <summary>Turns a list back into an rdf:Bag.</summary>
@@ -181,7 +212,10 @@ public sealed class XmpTree
 
     private bool Retype(string ns, string name, string from, string to)
     {
-        var arrays = Properties(ns, name).SelectMany(p => p.Elements().Where(IsArray)).Where(a => a.Name == Rdf + from).ToList();
+        var arrays = Properties(ns, name)
+            .SelectMany(p => p.Elements().Where(IsArray))
+            .Where(a => a.Name == Rdf + from)
+            .ToList();
         arrays.ForEach(a => a.Name = Rdf + to);
         return arrays.Count > 0;
     }
@@ -227,34 +261,56 @@ public sealed class XmpTree
     // ---- MWG regions ---------------------------------------------------------------------
 
     /// <summary>The MWG face and other regions, with their names; null when the photo has none.</summary>
-    public List<Region>? Regions() => RegionItems(NsRegions, "Regions", NsRegions, "RegionList")?.Select(ReadRegion).ToList();
+    public List<Region>? Regions() =>
+        RegionItems(NsRegions, "Regions", NsRegions, "RegionList")?.Select(ReadRegion).ToList();
 
     public (int W, int H)? AppliedTo()
     {
-        if (Properties(NsRegions, "Regions").FirstOrDefault() is not { } regions
-            || Fields(regions).GetValueOrDefault(XName.Get("AppliedToDimensions", NsRegions)) is not { } dims)
+        if (
+            Properties(NsRegions, "Regions").FirstOrDefault() is not { } regions
+            || Fields(regions).GetValueOrDefault(XName.Get("AppliedToDimensions", NsRegions)) is not { } dims
+        )
         {
             return null;
         }
-        return int.TryParse(FieldValue(dims, NsDim, "w"), CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(FieldValue(dims, NsDim, "h"), CultureInfo.InvariantCulture, out var h) ? (w, h) : null;
+        return
+            int.TryParse(FieldValue(dims, NsDim, "w"), CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(FieldValue(dims, NsDim, "h"), CultureInfo.InvariantCulture, out var h)
+            ? (w, h)
+            : null;
     }
 
     public void AddRegion(Region region, (int W, int H) storedSize)
     {
         var list = RegionArray(NsRegions, "Regions", NsRegions, "RegionList", regions =>
-            regions.Add(new XElement(XName.Get("AppliedToDimensions", NsRegions), Resource(),
-                new XElement(XName.Get("w", NsDim), storedSize.W.ToString(CultureInfo.InvariantCulture)),
-                new XElement(XName.Get("h", NsDim), storedSize.H.ToString(CultureInfo.InvariantCulture)),
-                new XElement(XName.Get("unit", NsDim), "pixel"))));
+            regions.Add(
+                new XElement(
+                    XName.Get("AppliedToDimensions", NsRegions),
+                    Resource(),
+                    new XElement(XName.Get("w", NsDim), storedSize.W.ToString(CultureInfo.InvariantCulture)),
+                    new XElement(XName.Get("h", NsDim), storedSize.H.ToString(CultureInfo.InvariantCulture)),
+                    new XElement(XName.Get("unit", NsDim), "pixel")
+                )
+            )
+        );
         Declare(list, NsRegions, NsArea, NsDim);
-        list.Add(new XElement(Rdf + "li", Resource(),
-            new XElement(XName.Get("Area", NsRegions), Resource(),
-                new XElement(XName.Get("x", NsArea), region.X), new XElement(XName.Get("y", NsArea), region.Y),
-                new XElement(XName.Get("w", NsArea), region.W), new XElement(XName.Get("h", NsArea), region.H),
-                new XElement(XName.Get("unit", NsArea), "normalized")),
-            new XElement(XName.Get("Name", NsRegions), region.Name),
-            new XElement(XName.Get("Type", NsRegions), "Face")));
+        list.Add(
+            new XElement(
+                Rdf + "li",
+                Resource(),
+                new XElement(
+                    XName.Get("Area", NsRegions),
+                    Resource(),
+                    new XElement(XName.Get("x", NsArea), region.X),
+                    new XElement(XName.Get("y", NsArea), region.Y),
+                    new XElement(XName.Get("w", NsArea), region.W),
+                    new XElement(XName.Get("h", NsArea), region.H),
+                    new XElement(XName.Get("unit", NsArea), "normalized")
+                ),
+                new XElement(XName.Get("Name", NsRegions), region.Name),
+                new XElement(XName.Get("Type", NsRegions), "Face")
+            )
+        );
     }
 
     public bool RemoveRegion(Region region) =>
@@ -263,28 +319,43 @@ public sealed class XmpTree
     private Region ReadRegion(XElement item)
     {
         var area = Fields(item).GetValueOrDefault(XName.Get("Area", NsRegions));
-        return new Region(FieldValue(item, NsRegions, "Name"), FieldValue(area, NsArea, "x"), FieldValue(area, NsArea, "y"),
-            FieldValue(area, NsArea, "w"), FieldValue(area, NsArea, "h"));
+        return new Region(
+            FieldValue(item, NsRegions, "Name"),
+            FieldValue(area, NsArea, "x"),
+            FieldValue(area, NsArea, "y"),
+            FieldValue(area, NsArea, "w"),
+            FieldValue(area, NsArea, "h")
+        );
     }
 
     // ---- Microsoft regions (Windows Photos, Explorer) ----------------------------------------
 
-    /// <summary>Microsoft's people regions: (name, "x, y, w, h" with x and y the top-left corner, normalised).</summary>
+    /// <summary>Microsoft's people regions: (name, "x, y, w, h" with x and y the top-left corner,
+    /// normalised).</summary>
     public List<(string Name, string Rectangle)>? MpRegions() =>
-        RegionItems(NsMp, "RegionInfo", NsMpri, "Regions")?
-            .Select(item => (FieldValue(item, NsMpReg, "PersonDisplayName"), FieldValue(item, NsMpReg, "Rectangle"))).ToList();
+        RegionItems(NsMp, "RegionInfo", NsMpri, "Regions")
+            ?.Select(item => (FieldValue(item, NsMpReg, "PersonDisplayName"), FieldValue(item, NsMpReg, "Rectangle")))
+            .ToList();
 
     public void AddMpRegion(string name, string rectangle)
     {
         var list = RegionArray(NsMp, "RegionInfo", NsMpri, "Regions", _ => { });
         Declare(list, NsMp, NsMpri, NsMpReg);
-        list.Add(new XElement(Rdf + "li", Resource(),
-            new XElement(XName.Get("PersonDisplayName", NsMpReg), name), new XElement(XName.Get("Rectangle", NsMpReg), rectangle)));
+        list.Add(
+            new XElement(
+                Rdf + "li",
+                Resource(),
+                new XElement(XName.Get("PersonDisplayName", NsMpReg), name),
+                new XElement(XName.Get("Rectangle", NsMpReg), rectangle)
+            )
+        );
     }
 
     public bool RemoveMpRegion(string name, string rectangle) =>
-        RemoveRegionItem(NsMp, "RegionInfo", NsMpri, "Regions",
-            item => FieldValue(item, NsMpReg, "PersonDisplayName") == name && FieldValue(item, NsMpReg, "Rectangle") == rectangle);
+        RemoveRegionItem(NsMp, "RegionInfo", NsMpri, "Regions", item =>
+            FieldValue(item, NsMpReg, "PersonDisplayName") == name
+            && FieldValue(item, NsMpReg, "Rectangle") == rectangle
+        );
 
     /// <summary>MWG's centre-and-size region as Microsoft's top-left rectangle.</summary>
     public static string MpRectangle(Region region)
@@ -332,7 +403,8 @@ public sealed class XmpTree
         return property;
     }
 
-    /// <summary>Declares a namespace with its usual prefix where <paramref name="inside"/> can see it (never as a default namespace).</summary>
+    /// <summary>Declares a namespace with its usual prefix where <paramref name="inside"/> can see it (never as a
+    /// default namespace).</summary>
     private static void Declare(XElement inside, params string[] namespaces)
     {
         var description = inside.AncestorsAndSelf(Rdf + "Description").LastOrDefault() ?? inside;
@@ -342,7 +414,10 @@ public sealed class XmpTree
             {
                 continue;
             }
-            var prefix = Prefixes.GetValueOrDefault(ns, "ns" + Math.Abs(ns.GetHashCode(StringComparison.Ordinal)) % 1000);
+            var prefix = Prefixes.GetValueOrDefault(
+                ns,
+                "ns" + Math.Abs(ns.GetHashCode(StringComparison.Ordinal)) % 1000
+            );
             while (description.GetNamespaceOfPrefix(prefix) is { } taken && taken.NamespaceName != ns)
             {
                 prefix += "_";
@@ -362,9 +437,13 @@ public sealed class XmpTree
     {
         var description = property.Parent;
         property.Remove();
-        if (description is not null && description.Name == Rdf + "Description" && !description.Elements().Any()
+        if (
+            description is not null
+            && description.Name == Rdf + "Description"
+            && !description.Elements().Any()
             && !description.Attributes().Any(a => !a.IsNamespaceDeclaration && a.Name.Namespace != Rdf)
-            && description.Parent?.Elements(Rdf + "Description").Count() > 1)
+            && description.Parent?.Elements(Rdf + "Description").Count() > 1
+        )
         {
             description.Remove(); // a description of ours left with nothing
         }
@@ -372,7 +451,8 @@ public sealed class XmpTree
 
     private static XAttribute Resource() => new(Rdf + "parseType", "Resource");
 
-    private static bool IsArray(XElement element) => element.Name == Rdf + "Bag" || element.Name == Rdf + "Seq" || element.Name == Rdf + "Alt";
+    private static bool IsArray(XElement element) =>
+        element.Name == Rdf + "Bag" || element.Name == Rdf + "Seq" || element.Name == Rdf + "Alt";
 
     /// <summary>A simple value: text, rdf:resource, or an rdf:value inside a qualified value.</summary>
     private static string Text(XElement element)
@@ -381,7 +461,8 @@ public sealed class XmpTree
         {
             return resource.Value;
         }
-        var inner = element.Element(Rdf + "Description") ?? (element.Attribute(Rdf + "parseType")?.Value == "Resource" ? element : null);
+        var inner = element.Element(Rdf + "Description")
+            ?? (element.Attribute(Rdf + "parseType")?.Value == "Resource" ? element : null);
         if (inner?.Element(Rdf + "value") is { } value)
         {
             return value.Value;
@@ -402,7 +483,11 @@ public sealed class XmpTree
         var fields = new Dictionary<XName, XElement?>();
         foreach (var holder in Holders(node))
         {
-            foreach (var attribute in holder.Attributes().Where(a => !a.IsNamespaceDeclaration && a.Name.Namespace != Rdf && a.Name.Namespace != Xml))
+            foreach (
+                var attribute in holder
+                    .Attributes()
+                    .Where(a => !a.IsNamespaceDeclaration && a.Name.Namespace != Rdf && a.Name.Namespace != Xml)
+            )
             {
                 fields.TryAdd(attribute.Name, null);
             }
@@ -444,7 +529,8 @@ public sealed class XmpTree
         return Fields(node).TryGetValue(key, out var element) && element is not null ? Text(element) : "";
     }
 
-    /// <summary>The items of a list field of a structure property (Regions/RegionList), or null when the property is absent.</summary>
+    /// <summary>The items of a list field of a structure property (Regions/RegionList), or null when the property is
+    /// absent.</summary>
     private List<XElement>? RegionItems(string ns, string name, string listNs, string listName)
     {
         var properties = Properties(ns, name).ToList();
@@ -473,8 +559,10 @@ public sealed class XmpTree
         if (listField is null)
         {
             // Fields go where the structure keeps its elements: itself (parseType="Resource") or its rdf:Description.
-            var holder = property.Attribute(Rdf + "parseType")?.Value == "Resource" ? property
-                : property.Element(Rdf + "Description") ?? AddResource(property);
+            var holder =
+                property.Attribute(Rdf + "parseType")?.Value == "Resource"
+                    ? property
+                    : property.Element(Rdf + "Description") ?? AddResource(property);
             listField = new XElement(XName.Get(listName, listNs));
             holder.Add(listField);
         }

@@ -4,8 +4,14 @@ using XmpCore.Options;
 
 namespace TagWorker.WriteBack;
 
-/// <summary>What a write was meant to change in one packet: the list values and regions it removed and added (carried ones included).</summary>
-public sealed record Intended(IReadOnlyList<Entry> Removed, IReadOnlyList<Entry> Added, IReadOnlyList<Region> RemovedRegions, IReadOnlyList<Region> AddedRegions);
+/// <summary>What a write was meant to change in one packet: the list values and regions it removed and added (carried
+/// ones included).</summary>
+public sealed record Intended(
+    IReadOnlyList<Entry> Removed,
+    IReadOnlyList<Entry> Added,
+    IReadOnlyList<Region> RemovedRegions,
+    IReadOnlyList<Region> AddedRegions
+);
 
 /// <summary>
 /// Proves a write changed nothing but what it meant to, reading before and after with a parser of
@@ -17,18 +23,34 @@ public sealed record Intended(IReadOnlyList<Entry> Removed, IReadOnlyList<Entry>
 /// </summary>
 public static class XmpVerifier
 {
-    private static readonly string[] Managed = ["dc:subject", "lr:hierarchicalSubject", "digiKam:TagsList", "Iptc4xmpExt:PersonInImage",
-        "mwg-rs:Regions", "MP:RegionInfo", "xmp:MetadataDate"];
+    private static readonly string[] Managed =
+    [
+        "dc:subject",
+        "lr:hierarchicalSubject",
+        "digiKam:TagsList",
+        "Iptc4xmpExt:PersonInImage",
+        "mwg-rs:Regions",
+        "MP:RegionInfo",
+        "xmp:MetadataDate",
+    ];
 
     public static void Check(byte[]? before, byte[] after, Intended intended)
     {
         var old = Flatten(before);
         var now = Flatten(after);
-        var foreignBefore = old.Where(p => !IsManaged(p.Path)).Select(p => p.ToString()).Order(StringComparer.Ordinal).ToList();
-        var foreignAfter = now.Where(p => !IsManaged(p.Path)).Select(p => p.ToString()).Order(StringComparer.Ordinal).ToList();
+        var foreignBefore = old.Where(p => !IsManaged(p.Path))
+            .Select(p => p.ToString())
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var foreignAfter = now.Where(p => !IsManaged(p.Path))
+            .Select(p => p.ToString())
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (foreignBefore.Except(foreignAfter).FirstOrDefault() is { } lost)
         {
-            throw new WriteBackException($"verification failed: {lost} (written by someone else) would change or be lost");
+            throw new WriteBackException(
+                $"verification failed: {lost} (written by someone else) would change or be lost"
+            );
         }
         if (foreignAfter.Except(foreignBefore).FirstOrDefault() is { } extra)
         {
@@ -45,18 +67,29 @@ public static class XmpVerifier
             var actual = Values(now, key);
             if (!expected.Order(StringComparer.Ordinal).SequenceEqual(actual.Order(StringComparer.Ordinal)))
             {
-                throw new WriteBackException($"verification failed: {key} holds [{string.Join(", ", actual)}], expected [{string.Join(", ", expected)}]");
+                throw new WriteBackException(
+                    $"verification failed: {key} holds [{string.Join(", ", actual)}], expected [{string.Join(", ", expected)}]"
+                );
             }
         }
         CheckRegions(old, now, intended);
     }
 
-    /// <summary>Embedded writes: every tag exiftool reads outside XMP is the same, bar the IPTC keywords kept in step.</summary>
-    public static void CheckTags(ExifTool exifTool, string original, string written, IReadOnlyList<string> removedKeywords, IReadOnlyList<string> addedKeywords)
+    /// <summary>Embedded writes: every tag exiftool reads outside XMP is the same, bar the IPTC keywords kept in
+    /// step.</summary>
+    public static void CheckTags(
+        ExifTool exifTool,
+        string original,
+        string written,
+        IReadOnlyList<string> removedKeywords,
+        IReadOnlyList<string> addedKeywords
+    )
     {
         var before = Tags(exifTool, original);
         var after = Tags(exifTool, written);
-        foreach (var key in before.Keys.Union(after.Keys).Where(k => k is not "IPTC:Keywords" and not "Photoshop:IPTCDigest"))
+        foreach (
+            var key in before.Keys.Union(after.Keys).Where(k => k is not "IPTC:Keywords" and not "Photoshop:IPTCDigest")
+        )
         {
             var a = before.GetValueOrDefault(key);
             var b = after.GetValueOrDefault(key);
@@ -66,7 +99,9 @@ public static class XmpVerifier
             }
             if (a != b)
             {
-                throw new WriteBackException($"verification failed: {key} would change from {a ?? "(none)"} to {b ?? "(none)"}");
+                throw new WriteBackException(
+                    $"verification failed: {key} would change from {a ?? "(none)"} to {b ?? "(none)"}"
+                );
             }
         }
         var keywords = Keywords(before.GetValueOrDefault("IPTC:Keywords"));
@@ -75,7 +110,11 @@ public static class XmpVerifier
             keywords.Remove(removed);
         }
         keywords.AddRange(addedKeywords.Where(k => !keywords.Contains(k)));
-        if (!keywords.Order(StringComparer.Ordinal).SequenceEqual(Keywords(after.GetValueOrDefault("IPTC:Keywords")).Order(StringComparer.Ordinal)))
+        if (
+            !keywords
+                .Order(StringComparer.Ordinal)
+                .SequenceEqual(Keywords(after.GetValueOrDefault("IPTC:Keywords")).Order(StringComparer.Ordinal))
+        )
         {
             throw new WriteBackException("verification failed: the IPTC keywords are not what was meant");
         }
@@ -100,7 +139,12 @@ public static class XmpVerifier
         IXmpMeta meta;
         try
         {
-            meta = XmpMetaFactory.ParseFromBuffer(packet!, 0, length, new ParseOptions { RequireXmpMeta = false, OmitNormalization = true });
+            meta = XmpMetaFactory.ParseFromBuffer(
+                packet!,
+                0,
+                length,
+                new ParseOptions { RequireXmpMeta = false, OmitNormalization = true }
+            );
         }
         catch (XmpException e)
         {
@@ -115,36 +159,72 @@ public static class XmpVerifier
                 continue;
             }
             var options = property.Options;
-            var kind = options.IsArrayAltText ? "alt-text" : options.IsArrayAlternate ? "alt" : options.IsArrayOrdered ? "seq" : options.IsArray ? "bag"
-                : options.IsStruct ? "struct" : "";
+            var kind =
+                options.IsArrayAltText ? "alt-text"
+                : options.IsArrayAlternate ? "alt"
+                : options.IsArrayOrdered ? "seq"
+                : options.IsArray ? "bag"
+                : options.IsStruct ? "struct"
+                : "";
             properties.Add(new Property(property.Path, property.Value ?? "", kind));
         }
         return properties;
     }
 
     private static bool IsManaged(string path) =>
-        Managed.Any(m => path == m || path.StartsWith(m + "[", StringComparison.Ordinal) || path.StartsWith(m + "/", StringComparison.Ordinal));
+        Managed.Any(m =>
+            path == m
+            || path.StartsWith(m + "[", StringComparison.Ordinal)
+            || path.StartsWith(m + "/", StringComparison.Ordinal)
+        );
 
     private static List<string> Values(List<Property> properties, string key) =>
-        properties.Where(p => p.Path.StartsWith(key + "[", StringComparison.Ordinal) && p.Path.EndsWith(']') && p.Path.IndexOf('/', StringComparison.Ordinal) < 0)
-            .Select(p => p.Value).ToList();
+        properties
+            .Where(p =>
+                p.Path.StartsWith(key + "[", StringComparison.Ordinal)
+                && p.Path.EndsWith(']')
+                && p.Path.IndexOf('/', StringComparison.Ordinal) < 0
+            )
+            .Select(p => p.Value)
+            .ToList();
 
-    /// <summary>Regions as records (their fields, by path under the item): foreign ones unchanged, ours exactly added or removed.</summary>
+    /// <summary>Regions as records (their fields, by path under the item): foreign ones unchanged, ours exactly added
+    /// or removed.</summary>
     private static void CheckRegions(List<Property> before, List<Property> after, Intended intended)
     {
-        var dimensions = before.Where(p => p.Path.StartsWith("mwg-rs:Regions/mwg-rs:AppliedToDimensions/", StringComparison.Ordinal)).ToList();
+        var dimensions = before
+            .Where(p => p.Path.StartsWith("mwg-rs:Regions/mwg-rs:AppliedToDimensions/", StringComparison.Ordinal))
+            .ToList();
         if (dimensions.Any(d => !after.Contains(d)) && Records(after, "mwg-rs:Regions/mwg-rs:RegionList[").Count > 0)
         {
             throw new WriteBackException("verification failed: the regions' AppliedToDimensions would change");
         }
-        Compare(before, after, "mwg-rs:Regions/mwg-rs:RegionList[", "face region",
-            intended.RemovedRegions.Select(Mwg).ToList(), intended.AddedRegions.Select(Mwg).ToList());
-        Compare(before, after, "MP:RegionInfo/MPRI:Regions[", "Microsoft face region",
+        Compare(
+            before,
+            after,
+            "mwg-rs:Regions/mwg-rs:RegionList[",
+            "face region",
+            intended.RemovedRegions.Select(Mwg).ToList(),
+            intended.AddedRegions.Select(Mwg).ToList()
+        );
+        Compare(
+            before,
+            after,
+            "MP:RegionInfo/MPRI:Regions[",
+            "Microsoft face region",
             intended.Removed.Where(e => e.Field == Xmp.MpField).Select(e => Mp(e.Value)).ToList(),
-            intended.Added.Where(e => e.Field == Xmp.MpField).Select(e => Mp(e.Value)).ToList());
+            intended.Added.Where(e => e.Field == Xmp.MpField).Select(e => Mp(e.Value)).ToList()
+        );
     }
 
-    private static void Compare(List<Property> before, List<Property> after, string prefix, string what, List<string[]> removed, List<string[]> added)
+    private static void Compare(
+        List<Property> before,
+        List<Property> after,
+        string prefix,
+        string what,
+        List<string[]> removed,
+        List<string[]> added
+    )
     {
         var old = Records(before, prefix);
         var now = Records(after, prefix);
@@ -170,19 +250,27 @@ public static class XmpVerifier
         var b = now.Select(r => string.Join(";", r.Order(StringComparer.Ordinal))).Order(StringComparer.Ordinal);
         if (!a.SequenceEqual(b))
         {
-            throw new WriteBackException($"verification failed: a {what} written by someone else would change or be lost");
+            throw new WriteBackException(
+                $"verification failed: a {what} written by someone else would change or be lost"
+            );
         }
     }
 
     private static List<List<string>> Records(List<Property> properties, string prefix) =>
-        properties.Where(p => p.Path.StartsWith(prefix, StringComparison.Ordinal) && p.Kind.Length == 0)
+        properties
+            .Where(p => p.Path.StartsWith(prefix, StringComparison.Ordinal) && p.Kind.Length == 0)
             .GroupBy(p => p.Path[..(p.Path.IndexOf(']', prefix.Length) + 1)])
             .Select(g => g.Select(p => $"{p.Path[g.Key.Length..]}={p.Value}").ToList())
             .ToList();
 
     private static string[] Mwg(Region region) =>
-        [$"/mwg-rs:Name={region.Name}", $"/mwg-rs:Area/stArea:x={region.X}", $"/mwg-rs:Area/stArea:y={region.Y}",
-         $"/mwg-rs:Area/stArea:w={region.W}", $"/mwg-rs:Area/stArea:h={region.H}"];
+        [
+            $"/mwg-rs:Name={region.Name}",
+            $"/mwg-rs:Area/stArea:x={region.X}",
+            $"/mwg-rs:Area/stArea:y={region.Y}",
+            $"/mwg-rs:Area/stArea:w={region.W}",
+            $"/mwg-rs:Area/stArea:h={region.H}",
+        ];
 
     private static string[] Mp(string entry)
     {
@@ -198,7 +286,10 @@ public static class XmpVerifier
         foreach (var property in document.RootElement[0].EnumerateObject())
         {
             var group = property.Name.Split(':')[0];
-            if (group is "SourceFile" or "File" or "System" or "ExifTool" or "Composite" || group.StartsWith("XMP", StringComparison.Ordinal))
+            if (
+                group is "SourceFile" or "File" or "System" or "ExifTool" or "Composite"
+                || group.StartsWith("XMP", StringComparison.Ordinal)
+            )
             {
                 continue;
             }
@@ -207,7 +298,9 @@ public static class XmpVerifier
         return tags;
     }
 
-    private static List<string> Keywords(string? json) => json is null ? []
-        : JsonDocument.Parse(json).RootElement is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().Select(e => e.ToString()).ToList()
+    private static List<string> Keywords(string? json) =>
+        json is null ? []
+        : JsonDocument.Parse(json).RootElement is { ValueKind: JsonValueKind.Array } array
+            ? array.EnumerateArray().Select(e => e.ToString()).ToList()
         : [JsonDocument.Parse(json).RootElement.ToString()];
 }

@@ -18,7 +18,8 @@ public sealed class ContainerTests
     private static Dictionary<string, string> ImageEnv() =>
         File.ReadAllLines(Path.Combine(Repo.Root, "docker", "image.env"))
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1]);
 
     private static YamlMappingNode Service()
     {
@@ -31,10 +32,14 @@ public sealed class ContainerTests
 
     /// <summary>Every "TagWorker:Section" the app binds, with its settings' names.</summary>
     private static Dictionary<string, HashSet<string>> AppSettings() =>
-        typeof(TagWorker.Hosting.CommandLine).Assembly.GetTypes()
+        typeof(TagWorker.Hosting.CommandLine)
+            .Assembly.GetTypes()
             .Select(t => (Type: t, Field: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)))
             .Where(x => x.Field is { IsLiteral: true })
-            .ToDictionary(x => (string)x.Field!.GetRawConstantValue()!, x => x.Type.GetProperties().Select(p => p.Name).ToHashSet());
+            .ToDictionary(
+                x => (string)x.Field!.GetRawConstantValue()!,
+                x => x.Type.GetProperties().Select(p => p.Name).ToHashSet()
+            );
 
     [Fact]
     public void Compose_and_the_Dockerfile_name_what_the_app_reads()
@@ -43,20 +48,42 @@ public sealed class ContainerTests
         var service = Service();
         var settings = AppSettings();
 
-        var targets = ((YamlSequenceNode)service["volumes"]).Select(v => v.ToString().Split(':').Last(s => s.StartsWith('/'))).ToHashSet();
-        var expected = new[] { env["TagWorker__Library__Root"], env["TagWorker__Data__Dir"], Path.GetDirectoryName(env["TAGWORKER_CONFIG"])!, env["TagWorker__Inference__ModelsDir"] }.ToHashSet();
+        var targets = ((YamlSequenceNode)service["volumes"])
+            .Select(v => v.ToString().Split(':').Last(s => s.StartsWith('/')))
+            .ToHashSet();
+        var expected = new[]
+        {
+            env["TagWorker__Library__Root"],
+            env["TagWorker__Data__Dir"],
+            Path.GetDirectoryName(env["TAGWORKER_CONFIG"])!,
+            env["TagWorker__Inference__ModelsDir"],
+        }.ToHashSet();
         Assert.Equal(expected, targets);
 
         var port = new Uri(env["TagWorker__Web__Urls"].Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
-        Assert.Contains($"${{TAGWORKER_PORT:-{port}}}:{port}", ((YamlSequenceNode)service["ports"]).Select(p => p.ToString()));
-        var health = string.Join(' ', ((YamlSequenceNode)((YamlMappingNode)service["healthcheck"])["test"]).Select(n => n.ToString()));
+        Assert.Contains(
+            $"${{TAGWORKER_PORT:-{port}}}:{port}",
+            ((YamlSequenceNode)service["ports"]).Select(p => p.ToString())
+        );
+        var health = string.Join(
+            ' ',
+            ((YamlSequenceNode)((YamlMappingNode)service["healthcheck"])["test"]).Select(n => n.ToString())
+        );
         Assert.Contains($"127.0.0.1:{port}/healthz", health, StringComparison.Ordinal);
         Assert.Equal("unless-stopped", service["restart"].ToString());
         // podman-compose 1.0.3 keeps "${X:-}" (an empty default) literally: the token would be that text.
-        Assert.DoesNotContain(":-}", File.ReadAllText(Path.Combine(Repo.Root, "compose.yaml")), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            ":-}",
+            File.ReadAllText(Path.Combine(Repo.Root, "compose.yaml")),
+            StringComparison.Ordinal
+        );
         Assert.True(service.Children.ContainsKey("cpus") && service.Children.ContainsKey("mem_limit"));
 
-        foreach (var key in ((YamlMappingNode)service["environment"]).Children.Keys.Select(k => k.ToString()).Concat(env.Keys))
+        foreach (
+            var key in ((YamlMappingNode)service["environment"])
+                .Children.Keys.Select(k => k.ToString())
+                .Concat(env.Keys)
+        )
         {
             if (key is "PUID" or "PGID" or "TZ" or "TAGWORKER_HOME" or "TAGWORKER_CONFIG")
             {
@@ -64,12 +91,19 @@ public sealed class ContainerTests
             }
             var parts = key.Split("__");
             var section = string.Join(':', parts[..^1]);
-            Assert.True(settings.TryGetValue(section, out var names) && names.Contains(parts[^1]), $"{key} is not a setting the app reads");
+            Assert.True(
+                settings.TryGetValue(section, out var names) && names.Contains(parts[^1]),
+                $"{key} is not a setting the app reads"
+            );
         }
 
         var dockerfile = File.ReadAllText(Path.Combine(Repo.Root, "Dockerfile"));
         Assert.Contains("ENTRYPOINT [\"/app/docker/entrypoint.sh\"]", dockerfile, StringComparison.Ordinal);
-        Assert.Contains("COPY docker/image.env docker/entrypoint.sh /app/docker/", dockerfile, StringComparison.Ordinal);
+        Assert.Contains(
+            "COPY docker/image.env docker/entrypoint.sh /app/docker/",
+            dockerfile,
+            StringComparison.Ordinal
+        );
         Assert.Contains($"EXPOSE {port}", dockerfile, StringComparison.Ordinal);
         foreach (var volume in expected)
         {
@@ -82,8 +116,22 @@ public sealed class ContainerTests
     {
         using var root = new TempDir("image");
         var app = root.Combine("app");
-        var publish = Shell.Run("dotnet", ["publish", Path.Combine(Repo.Root, "src", "TagWorker", "TagWorker.csproj"), "-c", "Release", "-o", app, "--nologo", "-v", "q"],
-            null, TimeSpan.FromMinutes(5));
+        var publish = Shell.Run(
+            "dotnet",
+            [
+                "publish",
+                Path.Combine(Repo.Root, "src", "TagWorker", "TagWorker.csproj"),
+                "-c",
+                "Release",
+                "-o",
+                app,
+                "--nologo",
+                "-v",
+                "q",
+            ],
+            null,
+            TimeSpan.FromMinutes(5)
+        );
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
         // What the Dockerfile copies into /app besides the published app.
         Directory.CreateDirectory(Path.Combine(app, "models"));
@@ -122,7 +170,11 @@ public sealed class ContainerTests
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+                Timeout = TimeSpan.FromSeconds(5),
+            };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ReviewApp.Token);
             var analyzed = 0;
             for (var i = 0; i < 1200 && analyzed < 3 && !process.HasExited; i++)
@@ -133,9 +185,7 @@ public sealed class ContainerTests
                     var status = JsonDocument.Parse(await http.GetStringAsync("/api/status")).RootElement;
                     analyzed = status.GetProperty("counts").GetProperty("photos").GetProperty("analyzed").GetInt32();
                 }
-                catch (HttpRequestException)
-                {
-                }
+                catch (HttpRequestException) { }
             }
             Assert.True(analyzed == 3, output.ToString());
             Assert.True((await http.GetAsync("/healthz")).IsSuccessStatusCode);
@@ -150,7 +200,10 @@ public sealed class ContainerTests
             var stopwatch = Stopwatch.StartNew();
             Shell.Run("kill", "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(15)), "did not stop after SIGTERM");
-            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed.TotalSeconds:F1} s to stop");
+            Assert.True(
+                stopwatch.Elapsed < TimeSpan.FromSeconds(10),
+                $"took {stopwatch.Elapsed.TotalSeconds:F1} s to stop"
+            );
             Assert.Equal(0, process.ExitCode);
         }
         finally

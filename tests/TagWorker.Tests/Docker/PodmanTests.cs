@@ -27,7 +27,8 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
 
     private static Dictionary<string, string?> Env => new() { ["CONTAINERS_CONF"] = Conf };
 
-    private static ProcessResult Run(string file, params string[] args) => Shell.Run(file, args, Env, TimeSpan.FromMinutes(15));
+    private static ProcessResult Run(string file, params string[] args) =>
+        Shell.Run(file, args, Env, TimeSpan.FromMinutes(15));
 
     private static ProcessResult Podman(params string[] args) => Run("podman", args);
 
@@ -39,21 +40,54 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         Assert.True(bases.ExitCode == 0, bases.Error);
         var (runtimeBase, sdkBase) = (bases.Output.Trim().Split(' ')[0], bases.Output.Trim().Split(' ')[1]);
         var baseSeconds = clock.Elapsed.TotalSeconds;
-        var nuget = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var nuget = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         Directory.CreateDirectory(nuget);
-        List<string> build = ["build", "--format", "docker", "-t", Image, "--build-arg", $"BUILD_IMAGE={sdkBase}", "--build-arg", $"RUNTIME_IMAGE={runtimeBase}",
-            "-v", $"{nuget}:/root/.nuget/packages"]; // NuGet's cache, as BuildKit's cache mounts would keep it; never in the image
+        List<string> build =
+        [
+            "build",
+            "--format",
+            "docker",
+            "-t",
+            Image,
+            "--build-arg",
+            $"BUILD_IMAGE={sdkBase}",
+            "--build-arg",
+            $"RUNTIME_IMAGE={runtimeBase}",
+            "-v",
+            $"{nuget}:/root/.nuget/packages",
+        ]; // NuGet's cache, as BuildKit's cache mounts would keep it; never in the image
         if (File.Exists("/etc/ssl/certs/ca-certificates.crt"))
         {
             build.AddRange(["-v", "/etc/ssl/certs/ca-certificates.crt:/etc/host-ca.crt:ro"]); // this host's TLS-inspecting proxy
         }
         var built = Podman([.. build, Repo.Root]);
-        Assert.True(built.ExitCode == 0, built.Output[^Math.Min(3000, built.Output.Length)..] + built.Error[^Math.Min(3000, built.Error.Length)..]);
-        var size = long.Parse(Podman("image", "inspect", "--format", "{{.Size}}", Image).Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        output.WriteLine($"base images {baseSeconds:F0} s, build {clock.Elapsed.TotalSeconds - baseSeconds:F0} s, image {size / 1e6:F0} MB (on a {runtimeBase} stand-in)");
-        Assert.NotEqual(0, Podman("run", "--rm", "--entrypoint", "sh", Image, "-c", "command -v dotnet || command -v gcc || ls /usr/share/dotnet/sdk").ExitCode); // no SDK, no compiler
+        Assert.True(
+            built.ExitCode == 0,
+            built.Output[^Math.Min(3000, built.Output.Length)..] + built.Error[^Math.Min(3000, built.Error.Length)..]
+        );
+        var size = long.Parse(
+            Podman("image", "inspect", "--format", "{{.Size}}", Image).Output.Trim(),
+            System.Globalization.CultureInfo.InvariantCulture
+        );
+        output.WriteLine(
+            $"base images {baseSeconds:F0} s, build {clock.Elapsed.TotalSeconds - baseSeconds:F0} s, image {size / 1e6:F0} MB (on a {runtimeBase} stand-in)"
+        );
+        Assert.NotEqual(
+            0,
+            Podman(
+                "run",
+                "--rm",
+                "--entrypoint",
+                "sh",
+                Image,
+                "-c",
+                "command -v dotnet || command -v gcc || ls /usr/share/dotnet/sdk"
+            ).ExitCode
+        ); // no SDK, no compiler
 
-        // The project folder a NAS owner makes: compose.yaml, an .env, the models copied in (README), the photos owned by PUID.
+        // The project folder a NAS owner makes: compose.yaml, an .env, the models copied in (README), the photos owned
+        // by PUID.
         File.Copy(Path.Combine(Repo.Root, "compose.yaml"), _project.Combine("compose.yaml"));
         var photos = _project.Combine("photos");
         Directory.CreateDirectory(photos);
@@ -61,7 +95,12 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         {
             File.Copy(Path.Combine(Repo.Photos, photo), Path.Combine(photos, photo));
         }
-        Assert.Equal(0, Shell.Run("vips", "copy", Path.Combine(Repo.Photos, "biden_1.jpg"), Path.Combine(photos, "biden_1.heic")).ExitCode); // an iPhone photo
+        Assert.Equal(
+            0,
+            Shell
+                .Run("vips", "copy", Path.Combine(Repo.Photos, "biden_1.jpg"), Path.Combine(photos, "biden_1.heic"))
+                .ExitCode
+        ); // an iPhone photo
         Run("chown", "-R", $"{Owner}:{Owner}", photos);
         Run("find", photos, "-type", "f", "-exec", "touch", "-d", "1 hour ago", "{}", "+");
         Directory.CreateDirectory(_project.Combine("tagworker", "models"));
@@ -70,20 +109,31 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
             File.Copy(model, _project.Combine("tagworker", "models", Path.GetFileName(model)));
         }
         var port = AppProcess.FreePort();
-        File.WriteAllText(_project.Combine(".env"), $"PHOTOS={photos}\nPUID={Owner}\nPGID={Owner}\nTZ=Europe/Berlin\nTAGWORKER_PORT={port}\nTAGWORKER_TOKEN=\n");
+        File.WriteAllText(
+            _project.Combine(".env"),
+            $"PHOTOS={photos}\nPUID={Owner}\nPGID={Owner}\nTZ=Europe/Berlin\nTAGWORKER_PORT={port}\nTAGWORKER_TOKEN=\n"
+        );
 
         _containers.Add("tagworker");
         Compose("up", "-d");
         var first = await WaitHealthy("tagworker", TimeSpan.FromSeconds(60));
         var token = File.ReadAllText(_project.Combine("tagworker", "data", "auth-token")).Trim();
         using var api = Api(port, token);
-        var status = await WaitFor(api, s => s.GetProperty("counts").GetProperty("photos").GetProperty("analyzed").GetInt32() == 5, TimeSpan.FromSeconds(180));
+        var status = await WaitFor(
+            api,
+            s => s.GetProperty("counts").GetProperty("photos").GetProperty("analyzed").GetInt32() == 5,
+            TimeSpan.FromSeconds(180)
+        );
         Assert.Equal(0, status.GetProperty("counts").GetProperty("photos").GetProperty("failed").GetInt32());
         var logs = Podman("logs", "tagworker");
         var log = logs.Output + logs.Error;
         output.WriteLine($"healthy after {first.TotalSeconds:F0} s; first-start log:\n{log}");
         Assert.Contains($"running as {Owner}:{Owner}", log, StringComparison.Ordinal);
-        Assert.Contains("Generated a token for the review site and API: it is in /data/auth-token", log, StringComparison.Ordinal);
+        Assert.Contains(
+            "Generated a token for the review site and API: it is in /data/auth-token",
+            log,
+            StringComparison.Ordinal
+        );
         Assert.DoesNotContain("telemetry", log, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("700", Shell.Run("stat", "-c", "%a", _project.Combine("tagworker", "data")).Output.Trim());
 
@@ -92,7 +142,9 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         (await api.PostAsJsonAsync("/api/writeback/approve", new { person_id = person })).EnsureSuccessStatusCode();
         (await api.PostAsync("/api/writeback/apply", null)).EnsureSuccessStatusCode();
         var sidecar = Path.Combine(photos, "obama_1.jpg.xmp");
-        Assert.True(File.Exists(sidecar) && File.ReadAllText(sidecar).Contains("Barack Obama", StringComparison.Ordinal));
+        Assert.True(
+            File.Exists(sidecar) && File.ReadAllText(sidecar).Contains("Barack Obama", StringComparison.Ordinal)
+        );
         Assert.Equal($"{Owner}:{Owner}", Shell.Run("stat", "-c", "%u:%g", sidecar).Output.Trim());
 
         // docker compose stop: SIGTERM, a clean exit well within the grace period.
@@ -106,8 +158,13 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         Compose("up", "-d");
         await WaitHealthy("tagworker", TimeSpan.FromSeconds(60));
         var people = JsonDocument.Parse(await Retry(() => api.GetStringAsync("/api/people"))).RootElement;
-        Assert.Contains(people.GetProperty("items").EnumerateArray(), p => p.GetProperty("name").GetString() == "Barack Obama");
-        Assert.True(JsonDocument.Parse(await api.GetStringAsync("/api/decisions")).RootElement.GetProperty("total").GetInt32() >= 1);
+        Assert.Contains(people.GetProperty("items").EnumerateArray(), p =>
+            p.GetProperty("name").GetString() == "Barack Obama"
+        );
+        Assert.True(
+            JsonDocument.Parse(await api.GetStringAsync("/api/decisions")).RootElement.GetProperty("total").GetInt32()
+                >= 1
+        );
         Compose("down");
         _containers.Clear();
 
@@ -122,32 +179,61 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         var data = _project.Combine("ro-data");
         Directory.CreateDirectory(data);
         var port = AppProcess.FreePort();
-        Start("tagworker-ro", port, data, [$"{_project.Combine("photos")}:/photos:ro"],
-            "-e", "TagWorker__WriteBack__SidecarMirror=/data/sidecars", "-e", $"TagWorker__Auth__Token={token}",
-            "-e", "TagWorker__Faces__RegroupEveryPhotos=1", "-e", "TagWorker__Faces__RegroupMinMinutes=0");
+        Start(
+            "tagworker-ro",
+            port,
+            data,
+            [$"{_project.Combine("photos")}:/photos:ro"],
+            "-e",
+            "TagWorker__WriteBack__SidecarMirror=/data/sidecars",
+            "-e",
+            $"TagWorker__Auth__Token={token}",
+            "-e",
+            "TagWorker__Faces__RegroupEveryPhotos=1",
+            "-e",
+            "TagWorker__Faces__RegroupMinMinutes=0"
+        );
         using var api = Api(port, token);
-        await WaitFor(api, s => s.GetProperty("counts").GetProperty("photos").GetProperty("analyzed").GetInt32() == 5, TimeSpan.FromSeconds(180));
+        await WaitFor(
+            api,
+            s => s.GetProperty("counts").GetProperty("photos").GetProperty("analyzed").GetInt32() == 5,
+            TimeSpan.FromSeconds(180)
+        );
         var before = Directory.GetFiles(_project.Combine("photos")).Length;
         var person = await NameLargestGroup(api, "Obama Mirror");
         (await api.PostAsJsonAsync("/api/writeback/approve", new { person_id = person })).EnsureSuccessStatusCode();
-        var report = JsonDocument.Parse(await (await api.PostAsync("/api/writeback/apply", null)).Content.ReadAsStringAsync()).RootElement;
+        var report = JsonDocument
+            .Parse(await (await api.PostAsync("/api/writeback/apply", null)).Content.ReadAsStringAsync())
+            .RootElement;
         Assert.Equal(0, report.GetProperty("failed").GetInt32());
         var mirrored = Path.Combine(data, "sidecars", "obama_1.jpg.xmp");
-        Assert.True(File.Exists(mirrored) && File.ReadAllText(mirrored).Contains("Obama Mirror", StringComparison.Ordinal), report.ToString());
+        Assert.True(
+            File.Exists(mirrored) && File.ReadAllText(mirrored).Contains("Obama Mirror", StringComparison.Ordinal),
+            report.ToString()
+        );
         Assert.Equal($"{Owner}:{Owner}", Shell.Run("stat", "-c", "%u:%g", mirrored).Output.Trim());
         Assert.Equal(before, Directory.GetFiles(_project.Combine("photos")).Length); // nothing written into the read-only library
         Podman("stop", "-t", "15", "tagworker-ro");
     }
 
-    /// <summary>No models and no way to fetch them: one clear log line, /healthz unhealthy, the container keeps running.</summary>
+    /// <summary>No models and no way to fetch them: one clear log line, /healthz unhealthy, the container keeps
+    /// running.</summary>
     private async Task AMissingModelMakesItUnhealthyNotACrashLoop()
     {
         var data = _project.Combine("nomodel-data");
         Directory.CreateDirectory(data);
         var models = _project.Combine("nomodel-models");
         Directory.CreateDirectory(models);
-        Start("tagworker-nomodel", AppProcess.FreePort(), data, [$"{_project.Combine("photos")}:/photos:ro", $"{models}:/models"],
-            "--network", "none", "-e", "TAGWORKER_MODELS_SOURCE=/nowhere");
+        Start(
+            "tagworker-nomodel",
+            AppProcess.FreePort(),
+            data,
+            [$"{_project.Combine("photos")}:/photos:ro", $"{models}:/models"],
+            "--network",
+            "none",
+            "-e",
+            "TAGWORKER_MODELS_SOURCE=/nowhere"
+        );
         var deadline = DateTime.UtcNow.AddSeconds(90);
         string log;
         do
@@ -155,15 +241,17 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(2000);
             var logs = Podman("logs", "tagworker-nomodel");
             log = logs.Output + logs.Error;
-        }
-        while (!log.Contains("Cannot analyse photos", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+        } while (!log.Contains("Cannot analyse photos", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
         output.WriteLine($"missing model log:\n{log}");
         Assert.Contains("some models are missing from /models", log, StringComparison.Ordinal);
         Assert.Contains("Cannot analyse photos: model file /models/", log, StringComparison.Ordinal);
         var health = Podman("healthcheck", "run", "tagworker-nomodel");
         Assert.NotEqual(0, health.ExitCode);
         await Task.Delay(TimeSpan.FromSeconds(35)); // a retry later: still running, still one line, no restart
-        Assert.Equal("running 0", Podman("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "tagworker-nomodel").Output.Trim());
+        Assert.Equal(
+            "running 0",
+            Podman("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "tagworker-nomodel").Output.Trim()
+        );
         var again = Podman("logs", "tagworker-nomodel");
         Assert.Equal(1, (again.Output + again.Error).Split("Cannot analyse photos").Length - 1);
     }
@@ -172,8 +260,23 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
     {
         _containers.Add(name);
         var models = _project.Combine("tagworker", "models");
-        List<string> args = ["run", "-d", "--name", name, "-p", $"127.0.0.1:{port}:8080", "-e", $"PUID={Owner}", "-e", $"PGID={Owner}",
-            "-v", $"{data}:/data", "-v", $"{_project.Combine("tagworker", "config")}:/config"];
+        List<string> args =
+        [
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            $"127.0.0.1:{port}:8080",
+            "-e",
+            $"PUID={Owner}",
+            "-e",
+            $"PGID={Owner}",
+            "-v",
+            $"{data}:/data",
+            "-v",
+            $"{_project.Combine("tagworker", "config")}:/config",
+        ];
         if (!volumes.Any(v => v.Contains(":/models", StringComparison.Ordinal)))
         {
             args.AddRange(["-v", $"{models}:/models"]);
@@ -188,17 +291,26 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
 
     private void Compose(params string[] args)
     {
-        var run = Shell.Run("podman-compose", ["-f", _project.Combine("compose.yaml"), .. args], Env, TimeSpan.FromMinutes(5));
+        var run = Shell.Run(
+            "podman-compose",
+            ["-f", _project.Combine("compose.yaml"), .. args],
+            Env,
+            TimeSpan.FromMinutes(5)
+        );
         Assert.True(run.ExitCode == 0, $"podman-compose {string.Join(' ', args)}: {run.Output}{run.Error}");
     }
 
-    /// <summary>Runs the image's own HEALTHCHECK (podman runs it on a timer only under systemd) until it passes.</summary>
+    /// <summary>Runs the image's own HEALTHCHECK (podman runs it on a timer only under systemd) until it
+    /// passes.</summary>
     private static async Task<TimeSpan> WaitHealthy(string name, TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
         while (Podman("healthcheck", "run", name).ExitCode != 0)
         {
-            Assert.True(clock.Elapsed < within, $"{name} not healthy within {within.TotalSeconds} s: {Podman("logs", name).Error}");
+            Assert.True(
+                clock.Elapsed < within,
+                $"{name} not healthy within {within.TotalSeconds} s: {Podman("logs", name).Error}"
+            );
             await Task.Delay(1000);
         }
         return clock.Elapsed;
@@ -206,7 +318,11 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
 
     private static HttpClient Api(int port, string token)
     {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
@@ -247,8 +363,13 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var groups = JsonDocument.Parse(await api.GetStringAsync("/api/groups")).RootElement.GetProperty("items").EnumerateArray()
-                .Where(g => g.GetProperty("faces").GetInt32() >= 2).OrderByDescending(g => g.GetProperty("faces").GetInt32()).ToList();
+            var groups = JsonDocument
+                .Parse(await api.GetStringAsync("/api/groups"))
+                .RootElement.GetProperty("items")
+                .EnumerateArray()
+                .Where(g => g.GetProperty("faces").GetInt32() >= 2)
+                .OrderByDescending(g => g.GetProperty("faces").GetInt32())
+                .ToList();
             if (groups.Count > 0)
             {
                 var id = groups[0].GetProperty("id").GetInt64();

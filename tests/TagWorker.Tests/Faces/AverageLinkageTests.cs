@@ -48,7 +48,13 @@ public sealed class AverageLinkageTests
         anchors[front[0]] = 10;
         anchors[profile[0]] = 11;
         var labels = Labels((front, 0), (profile, 1));
-        AverageLinkage.Merge(_faces, labels, Eligible(), Link, new LinkRules(anchors, Array.Empty<(long, long)>().ToLookup(l => l.Item1, l => l.Item2)));
+        AverageLinkage.Merge(
+            _faces,
+            labels,
+            Eligible(),
+            Link,
+            new LinkRules(anchors, Array.Empty<(long, long)>().ToLookup(l => l.Item1, l => l.Item2))
+        );
         Assert.NotEqual(labels[front[0]], labels[profile[0]]);
 
         anchors[profile[0]] = null;
@@ -63,8 +69,14 @@ public sealed class AverageLinkageTests
     {
         // Both pairs of pieces link at 0.27. Loose pieces (their faces 0.5 alike: one person in varied photos) merge;
         // tight pieces (0.65 alike, as two sisters' groups are) stay apart.
-        var loose = (Piece(tilt: 2, weight: 0.922f, privateWeight: 1.36f), Piece(tilt: 3, weight: 0.922f, privateWeight: 1.36f));
-        var tight = (Piece(tilt: 4, weight: 1.185f, privateWeight: 1.138f, axis: 1), Piece(tilt: 5, weight: 1.185f, privateWeight: 1.138f, axis: 1));
+        var loose = (
+            Piece(tilt: 2, weight: 0.922f, privateWeight: 1.36f),
+            Piece(tilt: 3, weight: 0.922f, privateWeight: 1.36f)
+        );
+        var tight = (
+            Piece(tilt: 4, weight: 1.185f, privateWeight: 1.138f, axis: 1),
+            Piece(tilt: 5, weight: 1.185f, privateWeight: 1.138f, axis: 1)
+        );
         var labels = Labels((loose.Item1, 0), (loose.Item2, 1), (tight.Item1, 2), (tight.Item2, 3));
 
         AverageLinkage.Merge(_faces, labels, Eligible(), Link);
@@ -111,14 +123,25 @@ public sealed class AverageLinkageTests
 
     private int[] Person(int axis, int faces, int tilt = -1)
     {
-        // Faces of one person: the person's axis plus a little of a private axis each, and optionally a shared tilt (a pose).
-        return Enumerable.Range(0, faces).Select(k => Add(tilt >= 0
-            ? Vector((axis, 1), (tilt, 0.5f), (8 + (_faces.Count % 8), 0.3f))
-            : Vector((axis, 1), (8 + (_faces.Count % 8), 0.3f)))).ToArray();
+        // Faces of one person: the person's axis plus a little of a private axis each, and optionally a shared tilt (a
+        // pose).
+        return Enumerable
+            .Range(0, faces)
+            .Select(k =>
+                Add(
+                    tilt >= 0
+                        ? Vector((axis, 1), (tilt, 0.5f), (8 + (_faces.Count % 8), 0.3f))
+                        : Vector((axis, 1), (8 + (_faces.Count % 8), 0.3f))
+                )
+            )
+            .ToArray();
     }
 
     private int[] Piece(int tilt, float weight, float privateWeight, int axis = 0) =>
-        Enumerable.Range(0, 3).Select(_ => Add(Vector((axis, 1), (tilt, weight), (16 + _faces.Count, privateWeight)))).ToArray();
+        Enumerable
+            .Range(0, 3)
+            .Select(_ => Add(Vector((axis, 1), (tilt, weight), (16 + _faces.Count, privateWeight))))
+            .ToArray();
 
     private int Add(float[] embedding)
     {

@@ -11,7 +11,13 @@ public sealed class ClusteringTests
     [InlineData(1, 300, 16, 0.3, 2)]
     [InlineData(2, 500, 32, 0.2, 3)]
     [InlineData(3, 200, 8, 0.5, 4)]
-    public void Blocked_DBSCAN_agrees_with_a_brute_force_DBSCAN_on_random_data(int seed, int n, int dims, double eps, int minSamples)
+    public void Blocked_DBSCAN_agrees_with_a_brute_force_DBSCAN_on_random_data(
+        int seed,
+        int n,
+        int dims,
+        double eps,
+        int minSamples
+    )
     {
         var vectors = RandomClusters(new Random(seed), n, dims, groups: 7, spread: 0.35f);
 
@@ -35,14 +41,22 @@ public sealed class ClusteringTests
     [Theory]
     [InlineData(11, 3000, 64, 0.3)]
     [InlineData(12, 4000, 32, 0.2)]
-    public void The_indexed_DBSCAN_for_large_libraries_never_merges_what_exact_DBSCAN_keeps_apart(int seed, int n, int dims, double eps)
+    public void The_indexed_DBSCAN_for_large_libraries_never_merges_what_exact_DBSCAN_keeps_apart(
+        int seed,
+        int n,
+        int dims,
+        double eps
+    )
     {
         var vectors = RandomClusters(new Random(seed), n, dims, groups: 60, spread: 0.25f);
 
         var exact = CosineDbscan.Cluster(vectors, dims, eps, 2);
         var indexed = IvfDbscan.Cluster(vectors, dims, eps, 2);
 
-        var agreement = ClusteringMetrics.Compute(exact.Select((g, i) => g >= 0 ? $"g{g}" : $"n{i}").ToArray(), indexed);
+        var agreement = ClusteringMetrics.Compute(
+            exact.Select((g, i) => g >= 0 ? $"g{g}" : $"n{i}").ToArray(),
+            indexed
+        );
         Assert.True(agreement.BCubedPrecision >= 0.999, $"precision {agreement.BCubedPrecision}"); // merging people is the error that matters
         Assert.True(agreement.BCubedRecall >= 0.9, $"recall {agreement.BCubedRecall}");
     }
@@ -73,10 +87,14 @@ public sealed class ClusteringTests
     {
         ClusterFace[] faces =
         [
-            Face(1, 1, [1, 0, 0, 0], size: 20), Face(2, 2, [1, 0, 0, 0], size: 20), // too small
-            Face(3, 3, [0, 1, 0, 0], score: 0.3f), Face(4, 4, [0, 1, 0, 0], score: 0.3f), // too uncertain
-            Face(5, 5, [0, 0, 1, 0], sharpness: 3), Face(6, 6, [0, 0, 1, 0], sharpness: 3), // too blurry
-            Face(7, 7, [0, 0, 0, 1]), Face(8, 8, [0, 0, 0, 1]),
+            Face(1, 1, [1, 0, 0, 0], size: 20),
+            Face(2, 2, [1, 0, 0, 0], size: 20), // too small
+            Face(3, 3, [0, 1, 0, 0], score: 0.3f),
+            Face(4, 4, [0, 1, 0, 0], score: 0.3f), // too uncertain
+            Face(5, 5, [0, 0, 1, 0], sharpness: 3),
+            Face(6, 6, [0, 0, 1, 0], sharpness: 3), // too blurry
+            Face(7, 7, [0, 0, 0, 1]),
+            Face(8, 8, [0, 0, 0, 1]),
         ];
 
         var labels = FaceClusterer.Cluster(faces, 0.1, 2, Bar);
@@ -93,15 +111,17 @@ public sealed class ClusteringTests
         Assert.Equal(0.8, metrics.BCubedPrecision, 4);
         Assert.Equal(0.5333, metrics.BCubedRecall, 4);
         Assert.Equal(0.5, metrics.PairwisePrecision, 4); // TP 1 (a1a2), FP 1 (a3b1)
-        Assert.Equal(0.25, metrics.PairwiseRecall, 4);   // of 4 true pairs
+        Assert.Equal(0.25, metrics.PairwiseRecall, 4); // of 4 true pairs
         Assert.Equal(3, metrics.Clusters);
     }
 
     [Fact]
     public void Eval_faces_on_the_labelled_photos_keeps_people_apart_and_together()
     {
-        var result = Shell.App(["eval-faces", "--images", Repo.Photos, "--labels", Path.Combine(Repo.Photos, "labels.csv"), "--json"],
-            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root });
+        var result = Shell.App(
+            ["eval-faces", "--images", Repo.Photos, "--labels", Path.Combine(Repo.Photos, "labels.csv"), "--json"],
+            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root }
+        );
 
         Assert.True(result.ExitCode == 0, result.Error);
         var metrics = JsonDocument.Parse(result.Output).RootElement.GetProperty("metrics");
@@ -116,22 +136,43 @@ public sealed class ClusteringTests
     public void Eval_faces_on_faces_lfw_meets_the_targets_in_one_regrouping_and_with_photos_arriving_one_by_one()
     {
         var set = Path.Combine(Repo.Shared, "testdata", "faces-lfw");
-        var result = Shell.App(["eval-faces", "--images", Path.Combine(set, "images"), "--labels", Path.Combine(set, "labels.csv"), "--arrival", "5", "--json"],
-            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root });
+        var result = Shell.App(
+            [
+                "eval-faces",
+                "--images",
+                Path.Combine(set, "images"),
+                "--labels",
+                Path.Combine(set, "labels.csv"),
+                "--arrival",
+                "5",
+                "--json",
+            ],
+            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root }
+        );
 
         Assert.True(result.ExitCode == 0, result.Error);
         var report = JsonDocument.Parse(result.Output).RootElement;
         var full = report.GetProperty("metrics");
         var arrival = report.GetProperty("arrival");
-        // Measured: P 1.000, F1 0.998 both ways (before the average-linkage stage: F1 0.992). Targets: P >= 0.995, F1 >= 0.98.
+        // Measured: P 1.000, F1 0.998 both ways (before the average-linkage stage: F1 0.992). Targets: P >= 0.995, F1
+        // >= 0.98.
         Assert.True(full.GetProperty("b_cubed_precision").GetDouble() >= 0.995, result.Output);
         Assert.True(full.GetProperty("b_cubed_f1").GetDouble() >= 0.98, result.Output);
-        Assert.True(Math.Abs(full.GetProperty("b_cubed_f1").GetDouble() - arrival.GetProperty("b_cubed_f1").GetDouble()) <= 0.02, result.Output);
+        Assert.True(
+            Math.Abs(full.GetProperty("b_cubed_f1").GetDouble() - arrival.GetProperty("b_cubed_f1").GetDouble())
+                <= 0.02,
+            result.Output
+        );
         Assert.Equal(544, full.GetProperty("items").GetInt32());
         // Questions asked ("Is this X?") are right 9 times in 10 or more.
-        foreach (var shown in report.GetProperty("suggestions").GetProperty("for_faces").EnumerateArray()
-            .Concat(report.GetProperty("suggestions").GetProperty("for_groups").EnumerateArray())
-            .Where(s => s.GetProperty("from").GetDouble() >= Suggestions.LikelyFrom))
+        foreach (
+            var shown in report
+                .GetProperty("suggestions")
+                .GetProperty("for_faces")
+                .EnumerateArray()
+                .Concat(report.GetProperty("suggestions").GetProperty("for_groups").EnumerateArray())
+                .Where(s => s.GetProperty("from").GetDouble() >= Suggestions.LikelyFrom)
+        )
         {
             Assert.True(shown.GetProperty("precision").GetDouble() >= 0.9, result.Output);
         }
@@ -139,7 +180,14 @@ public sealed class ClusteringTests
 
     private static readonly QualityBar Bar = new(MinFaceSize: 40, MinScore: 0.6, MinSharpness: 20);
 
-    private static ClusterFace Face(long id, long photo, float[] direction, float size = 100, float score = 0.9f, float sharpness = 100)
+    private static ClusterFace Face(
+        long id,
+        long photo,
+        float[] direction,
+        float size = 100,
+        float score = 0.9f,
+        float sharpness = 100
+    )
     {
         var v = direction.ToArray();
         TagWorker.Inference.FaceEmbedder.Normalise(v);
@@ -148,7 +196,10 @@ public sealed class ClusteringTests
 
     private static float[] RandomClusters(Random random, int n, int dims, int groups, float spread)
     {
-        var centres = Enumerable.Range(0, groups).Select(_ => Enumerable.Range(0, dims).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray()).ToArray();
+        var centres = Enumerable
+            .Range(0, groups)
+            .Select(_ => Enumerable.Range(0, dims).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray())
+            .ToArray();
         var vectors = new float[n * dims];
         for (var i = 0; i < n; i++)
         {
@@ -167,8 +218,18 @@ public sealed class ClusteringTests
     private static (bool[] Core, int[] Labels) BruteForce(float[] vectors, int dims, double eps, int minSamples)
     {
         var n = vectors.Length / dims;
-        var neighbours = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n)
-            .Where(j => 1 - TensorPrimitives.Dot(vectors.AsSpan(i * dims, dims), vectors.AsSpan(j * dims, dims)) <= eps + 1e-6).ToList()).ToArray();
+        var neighbours = Enumerable
+            .Range(0, n)
+            .Select(i =>
+                Enumerable
+                    .Range(0, n)
+                    .Where(j =>
+                        1 - TensorPrimitives.Dot(vectors.AsSpan(i * dims, dims), vectors.AsSpan(j * dims, dims))
+                        <= eps + 1e-6
+                    )
+                    .ToList()
+            )
+            .ToArray();
         var core = neighbours.Select(l => l.Count >= minSamples).ToArray();
         var labels = Enumerable.Repeat(-1, n).ToArray();
         var next = 0;

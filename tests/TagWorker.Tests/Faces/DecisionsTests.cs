@@ -111,9 +111,7 @@ public sealed class DecisionsTests : IDisposable
         Regroup();
         Assert.Equal(0, Scalar($"SELECT count(*) FROM faces WHERE id = {other} AND person_id = {a}"));
 
-        while (_decisions.UndoLast())
-        {
-        }
+        while (_decisions.UndoLast()) { }
         Regroup();
         Assert.Equal(before.Named, Facts().Named);
         Assert.Empty(Facts().Confirmed);
@@ -180,7 +178,10 @@ public sealed class DecisionsTests : IDisposable
         {
             RandomDecision(random);
         }
-        while (Pairs("SELECT id, 0 FROM decisions WHERE undone_at IS NULL").Select(p => p.A).ToArray() is { Length: > 0 } open)
+        while (
+            Pairs("SELECT id, 0 FROM decisions WHERE undone_at IS NULL").Select(p => p.A).ToArray()
+                is { Length: > 0 } open
+        )
         {
             var pick = open[random.Next(open.Length)];
             var plan = _decisions.UndoPlan(pick);
@@ -189,19 +190,32 @@ public sealed class DecisionsTests : IDisposable
             AssertConsistent();
         }
         var after = Rows();
-        Assert.True(before == after, "differs: " + string.Join("; ", before.Split('\n').Except(after.Split('\n'))) + " / now " + string.Join("; ", after.Split('\n').Except(before.Split('\n'))));
+        Assert.True(
+            before == after,
+            "differs: "
+                + string.Join("; ", before.Split('\n').Except(after.Split('\n')))
+                + " / now "
+                + string.Join("; ", after.Split('\n').Except(before.Split('\n')))
+        );
     }
 
-    /// <summary>Every row a decision can change, as text: faces' person and state, people, "not this person" links.</summary>
+    /// <summary>Every row a decision can change, as text: faces' person and state, people, "not this person"
+    /// links.</summary>
     private string Rows()
     {
         using var connection = _database.Open();
-        return string.Join("\n", connection.Rows("""
-            SELECT 'face ' || id || ' ' || coalesce(person_id, '-') || ' ' || coalesce(assigned_by, '-') || ' ' || coalesce(rejected, '-') FROM faces
-            UNION ALL SELECT 'person ' || id || ' ' || coalesce(name, '-') || ' ' || ignored || ' ' || hidden FROM people
-            UNION ALL SELECT 'link ' || face_id || ' ' || person_id FROM cannot_link
-            ORDER BY 1
-            """, r => r.GetString(0)));
+        return string.Join(
+            "\n",
+            connection.Rows(
+                """
+                SELECT 'face ' || id || ' ' || coalesce(person_id, '-') || ' ' || coalesce(assigned_by, '-') || ' ' || coalesce(rejected, '-') FROM faces
+                UNION ALL SELECT 'person ' || id || ' ' || coalesce(name, '-') || ' ' || ignored || ' ' || hidden FROM people
+                UNION ALL SELECT 'link ' || face_id || ' ' || person_id FROM cannot_link
+                ORDER BY 1
+                """,
+                r => r.GetString(0)
+            )
+        );
     }
 
     [Fact]
@@ -232,12 +246,19 @@ public sealed class DecisionsTests : IDisposable
         Regroup();
         var person = Scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1");
         _decisions.Name(person, "Dana");
-        Execute($"UPDATE photos SET removed_at = 'now' WHERE id IN (SELECT photo_id FROM faces WHERE person_id = {person} LIMIT 3)");
+        Execute(
+            $"UPDATE photos SET removed_at = 'now' WHERE id IN (SELECT photo_id FROM faces WHERE person_id = {person} LIMIT 3)"
+        );
 
         Regroup();
 
         Assert.Equal("Dana", Text($"SELECT name FROM people WHERE id = {person}"));
-        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
+        Assert.Equal(
+            0,
+            Scalar(
+                "SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"
+            )
+        );
     }
 
     [Fact]
@@ -291,19 +312,31 @@ public sealed class DecisionsTests : IDisposable
         var three = Scalar("SELECT person_id FROM faces ORDER BY id LIMIT 1");
         var four = Scalar("SELECT person_id FROM faces ORDER BY id DESC LIMIT 1");
         _decisions.Name(three, "Gina");
-        var lookAlike = _decisions.Split(Pairs($"SELECT id, 0 FROM faces WHERE person_id = {three} ORDER BY id LIMIT 2").Select(p => p.A).ToArray(), null);
+        var lookAlike = _decisions.Split(
+            Pairs($"SELECT id, 0 FROM faces WHERE person_id = {three} ORDER BY id LIMIT 2").Select(p => p.A).ToArray(),
+            null
+        );
 
         using var connection = _database.Open();
         var suggestions = TagWorker.Faces.Suggestions.ForUnnamedGroups(connection, "w600k_mbf");
         var forLookAlike = suggestions.Single(g => g.GroupId == lookAlike).Suggestions[0];
         var forFour = suggestions.Single(g => g.GroupId == four).Suggestions[0];
         Assert.Equal(("Gina", three), (forLookAlike.Name, forLookAlike.PersonId));
-        Assert.True(forLookAlike.Similarity > 0.6 && forFour.Similarity < 0.1, $"{forLookAlike.Similarity} vs {forFour.Similarity}");
+        Assert.True(
+            forLookAlike.Similarity > 0.6 && forFour.Similarity < 0.1,
+            $"{forLookAlike.Similarity} vs {forFour.Similarity}"
+        );
         Assert.True(forLookAlike.Likely); // asked as a question
-        Assert.False(forFour.Likely);     // only a quiet "more like this"
+        Assert.False(forFour.Likely); // only a quiet "more like this"
 
         var face = Scalar($"SELECT min(id) FROM faces WHERE person_id = {four}");
-        var (faces, people) = SimilarFaces.Find(connection, "w600k_mbf", SimilarFaces.EmbeddingOf(connection, face)!, 5, excludeFace: face);
+        var (faces, people) = SimilarFaces.Find(
+            connection,
+            "w600k_mbf",
+            SimilarFaces.EmbeddingOf(connection, face)!,
+            5,
+            excludeFace: face
+        );
         Assert.All(faces, f => Assert.Equal(four, f.PersonId));
         Assert.Equal(four, people[0].PersonId);
     }
@@ -322,7 +355,11 @@ public sealed class DecisionsTests : IDisposable
         var waitingGina = Scalar("SELECT max(id) FROM faces");
 
         using var connection = _database.Open();
-        var queue = TagWorker.Faces.Suggestions.ForWaitingFaces(connection, "w600k_mbf", PeopleProfiles.Load(connection, "w600k_mbf"));
+        var queue = TagWorker.Faces.Suggestions.ForWaitingFaces(
+            connection,
+            "w600k_mbf",
+            PeopleProfiles.Load(connection, "w600k_mbf")
+        );
 
         Assert.Equal(waitingGina, queue[0].FaceId);
         Assert.Equal(("Gina", true), (queue[0].Closest!.Name, queue[0].Closest!.Likely));
@@ -333,45 +370,85 @@ public sealed class DecisionsTests : IDisposable
     private int Assign()
     {
         using var connection = _database.Open();
-        return Assigner.AssignWaiting(connection, "w600k_mbf", Link, new QualityBar(MinFaceSize: 40, MinScore: 0.6, MinSharpness: 20));
+        return Assigner.AssignWaiting(
+            connection,
+            "w600k_mbf",
+            Link,
+            new QualityBar(MinFaceSize: 40, MinScore: 0.6, MinSharpness: 20)
+        );
     }
 
     private sealed record FactsRecord(
-        SortedDictionary<long, long> Confirmed, SortedSet<long> Rejected, SortedDictionary<long, string> Named, SortedSet<long> Ignored)
+        SortedDictionary<long, long> Confirmed,
+        SortedSet<long> Rejected,
+        SortedDictionary<long, string> Named,
+        SortedSet<long> Ignored
+    )
     {
-        public bool Equals(FactsRecord? other) => other is not null && Confirmed.SequenceEqual(other.Confirmed) && Rejected.SetEquals(other.Rejected)
-            && Named.SequenceEqual(other.Named) && Ignored.SetEquals(other.Ignored);
+        public bool Equals(FactsRecord? other) =>
+            other is not null
+            && Confirmed.SequenceEqual(other.Confirmed)
+            && Rejected.SetEquals(other.Rejected)
+            && Named.SequenceEqual(other.Named)
+            && Ignored.SetEquals(other.Ignored);
 
         public override int GetHashCode() => Confirmed.Count;
     }
 
-    private FactsRecord Facts() => new(
-        new SortedDictionary<long, long>(Pairs("SELECT id, person_id FROM faces WHERE assigned_by = 'user'").ToDictionary(p => p.A, p => p.B)),
-        new SortedSet<long>(Pairs("SELECT id, 0 FROM faces WHERE rejected IS NOT NULL").Select(p => p.A)),
-        new SortedDictionary<long, string>(Names()),
-        new SortedSet<long>(Pairs("SELECT id, 0 FROM people WHERE ignored = 1").Select(p => p.A)));
+    private FactsRecord Facts() =>
+        new(
+            new SortedDictionary<long, long>(
+                Pairs("SELECT id, person_id FROM faces WHERE assigned_by = 'user'").ToDictionary(p => p.A, p => p.B)
+            ),
+            new SortedSet<long>(Pairs("SELECT id, 0 FROM faces WHERE rejected IS NOT NULL").Select(p => p.A)),
+            new SortedDictionary<long, string>(Names()),
+            new SortedSet<long>(Pairs("SELECT id, 0 FROM people WHERE ignored = 1").Select(p => p.A))
+        );
 
     private void AssertInvariants()
     {
         AssertConsistent();
-        var clashes = Pairs("""
+        var clashes = Pairs(
+            """
             SELECT a.id, b.id FROM faces a JOIN faces b ON a.photo_id = b.photo_id AND a.person_id = b.person_id AND a.id < b.id
             WHERE a.assigned_by = 'auto' OR b.assigned_by = 'auto'
-            """);
-        Assert.True(clashes.Count == 0, "one photo twice in one person: " + string.Join("; ", clashes.Select(c => Describe(c.A) + " / " + Describe(c.B))));
+            """
+        );
+        Assert.True(
+            clashes.Count == 0,
+            "one photo twice in one person: "
+                + string.Join("; ", clashes.Select(c => Describe(c.A) + " / " + Describe(c.B)))
+        );
     }
 
-    /// <summary>What holds after any decision or undo, before the algorithm runs again (which keeps one photo out of a person twice).</summary>
+    /// <summary>What holds after any decision or undo, before the algorithm runs again (which keeps one photo out of a
+    /// person twice).</summary>
     private void AssertConsistent()
     {
-        Assert.Equal(0, Scalar("SELECT count(*) FROM faces f JOIN cannot_link c ON c.face_id = f.id AND c.person_id = f.person_id"));
+        Assert.Equal(
+            0,
+            Scalar("SELECT count(*) FROM faces f JOIN cannot_link c ON c.face_id = f.id AND c.person_id = f.person_id")
+        );
         Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE rejected IS NOT NULL AND person_id IS NOT NULL"));
-        Assert.Equal(0, Scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"));
+        Assert.Equal(
+            0,
+            Scalar(
+                "SELECT count(*) FROM faces WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT id FROM people)"
+            )
+        );
         // The maintained list of photos with changes to write is what the whole-library diff says.
         using var connection = _database.Open();
         var options = new TagWorker.WriteBack.WriteBackOptions();
-        var maintained = TagWorker.WriteBack.Changes.PendingPhotos(connection, options, 0, int.MaxValue).Photos.Order().ToArray();
-        var diff = TagWorker.WriteBack.Changes.Pending(connection, options, (IReadOnlyCollection<long>?)null).Select(c => c.PhotoId).Distinct().Order().ToArray();
+        var maintained = TagWorker
+            .WriteBack.Changes.PendingPhotos(connection, options, 0, int.MaxValue)
+            .Photos.Order()
+            .ToArray();
+        var diff = TagWorker
+            .WriteBack.Changes.Pending(connection, options, (IReadOnlyCollection<long>?)null)
+            .Select(c => c.PhotoId)
+            .Distinct()
+            .Order()
+            .ToArray();
         Assert.Equal(diff, maintained);
     }
 
@@ -379,7 +456,11 @@ public sealed class DecisionsTests : IDisposable
     private void WriteOnePhoto(Random random)
     {
         using var connection = _database.Open();
-        var changes = TagWorker.WriteBack.Changes.Pending(connection, new TagWorker.WriteBack.WriteBackOptions(), (IReadOnlyCollection<long>?)null);
+        var changes = TagWorker.WriteBack.Changes.Pending(
+            connection,
+            new TagWorker.WriteBack.WriteBackOptions(),
+            (IReadOnlyCollection<long>?)null
+        );
         if (changes.Count == 0)
         {
             return;
@@ -387,17 +468,25 @@ public sealed class DecisionsTests : IDisposable
         var photo = changes[random.Next(changes.Count)].PhotoId;
         foreach (var change in changes.Where(c => c.PhotoId == photo))
         {
-            connection.Execute(change.After is null
-                ? "DELETE FROM written WHERE photo_id = $p AND subject = $s"
-                : "INSERT INTO written (photo_id, subject, value, entries) VALUES ($p, $s, $v, '[]') ON CONFLICT (photo_id, subject) DO UPDATE SET value = $v",
-                null, ("$p", photo), ("$s", change.Subject), ("$v", change.After));
+            connection.Execute(
+                change.After is null
+                    ? "DELETE FROM written WHERE photo_id = $p AND subject = $s"
+                    : "INSERT INTO written (photo_id, subject, value, entries) VALUES ($p, $s, $v, '[]') ON CONFLICT (photo_id, subject) DO UPDATE SET value = $v",
+                null,
+                ("$p", photo),
+                ("$s", change.Subject),
+                ("$v", change.After)
+            );
         }
     }
 
     private string Describe(long face)
     {
         using var connection = _database.Open();
-        return (string)connection.Scalar($"SELECT id || ' photo ' || photo_id || ' person ' || coalesce(person_id, '-') || ' ' || coalesce(assigned_by, '-') FROM faces WHERE id = {face}")!;
+        return (string)
+            connection.Scalar(
+                $"SELECT id || ' photo ' || photo_id || ' person ' || coalesce(person_id, '-') || ' ' || coalesce(assigned_by, '-') FROM faces WHERE id = {face}"
+            )!;
     }
 
     private void RandomDecision(Random random)
@@ -413,19 +502,45 @@ public sealed class DecisionsTests : IDisposable
         var face = assigned[random.Next(assigned.Length)].A;
         switch (random.Next(13))
         {
-            case 9: _decisions.Hide(person, random.Next(2) == 0); break;
-            case 10: _decisions.Accept([face]); break;
-            case 11 when faces.FirstOrDefault(f => f.B != person) is { A: > 0 } outside: _decisions.NotThem([outside.A], person); break;
-            case 12 when Scalar("SELECT min(id) FROM faces WHERE rejected IS NOT NULL") is > 0 and var rejected: _decisions.BringBack(rejected); break;
-            case 0: _decisions.Name(person, $"Person {random.Next(1000)}"); break;
-            case 1 when people.Length > 1: _decisions.Merge(person, people.First(p => p != person)); break;
-            case 2: _decisions.Move(face, person); break;
-            case 3: _decisions.Split([face], null); break;
-            case 4: _decisions.NotThisPerson(face); break;
-            case 5: _decisions.Reject(face, random.Next(2) == 0 ? "not_a_face" : "stranger"); break;
-            case 6: _decisions.Ignore(person); break;
-            case 7: _decisions.Rename(person, $"Renamed {random.Next(1000)}"); break;
-            default: _decisions.UndoLast(); break;
+            case 9:
+                _decisions.Hide(person, random.Next(2) == 0);
+                break;
+            case 10:
+                _decisions.Accept([face]);
+                break;
+            case 11 when faces.FirstOrDefault(f => f.B != person) is { A: > 0 } outside:
+                _decisions.NotThem([outside.A], person);
+                break;
+            case 12 when Scalar("SELECT min(id) FROM faces WHERE rejected IS NOT NULL") is > 0 and var rejected:
+                _decisions.BringBack(rejected);
+                break;
+            case 0:
+                _decisions.Name(person, $"Person {random.Next(1000)}");
+                break;
+            case 1 when people.Length > 1:
+                _decisions.Merge(person, people.First(p => p != person));
+                break;
+            case 2:
+                _decisions.Move(face, person);
+                break;
+            case 3:
+                _decisions.Split([face], null);
+                break;
+            case 4:
+                _decisions.NotThisPerson(face);
+                break;
+            case 5:
+                _decisions.Reject(face, random.Next(2) == 0 ? "not_a_face" : "stranger");
+                break;
+            case 6:
+                _decisions.Ignore(person);
+                break;
+            case 7:
+                _decisions.Rename(person, $"Renamed {random.Next(1000)}");
+                break;
+            default:
+                _decisions.UndoLast();
+                break;
         }
     }
 
@@ -437,18 +552,30 @@ public sealed class DecisionsTests : IDisposable
         using var connection = _database.Open();
         for (var p = 0; p < count; p++)
         {
-            var photo = (long)connection.Scalar("INSERT INTO photos (size, state, created_at, updated_at) VALUES ($s, 'analyzed', 'now', 'now') RETURNING id",
-                null, ("$s", ++_photos))!;
-            var who = identity is { } fixedIdentity ? [fixedIdentity] : random.Next(3) == 0
-                ? Enumerable.Range(0, _identities.Length).OrderBy(_ => random.Next()).Take(2).ToArray()
+            var photo = (long)
+                connection.Scalar(
+                    "INSERT INTO photos (size, state, created_at, updated_at) VALUES ($s, 'analyzed', 'now', 'now') RETURNING id",
+                    null,
+                    ("$s", ++_photos)
+                )!;
+            var who =
+                identity is { } fixedIdentity ? [fixedIdentity]
+                : random.Next(3) == 0
+                    ? Enumerable.Range(0, _identities.Length).OrderBy(_ => random.Next()).Take(2).ToArray()
                 : new[] { random.Next(_identities.Length) };
             foreach (var person in who)
             {
                 var embedding = Unit(_identities[person].Zip(Gaussian(0.03f, random), (a, b) => a + b).ToArray());
-                connection.Execute("""
+                connection.Execute(
+                    """
                     INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, embedder, embedding)
                     VALUES ($p, 0, 0, 100, 100, x'', 0.9, $size, 50, 'w600k_mbf', $e)
-                    """, null, ("$p", photo), ("$size", size), ("$e", MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray()));
+                    """,
+                    null,
+                    ("$p", photo),
+                    ("$size", size),
+                    ("$e", MemoryMarshal.AsBytes(embedding.AsSpan()).ToArray())
+                );
             }
         }
     }
@@ -456,7 +583,13 @@ public sealed class DecisionsTests : IDisposable
     private float[] Gaussian(float sigma, Random? random = null)
     {
         random ??= _random;
-        return Enumerable.Range(0, Dims).Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())) * sigma).ToArray();
+        return Enumerable
+            .Range(0, Dims)
+            .Select(_ =>
+                (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))
+                * sigma
+            )
+            .ToArray();
     }
 
     private static float[] Unit(float[] v)

@@ -8,9 +8,9 @@ namespace TagWorker.Tests.Hosting;
 /// <summary>
 /// Hostile and clumsy files, made by the test, through the real <c>serve</c> with its default settings: bombs in every
 /// format libvips reads (a few KB that claim gigapixels, interlaced PNG, progressive JPEG), sparse 2 GiB files, a FIFO,
-/// names that break tools (a leading dash, printf formats, a line break, not UTF-8), beside real photos. Every file ends
-/// analysed or failed with its reason, the real photos are analysed, and the process's memory stays bounded. The peak
-/// memory of the corpus and of each bad file alone (<c>analyze</c>, a fresh process) are printed as figures.
+/// names that break tools (a leading dash, printf formats, a line break, not UTF-8), beside real photos. Every file
+/// ends analysed or failed with its reason, the real photos are analysed, and the process's memory stays bounded. The
+/// peak memory of the corpus and of each bad file alone (<c>analyze</c>, a fresh process) are printed as figures.
 /// </summary>
 [Collection(nameof(Isolated))]
 public sealed class BadInputCorpusTests
@@ -36,22 +36,39 @@ public sealed class BadInputCorpusTests
         catch (TimeoutException)
         {
             var states = File.Exists(Path.Combine(data.Path, "tagworker.db")) ? Outcomes(data.Path) : [];
-            Assert.Fail($"not settled: {files} files, {states.Count} known:\n" + string.Join("\n", states.Select(o => $"{Escape(o.Path)}: {o.State} {o.Reason}")));
+            Assert.Fail(
+                $"not settled: {files} files, {states.Count} known:\n"
+                    + string.Join("\n", states.Select(o => $"{Escape(o.Path)}: {o.State} {o.Reason}"))
+            );
         }
         var servePeak = PeakMb(app.Process.Id);
         var seconds = serveStart.Elapsed.TotalSeconds;
 
         var outcomes = Outcomes(data.Path);
         Assert.Equal(files, outcomes.Count);
-        Assert.All(outcomes, o => Assert.True(o.State == "analyzed" || (o.State == "failed" && o.Reason.Length > 10), $"{o.Path}: {o.State} '{o.Reason}'"));
+        Assert.All(outcomes, o =>
+            Assert.True(
+                o.State == "analyzed" || (o.State == "failed" && o.Reason.Length > 10),
+                $"{o.Path}: {o.State} '{o.Reason}'"
+            )
+        );
         foreach (var real in Real)
         {
             Assert.Contains(outcomes, o => o.Path.EndsWith(real, StringComparison.Ordinal) && o.State == "analyzed");
         }
         foreach (var (name, reason) in expected)
         {
-            var outcome = Assert.Single(outcomes, o => o.Path == name || (name.Contains('\uFFFD', StringComparison.Ordinal) && o.Path.StartsWith(name[..4], StringComparison.Ordinal)));
-            Assert.True(outcome.State == "failed" && outcome.Reason.Contains(reason, StringComparison.Ordinal), $"{name}: {outcome.State} '{outcome.Reason}', expected '{reason}'");
+            var outcome = Assert.Single(outcomes, o =>
+                o.Path == name
+                || (
+                    name.Contains('\uFFFD', StringComparison.Ordinal)
+                    && o.Path.StartsWith(name[..4], StringComparison.Ordinal)
+                )
+            );
+            Assert.True(
+                outcome.State == "failed" && outcome.Reason.Contains(reason, StringComparison.Ordinal),
+                $"{name}: {outcome.State} '{outcome.Reason}', expected '{reason}'"
+            );
         }
         Assert.True(servePeak < 1024, $"serve peaked at {servePeak:F0} MB on the corpus");
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.Http.GetAsync("/healthz")).StatusCode); // still healthy after all of it
@@ -59,8 +76,10 @@ public sealed class BadInputCorpusTests
         Console.WriteLine($"corpus: {files} files through serve in {seconds:F0} s, peak RSS {servePeak:F0} MB");
         foreach (var outcome in outcomes.OrderBy(o => o.Path, StringComparer.Ordinal))
         {
-            var alone = outcome.Analysable ? $"{AnalyzeAlonePeakMb(Path.Combine(library.Path, outcome.Path)),5:F0} MB alone" : "   (not opened alone)";
-            Console.WriteLine($"  {Escape(outcome.Path),-34} {alone}  {outcome.State}: {outcome.Reason}");
+            var alone = outcome.Analysable
+                ? $"{AnalyzeAlonePeakMb(Path.Combine(library.Path, outcome.Path)), 5:F0} MB alone"
+                : "   (not opened alone)";
+            Console.WriteLine($"  {Escape(outcome.Path), -34} {alone}  {outcome.State}: {outcome.Reason}");
         }
     }
 
@@ -88,10 +107,17 @@ public sealed class BadInputCorpusTests
         BadFiles.Sparse(Path.Combine(dir, "sparse-jpeg-2GiB.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10], 2L << 30);
         BadFiles.Sparse(Path.Combine(dir, "sparse-zeros-2GiB.jpg"), [], (2L << 30) + 1);
         Shell.Run("mkfifo", Path.Combine(dir, "fifo.jpg"));
-        Shell.Run("sh", "-c", $"cp '{Path.Combine(Repo.Photos, "zidane.jpg")}' \"{dir}/-n $(printf 'caf\\351') %d %f %e.jpg\"");
+        Shell.Run(
+            "sh",
+            "-c",
+            $"cp '{Path.Combine(Repo.Photos, "zidane.jpg")}' \"{dir}/-n $(printf 'caf\\351') %d %f %e.jpg\""
+        );
         File.Copy(Path.Combine(Repo.Photos, "bus.jpg"), Path.Combine(dir, "line\n[12:00:00 ERR] forged bus.jpg"));
         File.Copy(Path.Combine(Repo.Photos, "obama_1.jpg"), Path.Combine(dir, "-o %d obama_1.jpg"));
-        File.Copy(Path.Combine(Repo.Photos, "alex_lacamoire_2.png"), Path.Combine(dir, new string('x', 200) + " alex_lacamoire_2.png"));
+        File.Copy(
+            Path.Combine(Repo.Photos, "alex_lacamoire_2.png"),
+            Path.Combine(dir, new string('x', 200) + " alex_lacamoire_2.png")
+        );
         Shell.Run("sh", "-c", $"touch -d '10 minutes ago' \"{dir}\"/* \"{dir}\"/-*");
         return new Dictionary<string, string>
         {
@@ -116,11 +142,16 @@ public sealed class BadInputCorpusTests
         return connection;
     }
 
-    /// <summary>Every file is present or failed, and no photo waits for analysis (asked of the API while serve writes).</summary>
+    /// <summary>Every file is present or failed, and no photo waits for analysis (asked of the API while serve
+    /// writes).</summary>
     private static async Task<bool> SettledAsync(AppProcess app, int files)
     {
-        var counts = System.Text.Json.JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement.GetProperty("counts");
-        var listed = counts.GetProperty("files").GetProperty("present").GetInt64() + counts.GetProperty("files").GetProperty("failed").GetInt64();
+        var counts = System
+            .Text.Json.JsonDocument.Parse(await app.Http.GetStringAsync("/api/status"))
+            .RootElement.GetProperty("counts");
+        var listed =
+            counts.GetProperty("files").GetProperty("present").GetInt64()
+            + counts.GetProperty("files").GetProperty("failed").GetInt64();
         return listed == files && counts.GetProperty("photos").GetProperty("pending").GetInt64() == 0;
     }
 
@@ -137,15 +168,22 @@ public sealed class BadInputCorpusTests
         var outcomes = new List<Outcome>();
         while (reader.Read())
         {
-            outcomes.Add(new Outcome(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3)));
+            outcomes.Add(
+                new Outcome(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3))
+            );
         }
         return outcomes;
     }
 
-    /// <summary>The peak resident memory of one <c>analyze</c> of the file in a fresh process (VmHWM, read until it exits).</summary>
+    /// <summary>The peak resident memory of one <c>analyze</c> of the file in a fresh process (VmHWM, read until it
+    /// exits).</summary>
     private static double AnalyzeAlonePeakMb(string file)
     {
-        using var process = Shell.Start("dotnet", [Repo.AppDll, "analyze", file], new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root });
+        using var process = Shell.Start(
+            "dotnet",
+            [Repo.AppDll, "analyze", file],
+            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root }
+        );
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         var peak = 0.0;
@@ -160,8 +198,12 @@ public sealed class BadInputCorpusTests
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+            var line = File.ReadLines($"/proc/{pid}/status")
+                .FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null
+                ? 0
+                : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)
+                    / 1024;
         }
         catch (IOException)
         {

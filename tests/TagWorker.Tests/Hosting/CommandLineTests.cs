@@ -50,11 +50,14 @@ public sealed class CommandLineTests
         using var data = new TempDir("data");
         library.Write("a.jpg", "a");
 
-        var result = Shell.App(["scan", "--once", "--json"], new Dictionary<string, string?>(Settled)
-        {
-            ["TagWorker__Library__Root"] = library.Path,
-            ["TagWorker__Data__Dir"] = data.Path,
-        });
+        var result = Shell.App(
+            ["scan", "--once", "--json"],
+            new Dictionary<string, string?>(Settled)
+            {
+                ["TagWorker__Library__Root"] = library.Path,
+                ["TagWorker__Data__Dir"] = data.Path,
+            }
+        );
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(1, JsonDocument.Parse(result.Output).RootElement.GetProperty("new").GetInt32());
@@ -69,7 +72,11 @@ public sealed class CommandLineTests
         var result = Shell.App(["scan", "--once", "--library", "/nonexistent/photos", "--data", data.Path, "--json"]);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("does not exist", JsonDocument.Parse(result.Output).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "does not exist",
+            JsonDocument.Parse(result.Output).RootElement.GetProperty("error").GetString(),
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -79,15 +86,32 @@ public sealed class CommandLineTests
         File.WriteAllText(dir.Combine("broken.jpg"), "not a photo");
         var env = new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root };
 
-        var result = Shell.App(["analyze", Path.Combine(Repo.Photos, "obama_2_exif_orientation6.jpg"), dir.Combine("broken.jpg"), "--json"], env);
+        var result = Shell.App(
+            [
+                "analyze",
+                Path.Combine(Repo.Photos, "obama_2_exif_orientation6.jpg"),
+                dir.Combine("broken.jpg"),
+                "--json",
+            ],
+            env
+        );
 
         Assert.Equal(1, result.ExitCode); // one file failed
         var lines = result.Output.Trim().Split('\n');
         Assert.Equal(2, lines.Length);
         var photo = JsonDocument.Parse(lines[0]).RootElement;
-        Assert.Equal((626, 1200, 6), (photo.GetProperty("width").GetInt32(), photo.GetProperty("height").GetInt32(), photo.GetProperty("orientation").GetInt32()));
+        Assert.Equal(
+            (626, 1200, 6),
+            (
+                photo.GetProperty("width").GetInt32(),
+                photo.GetProperty("height").GetInt32(),
+                photo.GetProperty("orientation").GetInt32()
+            )
+        );
         Assert.Equal(JsonValueKind.Null, photo.GetProperty("error").ValueKind);
-        Assert.Contains(photo.GetProperty("objects").EnumerateArray(), o => o.GetProperty("label").GetString() == "person");
+        Assert.Contains(photo.GetProperty("objects").EnumerateArray(), o =>
+            o.GetProperty("label").GetString() == "person"
+        );
         var face = photo.GetProperty("faces").EnumerateArray().Single();
         var box = face.GetProperty("box").EnumerateArray().Select(v => v.GetDouble()).ToArray();
         Assert.True(box[2] < box[3] * 1.5 && box[0] + box[2] <= 626 && box[1] + box[3] <= 1200, string.Join(",", box)); // x, y, w, h in the upright photo

@@ -14,7 +14,10 @@ public sealed class ServeTests
         library.Write("first.jpg", "1");
         using var app = await AppProcess.StartAsync(library.Path, data.Path);
 
-        await app.WaitUntilAsync(async () => (await PendingAsync(app)) + (await CountAsync(app, "failed")) == 1, TimeSpan.FromSeconds(60));
+        await app.WaitUntilAsync(
+            async () => (await PendingAsync(app)) + (await CountAsync(app, "failed")) == 1,
+            TimeSpan.FromSeconds(60)
+        );
         var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
         Assert.True(status.GetProperty("watcher").GetBoolean());
         Assert.True(status.TryGetProperty("next_scan_at", out _));
@@ -33,29 +36,52 @@ public sealed class ServeTests
         using var library = new TempDir("lib");
         using var data = new TempDir("data");
         File.Copy(Path.Combine(Repo.Photos, "bus.jpg"), library.Combine("bus.jpg"));
-        using var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?>
-        {
-            ["TagWorker__Pipeline__ReleaseModelsAfterMinutes"] = "0.05", // 3 s
-        });
+        using var app = await AppProcess.StartAsync(
+            library.Path,
+            data.Path,
+            new Dictionary<string, string?>
+            {
+                ["TagWorker__Pipeline__ReleaseModelsAfterMinutes"] = "0.05", // 3 s
+            }
+        );
 
         await app.WaitUntilAsync(async () => await CountAsync(app, "analyzed") == 1, TimeSpan.FromSeconds(120));
-        await app.WaitUntilAsync(async () => !await ModelsLoadedAsync(app) && Log(data).Contains("models released, resident memory", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(60));
+        await app.WaitUntilAsync(
+            async () =>
+                !await ModelsLoadedAsync(app)
+                && Log(data).Contains("models released, resident memory", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60)
+        );
 
         File.Copy(Path.Combine(Repo.Photos, "zidane.jpg"), library.Combine("zidane.jpg"));
         await app.WaitUntilAsync(async () => await CountAsync(app, "analyzed") == 2, TimeSpan.FromSeconds(120));
-        var faces = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement.GetProperty("pipeline").GetProperty("faces").GetInt32();
+        var faces = JsonDocument
+            .Parse(await app.Http.GetStringAsync("/api/status"))
+            .RootElement.GetProperty("pipeline")
+            .GetProperty("faces")
+            .GetInt32();
         Assert.Equal(4, faces); // two in each: the reloaded models see as the first ones did
     }
 
-    private static string Log(TempDir data) => string.Concat(Directory.GetFiles(data.Combine("logs")).Select(f =>
-    {
-        using var reader = new StreamReader(new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        return reader.ReadToEnd();
-    }));
+    private static string Log(TempDir data) =>
+        string.Concat(
+            Directory
+                .GetFiles(data.Combine("logs"))
+                .Select(f =>
+                {
+                    using var reader = new StreamReader(
+                        new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
+                    );
+                    return reader.ReadToEnd();
+                })
+        );
 
     private static async Task<bool> ModelsLoadedAsync(AppProcess app) =>
-        JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement.GetProperty("pipeline").GetProperty("models_loaded").GetBoolean();
+        JsonDocument
+            .Parse(await app.Http.GetStringAsync("/api/status"))
+            .RootElement.GetProperty("pipeline")
+            .GetProperty("models_loaded")
+            .GetBoolean();
 
     private static async Task<int> CountAsync(AppProcess app, string state)
     {

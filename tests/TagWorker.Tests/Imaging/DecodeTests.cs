@@ -19,7 +19,10 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         var analysis = Analyzers.Analyze(Path.Combine(Repo.Photos, file));
 
         Assert.Equal(orientation, analysis.Orientation);
-        Assert.True(analysis.Width > analysis.Height == file.StartsWith("exif", StringComparison.Ordinal), $"{analysis.Width}x{analysis.Height}");
+        Assert.True(
+            analysis.Width > analysis.Height == file.StartsWith("exif", StringComparison.Ordinal),
+            $"{analysis.Width}x{analysis.Height}"
+        );
     }
 
     [Fact]
@@ -66,7 +69,10 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         var face = Assert.Single(analysis.Faces);
         var cosine = System.Numerics.Tensors.TensorPrimitives.Dot(face.Embedding!, reference.Faces[0].Embedding!);
         // Grey photos lose colour, so their embedding moves more, but stays far above other people's (< 0.2).
-        Assert.True(cosine > (conversion.StartsWith("gr", StringComparison.Ordinal) || conversion == "b-w" ? 0.7 : 0.9), $"cosine {cosine:F3}");
+        Assert.True(
+            cosine > (conversion.StartsWith("gr", StringComparison.Ordinal) || conversion == "b-w" ? 0.7 : 0.9),
+            $"cosine {cosine:F3}"
+        );
     }
 
     [Fact]
@@ -78,20 +84,23 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         foreach (var jpeg in analysis.Faces.Select(f => f.Thumbnail!).Append(analysis.Preview!))
         {
             Assert.Equal([0xFF, 0xD8], jpeg[..2]);
-            using var decoded = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new ImagingOptions())).Decode(jpeg);
+            using var decoded = new ImageDecoder(
+                Microsoft.Extensions.Options.Options.Create(new ImagingOptions())
+            ).Decode(jpeg);
             Assert.InRange(Math.Max(decoded.Width, decoded.Height), 16, 640);
         }
     }
 
-    public static TheoryData<string, string> BadInput() => new()
-    {
-        { "empty", "empty file" },
-        { "text", "does not start like a JPEG" },
-        { "zeros", "it starts with zeros" }, // as a sparse or preallocated file does: refused before libvips maps it whole
-        { "truncated", "Premature end of input file" },
-        { "bomb", "megapixels, over the limit" },
-        { "corrupt-png", "libpng read error" },
-    };
+    public static TheoryData<string, string> BadInput() =>
+        new()
+        {
+            { "empty", "empty file" },
+            { "text", "does not start like a JPEG" },
+            { "zeros", "it starts with zeros" }, // as a sparse or preallocated file does: refused before libvips maps it whole
+            { "truncated", "Premature end of input file" },
+            { "bomb", "megapixels, over the limit" },
+            { "corrupt-png", "libpng read error" },
+        };
 
     [Theory]
     [MemberData(nameof(BadInput))]
@@ -121,13 +130,24 @@ public sealed class DecodeTests(ReferenceAnalyzer fixture) : IClassFixture<Refer
         var png = BadFiles.PngBomb(14000, 14000, colourType: 6, interlace: 1);
 
         var error = Assert.Throws<ImagingException>(() => Analyzers.Analyze(png));
-        Assert.Contains("14000x14000 interlaced PNG needs about 747 MB to decode, over the limit of 512 MB", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "14000x14000 interlaced PNG needs about 747 MB to decode, over the limit of 512 MB",
+            error.Message,
+            StringComparison.Ordinal
+        );
 
-        // A progressive JPEG keeps every DCT coefficient whatever the shrink; the same photo saved baseline decodes in parts.
+        // A progressive JPEG keeps every DCT coefficient whatever the shrink; the same photo saved baseline decodes in
+        // parts.
         using var big = NetVips.Image.NewFromFile(Path.Combine(Repo.Photos, "bus.jpg")).Resize(4);
-        var decoder = new ImageDecoder(Microsoft.Extensions.Options.Options.Create(new ImagingOptions { DecodeMemoryMb = 32 }));
+        var decoder = new ImageDecoder(
+            Microsoft.Extensions.Options.Options.Create(new ImagingOptions { DecodeMemoryMb = 32 })
+        );
         var refusal = Assert.Throws<ImagingException>(() => decoder.Decode(big.JpegsaveBuffer(interlace: true)));
-        Assert.Contains("progressive JPEG needs about 80 MB to decode, over the limit of 32 MB", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "progressive JPEG needs about 80 MB to decode, over the limit of 32 MB",
+            refusal.Message,
+            StringComparison.Ordinal
+        );
         using var baseline = decoder.Decode(big.JpegsaveBuffer());
         Assert.Equal((3240, 4320), (baseline.Width, baseline.Height));
     }

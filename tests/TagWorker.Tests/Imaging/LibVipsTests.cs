@@ -4,7 +4,8 @@ using TagWorker.Tests.Support;
 
 namespace TagWorker.Tests.Imaging;
 
-/// <summary>libvips started safely (modules, loaders) and its shared error buffer never mixing two photos' failures.</summary>
+/// <summary>libvips started safely (modules, loaders) and its shared error buffer never mixing two photos'
+/// failures.</summary>
 public sealed class LibVipsTests
 {
     private readonly ImageDecoder _decoder = new(Options.Create(new ImagingOptions()));
@@ -13,14 +14,20 @@ public sealed class LibVipsTests
     public void A_module_planted_where_another_account_could_write_is_never_loaded()
     {
         using var dir = new TempDir("plant");
-        var system = Directory.GetDirectories("/usr/lib").Append("/usr/lib")
-            .SelectMany(d => Directory.GetDirectories(d, "vips-modules-*")).First();
+        var system = Directory
+            .GetDirectories("/usr/lib")
+            .Append("/usr/lib")
+            .SelectMany(d => Directory.GetDirectories(d, "vips-modules-*"))
+            .First();
         var marker = dir.Combine("planted-module-ran");
         var source = dir.Combine("evil.c");
-        File.WriteAllText(source, $$"""
+        File.WriteAllText(
+            source,
+            $$"""
             #include <stdio.h>
             __attribute__((constructor)) static void planted(void) { FILE *f = fopen("{{marker}}", "w"); if (f) fclose(f); }
-            """);
+            """
+        );
         var evil = dir.Combine("evil.so");
         var compiled = Shell.Run("gcc", "-shared", "-fPIC", "-o", evil, source);
         Assert.True(compiled.ExitCode == 0, compiled.Error);
@@ -40,17 +47,22 @@ public sealed class LibVipsTests
         var heic = dir.Combine("photo.heic");
         Assert.Equal(0, Shell.Run("vips", "copy", Path.Combine(Repo.Photos, "obama_1.jpg"), heic).ExitCode);
 
-        var run = Shell.App(["analyze", heic, "--json"], new Dictionary<string, string?>
-        {
-            ["TMPDIR"] = tmp,
-            ["VIPSHOME"] = planted,
-            ["TAGWORKER_HOME"] = Repo.Root,
-        });
+        var run = Shell.App(
+            ["analyze", heic, "--json"],
+            new Dictionary<string, string?>
+            {
+                ["TMPDIR"] = tmp,
+                ["VIPSHOME"] = planted,
+                ["TAGWORKER_HOME"] = Repo.Root,
+            }
+        );
 
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
         Assert.Contains("\"faces\":[{", run.Output, StringComparison.Ordinal); // the real HEIF module decoded it
         Assert.False(File.Exists(marker), "a planted module ran inside TagWorker");
-        Assert.DoesNotContain(Directory.GetDirectories(tmp, "tagworker-vips-*"), d => !d.EndsWith(Environment.UserName, StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.GetDirectories(tmp, "tagworker-vips-*"), d =>
+            !d.EndsWith(Environment.UserName, StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -63,7 +75,8 @@ public sealed class LibVipsTests
     [Fact]
     public void A_file_in_a_format_we_do_not_accept_is_refused_not_parsed()
     {
-        var svg = "<svg xmlns='http://www.w3.org/2000/svg' width='4000' height='4000'><rect width='10' height='10'/></svg>"u8.ToArray();
+        var svg =
+            "<svg xmlns='http://www.w3.org/2000/svg' width='4000' height='4000'><rect width='10' height='10'/></svg>"u8.ToArray();
 
         var error = Assert.Throws<ImagingException>(() => _decoder.Decode(svg));
 
@@ -84,18 +97,21 @@ public sealed class LibVipsTests
         };
         var work = Enumerable.Range(0, 120).Select(i => cases[i % cases.Length]).ToArray();
 
-        var outcomes = work.AsParallel().WithDegreeOfParallelism(4).Select(c =>
-        {
-            try
+        var outcomes = work.AsParallel()
+            .WithDegreeOfParallelism(4)
+            .Select(c =>
             {
-                using var photo = _decoder.Decode(c.Bytes);
-                return (c, (string?)null);
-            }
-            catch (ImagingException e)
-            {
-                return (c, e.Message);
-            }
-        }).ToArray();
+                try
+                {
+                    using var photo = _decoder.Decode(c.Bytes);
+                    return (c, (string?)null);
+                }
+                catch (ImagingException e)
+                {
+                    return (c, e.Message);
+                }
+            })
+            .ToArray();
 
         foreach (var (c, message) in outcomes)
         {

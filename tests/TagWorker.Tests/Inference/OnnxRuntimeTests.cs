@@ -5,7 +5,8 @@ using TagWorker.Tests.Support;
 
 namespace TagWorker.Tests.Inference;
 
-/// <summary>ONNX Runtime's official package with the real models: shapes, batches, errors, memory, threads, disposal.</summary>
+/// <summary>ONNX Runtime's official package with the real models: shapes, batches, errors, memory, threads,
+/// disposal.</summary>
 [Collection(nameof(Isolated))]
 public sealed class OnnxRuntimeTests
 {
@@ -89,24 +90,33 @@ public sealed class OnnxRuntimeTests
     public void Two_threads_running_one_model_get_the_same_results_as_one_thread()
     {
         using var model = _runtime.Open(Path.Combine(Repo.Models, "w600k_mbf.onnx"));
-        var inputs = Enumerable.Range(0, 2).Select(seed =>
-        {
-            var random = new Random(seed);
-            return Enumerable.Range(0, 3 * 112 * 112).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
-        }).ToArray();
+        var inputs = Enumerable
+            .Range(0, 2)
+            .Select(seed =>
+            {
+                var random = new Random(seed);
+                return Enumerable.Range(0, 3 * 112 * 112).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+            })
+            .ToArray();
         using var alone = new OnnxBuffers();
         var expected = inputs.Select(i => model.Run(i, [1, 3, 112, 112], alone)[0].Values.ToArray()).ToArray();
 
-        var results = inputs.AsParallel().WithDegreeOfParallelism(2).Select((input, k) =>
-        {
-            using var buffers = new OnnxBuffers();
-            float[] last = [];
-            for (var i = 0; i < 20; i++)
-            {
-                last = model.Run(input, [1, 3, 112, 112], buffers)[0].Values.ToArray();
-            }
-            return (k, last);
-        }).ToArray();
+        var results = inputs
+            .AsParallel()
+            .WithDegreeOfParallelism(2)
+            .Select(
+                (input, k) =>
+                {
+                    using var buffers = new OnnxBuffers();
+                    float[] last = [];
+                    for (var i = 0; i < 20; i++)
+                    {
+                        last = model.Run(input, [1, 3, 112, 112], buffers)[0].Values.ToArray();
+                    }
+                    return (k, last);
+                }
+            )
+            .ToArray();
 
         foreach (var (k, last) in results)
         {

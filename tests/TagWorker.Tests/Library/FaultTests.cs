@@ -19,7 +19,10 @@ public sealed class FaultTests
         using var root = new TempDir("forge");
         var library = root.Combine("library");
         Directory.CreateDirectory(library);
-        File.WriteAllText(Path.Combine(library, "evil.jpg\n[12:00:00 ERR] Disk failure, restore from backup.jpg"), "not a photo");
+        File.WriteAllText(
+            Path.Combine(library, "evil.jpg\n[12:00:00 ERR] Disk failure, restore from backup.jpg"),
+            "not a photo"
+        );
         var run = Shell.App(["scan", "--once", "--library", library, "--data", root.Combine("data")]); // just written: "Leaving <name> for later"
         var lines = (run.Output + run.Error).Split('\n');
         Assert.DoesNotContain(lines, l => l.StartsWith("[12:00:00 ERR]", StringComparison.Ordinal));
@@ -84,7 +87,13 @@ public sealed class FaultTests
             File.WriteAllText(Path.Combine(folder, $"{i}.jpg"), $"photo {i}");
         }
 
-        using (var scan = Shell.Start("dotnet", [Repo.AppDll, "scan", "--once", "--library", library, "--data", data], Settled))
+        using (
+            var scan = Shell.Start(
+                "dotnet",
+                [Repo.AppDll, "scan", "--once", "--library", library, "--data", data],
+                Settled
+            )
+        )
         {
             var db = Path.Combine(data, "tagworker.db");
             var stopwatch = Stopwatch.StartNew();
@@ -108,17 +117,35 @@ public sealed class FaultTests
         Assert.Equal("ok", Scalar(connection, "PRAGMA integrity_check"));
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM pragma_foreign_key_check"));
         Assert.Equal((long)count, Scalar(connection, "SELECT count(*) FROM photos"));
-        Assert.Equal((long)count, Scalar(connection, "SELECT count(*) FROM files WHERE state = 'present' AND photo_id IS NOT NULL"));
+        Assert.Equal(
+            (long)count,
+            Scalar(connection, "SELECT count(*) FROM files WHERE state = 'present' AND photo_id IS NOT NULL")
+        );
     }
 
     private static JsonElement ScanAsUnprivileged(string library, string data)
     {
-        var args = new List<string> { "dotnet", Repo.AppDll, "scan", "--once", "--library", library, "--data", data, "--json" };
+        var args = new List<string>
+        {
+            "dotnet",
+            Repo.AppDll,
+            "scan",
+            "--once",
+            "--library",
+            library,
+            "--data",
+            data,
+            "--json",
+        };
         if (Shell.IsRoot)
         {
             args.InsertRange(0, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
         }
-        var env = new Dictionary<string, string?>(Settled) { ["HOME"] = Path.GetTempPath(), ["DOTNET_CLI_HOME"] = Path.GetTempPath() };
+        var env = new Dictionary<string, string?>(Settled)
+        {
+            ["HOME"] = Path.GetTempPath(),
+            ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+        };
         var result = Shell.Run(args[0], args.Skip(1), env);
         Assert.True(result.ExitCode == 0, result.Error);
         return JsonDocument.Parse(result.Output).RootElement;

@@ -40,8 +40,17 @@ public sealed class IdentityTests : IDisposable
         var album = CreateAlbum(id);
         var analyzedAt = _worker.Query<string>("SELECT analyzed_at FROM photos WHERE id = $id", ("$id", id));
 
-        var edit = Shell.Run("exiftool", "-m", "-q", "-overwrite_original", "-XMP-dc:Subject+=Holiday", "-EXIF:Artist=Someone",
-            "-XMP-xmp:Rating=4", "-EXIF:DateTimeOriginal=2011:02:03 04:05:06", _library.Combine(photo));
+        var edit = Shell.Run(
+            "exiftool",
+            "-m",
+            "-q",
+            "-overwrite_original",
+            "-XMP-dc:Subject+=Holiday",
+            "-EXIF:Artist=Someone",
+            "-XMP-xmp:Rating=4",
+            "-EXIF:DateTimeOriginal=2011:02:03 04:05:06",
+            _library.Combine(photo)
+        );
         Assert.True(edit.ExitCode == 0, edit.Error);
         var result = await _worker.ScanAsync();
         await _worker.RunPipelineAsync();
@@ -49,10 +58,20 @@ public sealed class IdentityTests : IDisposable
         Assert.Equal((1, 0, 0, 0), (result.MetadataChanged, result.New, result.Changed, result.Removed));
         Assert.Equal(id, _worker.PhotoOf(photo));
         Assert.Equal(analyzedAt, _worker.Query<string>("SELECT analyzed_at FROM photos WHERE id = $id", ("$id", id))); // not analysed again
-        Assert.Equal("2011-02-03T04:05:06", _worker.Query<string>("SELECT taken_at FROM photos WHERE id = $id", ("$id", id))); // header read again
+        Assert.Equal(
+            "2011-02-03T04:05:06",
+            _worker.Query<string>("SELECT taken_at FROM photos WHERE id = $id", ("$id", id))
+        ); // header read again
         Assert.Equal(personId, _worker.Query<long>("SELECT person_id FROM faces WHERE id = $f", ("$f", faceIds[0])));
         Assert.Equal("user", _worker.Query<string>("SELECT assigned_by FROM faces WHERE id = $f", ("$f", faceIds[0])));
-        Assert.Equal(1, _worker.Query<long>("SELECT count(*) FROM album_photos WHERE album_id = $a AND photo_id = $p", ("$a", album), ("$p", id)));
+        Assert.Equal(
+            1,
+            _worker.Query<long>(
+                "SELECT count(*) FROM album_photos WHERE album_id = $a AND photo_id = $p",
+                ("$a", album),
+                ("$p", id)
+            )
+        );
         Assert.Equal(0, _worker.Query<long>("SELECT count(*) FROM photos WHERE removed_at IS NOT NULL"));
     }
 
@@ -64,14 +83,21 @@ public sealed class IdentityTests : IDisposable
         await _worker.RunPipelineAsync();
         var id = _worker.PhotoOf(photo);
         var (faceIds, personId) = NameLargestFace(id, "Zinedine");
-        var rejected = _worker.Query<long>("SELECT id FROM faces WHERE photo_id = $p AND id <> $f", ("$p", id), ("$f", faceIds[0]));
+        var rejected = _worker.Query<long>(
+            "SELECT id FROM faces WHERE photo_id = $p AND id <> $f",
+            ("$p", id),
+            ("$f", faceIds[0])
+        );
         _worker.Services.GetRequiredService<Decisions>().Reject(rejected, "stranger");
 
         // A real pixel edit: cut 60 px off the left and a little brightening, as an editor would save it.
         var edited = _library.Combine("edited.jpg");
         Assert.Equal(0, Shell.Run("vips", "crop", _library.Combine(photo), edited, "60", "0", "1220", "720").ExitCode);
         Assert.Equal(0, Shell.Run("vips", "linear", edited, _library.Combine("bright.v"), "1.05", "4").ExitCode);
-        Assert.Equal(0, Shell.Run("vips", "copy", _library.Combine("bright.v"), _library.Combine(photo) + "[Q=92]").ExitCode);
+        Assert.Equal(
+            0,
+            Shell.Run("vips", "copy", _library.Combine("bright.v"), _library.Combine(photo) + "[Q=92]").ExitCode
+        );
         File.Delete(edited);
         File.Delete(_library.Combine("bright.v"));
         File.SetLastWriteTimeUtc(_library.Combine(photo), DateTime.UtcNow.AddMinutes(-1));
@@ -97,14 +123,36 @@ public sealed class IdentityTests : IDisposable
         await _worker.RunPipelineAsync();
         var id = _worker.PhotoOf(photo);
         var (faceIds, personId) = NameLargestFace(id, "Barack");
-        var (width, height) = (_worker.Query<long>("SELECT width FROM photos WHERE id = $i", ("$i", id)), _worker.Query<long>("SELECT height FROM photos WHERE id = $i", ("$i", id)));
+        var (width, height) = (
+            _worker.Query<long>("SELECT width FROM photos WHERE id = $i", ("$i", id)),
+            _worker.Query<long>("SELECT height FROM photos WHERE id = $i", ("$i", id))
+        );
 
-        Assert.Equal(0, Shell.Run("exiftool", "-m", "-q", "-overwrite_original", "-n", "-EXIF:Orientation=6", _library.Combine(photo)).ExitCode);
+        Assert.Equal(
+            0,
+            Shell
+                .Run(
+                    "exiftool",
+                    "-m",
+                    "-q",
+                    "-overwrite_original",
+                    "-n",
+                    "-EXIF:Orientation=6",
+                    _library.Combine(photo)
+                )
+                .ExitCode
+        );
         var result = await _worker.ScanAsync();
         await _worker.RunPipelineAsync();
 
         Assert.Equal(1, result.MetadataChanged);
-        Assert.Equal((height, width), (_worker.Query<long>("SELECT width FROM photos WHERE id = $i", ("$i", id)), _worker.Query<long>("SELECT height FROM photos WHERE id = $i", ("$i", id))));
+        Assert.Equal(
+            (height, width),
+            (
+                _worker.Query<long>("SELECT width FROM photos WHERE id = $i", ("$i", id)),
+                _worker.Query<long>("SELECT height FROM photos WHERE id = $i", ("$i", id))
+            )
+        );
         Assert.Equal(6, _worker.Query<long>("SELECT orientation FROM photos WHERE id = $i", ("$i", id)));
         Assert.Equal(personId, _worker.Query<long>("SELECT person_id FROM faces WHERE id = $f", ("$f", faceIds[0])));
         var box = _worker.Query<double>("SELECT w FROM faces WHERE id = $f", ("$f", faceIds[0]));
@@ -164,14 +212,23 @@ public sealed class IdentityTests : IDisposable
     public async Task Purging_keeps_photos_with_confirmed_faces_until_the_owner_lets_them_go()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        using var worker = new Worker(_library.Path, _data.Combine("d2"), clock: clock, withPipeline: true, withWriteBack: true);
+        using var worker = new Worker(
+            _library.Path,
+            _data.Combine("d2"),
+            clock: clock,
+            withPipeline: true,
+            withWriteBack: true
+        );
         var photo = Put("zidane.jpg");
         Put("bus.jpg");
         Put("obama_1.jpg"); // stays: a library emptied at once is never taken for deletions
         await worker.ScanAsync();
         await worker.RunPipelineAsync();
         var named = worker.PhotoOf(photo);
-        var face = worker.Query<long>("SELECT id FROM faces WHERE photo_id = $p ORDER BY w * h DESC LIMIT 1", ("$p", named));
+        var face = worker.Query<long>(
+            "SELECT id FROM faces WHERE photo_id = $p ORDER BY w * h DESC LIMIT 1",
+            ("$p", named)
+        );
         worker.Services.GetRequiredService<Decisions>().Split([face], "Zinedine");
         File.Delete(_library.Combine(photo));
         File.Delete(_library.Combine("bus.jpg"));
@@ -194,10 +251,22 @@ public sealed class IdentityTests : IDisposable
         using var app = await AppProcess.StartAsync(_library.Path, _data.Combine("shared"));
 
         var scan = Shell.App(["scan", "--once", "--library", _library.Path, "--data", _data.Combine("shared")]);
-        var serve = Shell.App(["serve", "--library", _library.Path, "--data", _data.Combine("shared"), "--urls", $"http://127.0.0.1:{AppProcess.FreePort()}"]);
+        var serve = Shell.App([
+            "serve",
+            "--library",
+            _library.Path,
+            "--data",
+            _data.Combine("shared"),
+            "--urls",
+            $"http://127.0.0.1:{AppProcess.FreePort()}",
+        ]);
 
         Assert.Equal(2, scan.ExitCode);
-        Assert.Contains("is in use by `tagworker serve` (process " + app.Process.Id, scan.Error, StringComparison.Ordinal);
+        Assert.Contains(
+            "is in use by `tagworker serve` (process " + app.Process.Id,
+            scan.Error,
+            StringComparison.Ordinal
+        );
         Assert.Equal(2, serve.ExitCode);
         Assert.Contains("is in use by", serve.Error, StringComparison.Ordinal);
         var status = Shell.App(["status", "--data", _data.Combine("shared")]); // read-only: welcome
@@ -216,7 +285,17 @@ public sealed class IdentityTests : IDisposable
     public async Task Decisions_hold_whatever_other_programs_do_to_the_files(int seed)
     {
         var random = new Random(seed);
-        foreach (var name in new[] { "obama_1.jpg", "obama_2.jpg", "biden_1.jpg", "biden_2.jpg", "group_obama_biden.jpg", "zidane.jpg" })
+        foreach (
+            var name in new[]
+            {
+                "obama_1.jpg",
+                "obama_2.jpg",
+                "biden_1.jpg",
+                "biden_2.jpg",
+                "group_obama_biden.jpg",
+                "zidane.jpg",
+            }
+        )
         {
             Put(name);
         }
@@ -231,7 +310,11 @@ public sealed class IdentityTests : IDisposable
         {
             var faces = _worker.Ids("SELECT id FROM faces WHERE rejected IS NULL ORDER BY id");
             var face = faces[random.Next(faces.Count)];
-            var files = Directory.GetFiles(_library.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".xmp", StringComparison.Ordinal)).Order().ToList();
+            var files = Directory
+                .GetFiles(_library.Path, "*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith(".xmp", StringComparison.Ordinal))
+                .Order()
+                .ToList();
             var file = files[random.Next(files.Count)];
             switch (random.Next(6))
             {
@@ -241,19 +324,37 @@ public sealed class IdentityTests : IDisposable
                 case 1:
                     decisions.Reject(face, "not_a_face");
                     continue;
-                case 2 when _worker.Query<long>("SELECT count(*) FROM faces WHERE id = $f AND person_id IS NOT NULL", ("$f", face)) == 1:
+                case 2
+                    when _worker.Query<long>(
+                        "SELECT count(*) FROM faces WHERE id = $f AND person_id IS NOT NULL",
+                        ("$f", face)
+                    ) == 1:
                     decisions.NotThisPerson(face);
                     continue;
                 case 2:
                 case 3:
-                    var edit = Shell.Run("exiftool", "-m", "-q", "-overwrite_original", $"-XMP-dc:Subject+=Tool {step}", $"-IPTC:Keywords+=Tool {step}",
-                        $"-EXIF:ImageDescription=edited {step}", file);
+                    var edit = Shell.Run(
+                        "exiftool",
+                        "-m",
+                        "-q",
+                        "-overwrite_original",
+                        $"-XMP-dc:Subject+=Tool {step}",
+                        $"-IPTC:Keywords+=Tool {step}",
+                        $"-EXIF:ImageDescription=edited {step}",
+                        file
+                    );
                     Assert.True(edit.ExitCode == 0, edit.Error);
                     break;
                 case 4:
                     var folder = _library.Combine($"moved-{step}");
                     Directory.CreateDirectory(folder);
-                    File.Move(file, Path.Combine(folder, random.Next(2) == 0 ? Path.GetFileName(file) : $"renamed-{step}{Path.GetExtension(file)}"));
+                    File.Move(
+                        file,
+                        Path.Combine(
+                            folder,
+                            random.Next(2) == 0 ? Path.GetFileName(file) : $"renamed-{step}{Path.GetExtension(file)}"
+                        )
+                    );
                     break;
                 default:
                     File.Copy(file, _library.Combine($"copy-{step}{Path.GetExtension(file)}"));
@@ -273,13 +374,21 @@ public sealed class IdentityTests : IDisposable
         }
     }
 
-    /// <summary>The owner's facts: confirmed faces and their person's name, rejected faces, the photos there are.</summary>
+    /// <summary>The owner's facts: confirmed faces and their person's name, rejected faces, the photos there
+    /// are.</summary>
     private sealed record OwnerFacts(string Confirmed, string Rejected, string Photos);
 
-    private OwnerFacts Facts() => new(
-        string.Join(", ", _worker.Strings("SELECT f.id || '=' || coalesce(p.name, p.id) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.assigned_by = 'user' ORDER BY f.id")),
-        string.Join(", ", _worker.Strings("SELECT id FROM faces WHERE rejected IS NOT NULL ORDER BY id")),
-        string.Join(", ", _worker.Strings("SELECT id FROM photos WHERE removed_at IS NULL ORDER BY id")));
+    private OwnerFacts Facts() =>
+        new(
+            string.Join(
+                ", ",
+                _worker.Strings(
+                    "SELECT f.id || '=' || coalesce(p.name, p.id) FROM faces f JOIN people p ON p.id = f.person_id WHERE f.assigned_by = 'user' ORDER BY f.id"
+                )
+            ),
+            string.Join(", ", _worker.Strings("SELECT id FROM faces WHERE rejected IS NOT NULL ORDER BY id")),
+            string.Join(", ", _worker.Strings("SELECT id FROM photos WHERE removed_at IS NULL ORDER BY id"))
+        );
 
     private string Put(string name)
     {
@@ -298,7 +407,10 @@ public sealed class IdentityTests : IDisposable
 
     private (long[] Faces, long Person) NameLargestFace(long photoId, string name)
     {
-        var face = _worker.Query<long>("SELECT id FROM faces WHERE photo_id = $p ORDER BY w * h DESC LIMIT 1", ("$p", photoId));
+        var face = _worker.Query<long>(
+            "SELECT id FROM faces WHERE photo_id = $p ORDER BY w * h DESC LIMIT 1",
+            ("$p", photoId)
+        );
         var person = _worker.Services.GetRequiredService<Decisions>().Split([face], name);
         return ([face], person);
     }
@@ -306,8 +418,18 @@ public sealed class IdentityTests : IDisposable
     private long CreateAlbum(long photoId)
     {
         using var connection = _worker.Open();
-        var album = (long)TagWorker.Storage.SqliteExtensions.Scalar(connection, "INSERT INTO albums (name, created_at, updated_at) VALUES ('Trip', 'now', 'now') RETURNING id")!;
-        TagWorker.Storage.SqliteExtensions.Execute(connection, "INSERT INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, 'now')", null, ("$a", album), ("$p", photoId));
+        var album = (long)
+            TagWorker.Storage.SqliteExtensions.Scalar(
+                connection,
+                "INSERT INTO albums (name, created_at, updated_at) VALUES ('Trip', 'now', 'now') RETURNING id"
+            )!;
+        TagWorker.Storage.SqliteExtensions.Execute(
+            connection,
+            "INSERT INTO album_photos (album_id, photo_id, added_at) VALUES ($a, $p, 'now')",
+            null,
+            ("$a", album),
+            ("$p", photoId)
+        );
         return album;
     }
 }

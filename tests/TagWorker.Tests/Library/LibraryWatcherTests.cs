@@ -12,7 +12,10 @@ public sealed class LibraryWatcherTests
     {
         using var library = new TempDir("watch");
         Directory.CreateDirectory(library.Combine("trip")); // watched from the start (see the next test for new folders)
-        using var watcher = new LibraryWatcher(Options.Create(new LibraryOptions { Root = library.Path }), NullLogger<LibraryWatcher>.Instance);
+        using var watcher = new LibraryWatcher(
+            Options.Create(new LibraryOptions { Root = library.Path }),
+            NullLogger<LibraryWatcher>.Instance
+        );
         watcher.Start();
         Assert.True(watcher.Active);
 
@@ -34,7 +37,10 @@ public sealed class LibraryWatcherTests
         // folder's own event); the hint names the folder, and the scoped pass walks everything in it.
         using var library = new TempDir("watch");
         using var data = new TempDir("data");
-        using var watcher = new LibraryWatcher(Options.Create(new LibraryOptions { Root = library.Path }), NullLogger<LibraryWatcher>.Instance);
+        using var watcher = new LibraryWatcher(
+            Options.Create(new LibraryOptions { Root = library.Path }),
+            NullLogger<LibraryWatcher>.Instance
+        );
         watcher.Start();
         library.Write("new/one.jpg", "1");
         library.Write("new/two.jpg", "2");
@@ -51,7 +57,10 @@ public sealed class LibraryWatcherTests
     public async Task A_lost_event_buffer_turns_the_next_look_into_a_full_pass()
     {
         using var library = new TempDir("watch");
-        using var watcher = new LibraryWatcher(Options.Create(new LibraryOptions { Root = library.Path }), NullLogger<LibraryWatcher>.Instance);
+        using var watcher = new LibraryWatcher(
+            Options.Create(new LibraryOptions { Root = library.Path }),
+            NullLogger<LibraryWatcher>.Instance
+        );
         watcher.Start();
         watcher.Hint(["some/path.jpg"]);
 

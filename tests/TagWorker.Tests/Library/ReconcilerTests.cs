@@ -59,7 +59,10 @@ public sealed class ReconcilerTests : IDisposable
         Assert.Equal(1, result.Changed);
         Assert.Equal(before, _worker.PhotoOf("a.jpg"));
         Assert.Equal(2, _worker.Query<long>("SELECT version FROM photos WHERE id = $id", ("$id", before)));
-        Assert.Equal("pending", _worker.Query<string>("SELECT state FROM photos WHERE id = $id", ("$id", _worker.PhotoOf("a.jpg"))));
+        Assert.Equal(
+            "pending",
+            _worker.Query<string>("SELECT state FROM photos WHERE id = $id", ("$id", _worker.PhotoOf("a.jpg")))
+        );
         Assert.True(File.Exists(path));
     }
 
@@ -126,7 +129,10 @@ public sealed class ReconcilerTests : IDisposable
 
         var removed = await _worker.ScanAsync();
         Assert.Equal(1, removed.Removed);
-        Assert.Equal(1, _worker.Query<long>("SELECT count(*) FROM photos WHERE removed_at IS NOT NULL AND id = $id", ("$id", photo)));
+        Assert.Equal(
+            1,
+            _worker.Query<long>("SELECT count(*) FROM photos WHERE removed_at IS NOT NULL AND id = $id", ("$id", photo))
+        );
 
         File.Move(_data.Combine("aside.jpg"), _library.Combine("back.jpg"));
         var back = await _worker.ScanAsync();
@@ -139,7 +145,12 @@ public sealed class ReconcilerTests : IDisposable
     public async Task A_removed_photo_is_purged_after_the_grace_period_with_a_manual_clock()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        using var worker = new Worker(_library.Path, _data.Combine("graced"), new Dictionary<string, string?> { ["TagWorker:Library:RemovedGraceDays"] = "30" }, clock);
+        using var worker = new Worker(
+            _library.Path,
+            _data.Combine("graced"),
+            new Dictionary<string, string?> { ["TagWorker:Library:RemovedGraceDays"] = "30" },
+            clock
+        );
         _library.Write("a.jpg", "gone soon");
         _library.Write("b.jpg", "stays");
         await worker.ScanAsync();
@@ -204,7 +215,11 @@ public sealed class ReconcilerTests : IDisposable
         var result = await _worker.ScanAsync();
         Assert.Equal((1, 1), (result.Failed, result.New));
         Assert.Equal("failed", _worker.FileState("empty.jpg"));
-        Assert.Contains("empty", _worker.Query<string>("SELECT error FROM files WHERE path = 'empty.jpg'"), StringComparison.Ordinal);
+        Assert.Contains(
+            "empty",
+            _worker.Query<string>("SELECT error FROM files WHERE path = 'empty.jpg'"),
+            StringComparison.Ordinal
+        );
 
         _library.Write("empty.jpg", "now a photo", DateTime.UtcNow.AddMinutes(-1));
         var later = await _worker.ScanAsync();
@@ -335,7 +350,11 @@ public sealed class ReconcilerTests : IDisposable
     [Fact]
     public async Task A_file_written_moments_ago_waits_for_the_settle_time()
     {
-        using var worker = new Worker(_library.Path, _data.Combine("settle"), new Dictionary<string, string?> { ["TagWorker:Library:SettleSeconds"] = "30" });
+        using var worker = new Worker(
+            _library.Path,
+            _data.Combine("settle"),
+            new Dictionary<string, string?> { ["TagWorker:Library:SettleSeconds"] = "30" }
+        );
         _library.Write("fresh.jpg", "x", DateTime.UtcNow);
 
         var result = await worker.ScanAsync();
@@ -381,7 +400,11 @@ public sealed class ReconcilerTests : IDisposable
     {
         _library.Write("ok.jpg", "fine");
         // A name in Latin-1 ("café" with byte E9), as old cameras and Windows shares leave them; .NET cannot open it.
-        Shell.Run("sh", "-c", $"printf 'photo' > \"{_library.Path}/caf$(printf '\\351').jpg\" && touch -d '1 hour ago' \"{_library.Path}\"/caf*.jpg");
+        Shell.Run(
+            "sh",
+            "-c",
+            $"printf 'photo' > \"{_library.Path}/caf$(printf '\\351').jpg\" && touch -d '1 hour ago' \"{_library.Path}\"/caf*.jpg"
+        );
 
         var result = await _worker.ScanAsync();
 

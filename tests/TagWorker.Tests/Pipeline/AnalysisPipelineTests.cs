@@ -5,7 +5,14 @@ namespace TagWorker.Tests.Pipeline;
 /// <summary>The whole pipeline on a real library: real files, SQLite, libvips, ONNX Runtime and models.</summary>
 public sealed class AnalysisPipelineTests : IDisposable
 {
-    private static readonly string[] Photos = ["bus.jpg", "zidane.jpg", "obama_1.jpg", "exif_orientation_6.jpg", "alex_lacamoire_2.png"];
+    private static readonly string[] Photos =
+    [
+        "bus.jpg",
+        "zidane.jpg",
+        "obama_1.jpg",
+        "exif_orientation_6.jpg",
+        "alex_lacamoire_2.png",
+    ];
     private readonly TempDir _library = new("lib");
     private readonly TempDir _data = new("data");
     private readonly Worker _worker;
@@ -34,10 +41,30 @@ public sealed class AnalysisPipelineTests : IDisposable
         await _worker.RunPipelineAsync();
 
         Assert.Equal(Photos.Length, _worker.Query<long>("SELECT count(*) FROM photos WHERE state = 'analyzed'"));
-        Assert.Equal(2, _worker.Query<long>("SELECT count(*) FROM faces f JOIN files x ON x.photo_id = f.photo_id WHERE x.path = 'bus.jpg'"));
-        Assert.Equal(1, _worker.Query<long>("SELECT count(*) FROM objects o JOIN files x ON x.photo_id = o.photo_id WHERE x.path = 'bus.jpg' AND o.label = 'bus'"));
-        Assert.Equal(0, _worker.Query<long>("SELECT count(*) FROM faces WHERE embedding IS NULL OR length(embedding) != 512 * 4 OR embedder != 'w600k_mbf'"));
-        Assert.Equal("600x450:6", _worker.Query<string>("SELECT width || 'x' || height || ':' || orientation FROM photos p JOIN files x ON x.photo_id = p.id WHERE x.path = 'exif_orientation_6.jpg'"));
+        Assert.Equal(
+            2,
+            _worker.Query<long>(
+                "SELECT count(*) FROM faces f JOIN files x ON x.photo_id = f.photo_id WHERE x.path = 'bus.jpg'"
+            )
+        );
+        Assert.Equal(
+            1,
+            _worker.Query<long>(
+                "SELECT count(*) FROM objects o JOIN files x ON x.photo_id = o.photo_id WHERE x.path = 'bus.jpg' AND o.label = 'bus'"
+            )
+        );
+        Assert.Equal(
+            0,
+            _worker.Query<long>(
+                "SELECT count(*) FROM faces WHERE embedding IS NULL OR length(embedding) != 512 * 4 OR embedder != 'w600k_mbf'"
+            )
+        );
+        Assert.Equal(
+            "600x450:6",
+            _worker.Query<string>(
+                "SELECT width || 'x' || height || ':' || orientation FROM photos p JOIN files x ON x.photo_id = p.id WHERE x.path = 'exif_orientation_6.jpg'"
+            )
+        );
         using var connection = _worker.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT thumbnail FROM faces UNION ALL SELECT preview FROM photos";
@@ -59,8 +86,19 @@ public sealed class AnalysisPipelineTests : IDisposable
         await _worker.RunPipelineAsync();
         var obama = _worker.PhotoOf("obama_1.jpg");
 
-        var result = Shell.App(["similar", "--photo", Path.Combine(Repo.Photos, "obama_2.jpg"), "--data", _data.Path, "--limit", "3", "--json"],
-            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root });
+        var result = Shell.App(
+            [
+                "similar",
+                "--photo",
+                Path.Combine(Repo.Photos, "obama_2.jpg"),
+                "--data",
+                _data.Path,
+                "--limit",
+                "3",
+                "--json",
+            ],
+            new Dictionary<string, string?> { ["TAGWORKER_HOME"] = Repo.Root }
+        );
 
         Assert.True(result.ExitCode == 0, result.Error);
         var best = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("faces")[0];
@@ -72,7 +110,10 @@ public sealed class AnalysisPipelineTests : IDisposable
     public async Task Broken_files_are_failed_with_their_reason_and_the_rest_are_analysed()
     {
         File.WriteAllText(_library.Combine("notes.jpg"), "a text file named like a photo");
-        File.WriteAllBytes(_library.Combine("truncated.jpg"), File.ReadAllBytes(Path.Combine(Repo.Photos, "bus.jpg"))[..30_000]);
+        File.WriteAllBytes(
+            _library.Combine("truncated.jpg"),
+            File.ReadAllBytes(Path.Combine(Repo.Photos, "bus.jpg"))[..30_000]
+        );
         await _worker.ScanAsync();
 
         await _worker.RunPipelineAsync();
@@ -115,8 +156,13 @@ public sealed class AnalysisPipelineTests : IDisposable
     public async Task A_photo_purged_after_its_grace_period_takes_its_thumbnails_with_it()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        using var worker = new Worker(_library.Path, _data.Combine("graced"),
-            new Dictionary<string, string?> { ["TagWorker:Library:RemovedGraceDays"] = "1" }, clock, withPipeline: true);
+        using var worker = new Worker(
+            _library.Path,
+            _data.Combine("graced"),
+            new Dictionary<string, string?> { ["TagWorker:Library:RemovedGraceDays"] = "1" },
+            clock,
+            withPipeline: true
+        );
         await worker.ScanAsync();
         await worker.RunPipelineAsync();
         var busThumbnails = Thumbnails(worker, "bus.jpg");
@@ -154,5 +200,8 @@ public sealed class AnalysisPipelineTests : IDisposable
     }
 
     private string Error(string path) =>
-        _worker.Query<string>("SELECT p.state || ': ' || p.error FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = $p", ("$p", path));
+        _worker.Query<string>(
+            "SELECT p.state || ': ' || p.error FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = $p",
+            ("$p", path)
+        );
 }

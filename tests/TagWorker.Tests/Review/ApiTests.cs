@@ -21,10 +21,15 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
     }
 
-    /// <summary>The newest decision not undone yet (0: none): a test that borrows the shared library's faces undoes back to it.</summary>
+    /// <summary>The newest decision not undone yet (0: none): a test that borrows the shared library's faces undoes
+    /// back to it.</summary>
     private async Task<long> LastDecisionAsync() =>
-        (await Get("/api/decisions?size=200")).GetProperty("items").EnumerateArray()
-            .Where(d => d.GetProperty("undone_at").ValueKind == JsonValueKind.Null).Select(d => d.GetProperty("id").GetInt64()).FirstOrDefault();
+        (await Get("/api/decisions?size=200"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Where(d => d.GetProperty("undone_at").ValueKind == JsonValueKind.Null)
+            .Select(d => d.GetProperty("id").GetInt64())
+            .FirstOrDefault();
 
     private async Task UndoBackToAsync(long decision)
     {
@@ -49,7 +54,9 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     private async Task<long> LargestGroup()
     {
         // Tests share one library and name groups as they go: when the unnamed ones run out, a named person will do.
-        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
+        var groups = (await Get("/api/groups?size=50"))
+            .GetProperty("items")
+            .EnumerateArray()
             .Concat((await Get("/api/people?size=50")).GetProperty("items").EnumerateArray());
         return groups.First(g => g.GetProperty("faces").GetInt64() >= 2).GetProperty("id").GetInt64();
     }
@@ -91,7 +98,18 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     {
         var doc = await Get("/openapi/v1.json");
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var path in new[] { "/api/people", "/api/groups", "/api/faces/accept", "/api/search", "/api/albums", "/api/writeback/approve", "/api/status" })
+        foreach (
+            var path in new[]
+            {
+                "/api/people",
+                "/api/groups",
+                "/api/faces/accept",
+                "/api/search",
+                "/api/albums",
+                "/api/writeback/approve",
+                "/api/status",
+            }
+        )
         {
             Assert.Contains(path, paths);
         }
@@ -100,13 +118,26 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [Fact]
     public async Task A_name_another_person_has_in_any_case_is_refused_with_that_person_so_the_client_can_offer_a_merge()
     {
-        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
+        var groups = (await Get("/api/groups?size=50"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(g => g.GetProperty("id").GetInt64())
+            .Take(2)
+            .ToArray();
         Assert.True(groups.Length == 2, "the shared library has at least two unnamed groups");
         await Post($"/api/people/{groups[0]}/name", new { name = "Rose Leslie" });
 
-        var refused = await Post($"/api/people/{groups[1]}/name", new { name = "  rose LESLIE " }, HttpStatusCode.Conflict);
+        var refused = await Post(
+            $"/api/people/{groups[1]}/name",
+            new { name = "  rose LESLIE " },
+            HttpStatusCode.Conflict
+        );
 
-        Assert.Contains($"person {groups[0]} is already called Rose Leslie", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            $"person {groups[0]} is already called Rose Leslie",
+            refused.GetProperty("detail").GetString(),
+            StringComparison.Ordinal
+        );
         Assert.Equal(JsonValueKind.Null, (await Get($"/api/people/{groups[1]}")).GetProperty("name").ValueKind);
         await Post($"/api/people/{groups[0]}/name", new { name = "rose leslie" }); // a person may change the case of its own name
         await Post("/api/decisions/undo", null);
@@ -116,10 +147,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [Fact]
     public async Task The_owner_chooses_the_face_a_person_is_shown_by_and_only_one_of_theirs()
     {
-        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
-            .Where(g => g.GetProperty("faces").GetInt64() >= 2).Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
-        var faces = (await Get($"/api/people/{groups[0]}/faces")).GetProperty("items").EnumerateArray()
-            .Where(f => f.GetProperty("has_thumbnail").GetBoolean()).Select(f => f.GetProperty("id").GetInt64()).ToArray();
+        var groups = (await Get("/api/groups?size=50"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Where(g => g.GetProperty("faces").GetInt64() >= 2)
+            .Select(g => g.GetProperty("id").GetInt64())
+            .Take(2)
+            .ToArray();
+        var faces = (await Get($"/api/people/{groups[0]}/faces"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Where(f => f.GetProperty("has_thumbnail").GetBoolean())
+            .Select(f => f.GetProperty("id").GetInt64())
+            .ToArray();
         var cover = (await Get($"/api/people/{groups[0]}")).GetProperty("cover_face_id").GetInt64();
         var chosen = faces.First(f => f != cover);
 
@@ -136,14 +176,26 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     {
         var group = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
         await Post($"/api/people/{group}/ignore", null);
-        Assert.Contains((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
-        Assert.DoesNotContain((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
+        Assert.Contains((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g =>
+            g.GetProperty("id").GetInt64() == group
+        );
+        Assert.DoesNotContain((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g =>
+            g.GetProperty("id").GetInt64() == group
+        );
 
         await Post($"/api/people/{group}/show-again", null);
 
-        Assert.DoesNotContain((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
-        Assert.Contains((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g => g.GetProperty("id").GetInt64() == group);
-        Assert.StartsWith("showed unnamed group", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain((await Get("/api/people/ignored")).GetProperty("items").EnumerateArray(), g =>
+            g.GetProperty("id").GetInt64() == group
+        );
+        Assert.Contains((await Get("/api/groups?size=200")).GetProperty("items").EnumerateArray(), g =>
+            g.GetProperty("id").GetInt64() == group
+        );
+        Assert.StartsWith(
+            "showed unnamed group",
+            (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString(),
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -152,8 +204,15 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var queue = await Get("/api/faces/waiting?size=200");
         var items = queue.GetProperty("items").EnumerateArray().ToList();
         Assert.NotEmpty(items); // the crowd's small faces form no group
-        Assert.All(items, i => Assert.Equal(JsonValueKind.Null, i.GetProperty("face").GetProperty("person_id").ValueKind));
-        var likely = items.Select(i => i.GetProperty("closest") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("likely").GetBoolean()).ToList();
+        Assert.All(items, i =>
+            Assert.Equal(JsonValueKind.Null, i.GetProperty("face").GetProperty("person_id").ValueKind)
+        );
+        var likely = items
+            .Select(i =>
+                i.GetProperty("closest") is { ValueKind: JsonValueKind.Object } c
+                && c.GetProperty("likely").GetBoolean()
+            )
+            .ToList();
         Assert.Equal(likely.OrderByDescending(l => l), likely);
         Assert.Equal(items.Count, Math.Min(200, queue.GetProperty("total").GetInt32()));
         await Get("/api/faces/waiting?size=0", HttpStatusCode.BadRequest);
@@ -162,14 +221,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [Fact]
     public async Task Are_these_also_a_named_person_takes_the_yes_faces_and_never_asks_again_about_the_no_faces()
     {
-        var waiting = (await Get("/api/faces/waiting?size=200")).GetProperty("items").EnumerateArray()
-            .Select(i => i.GetProperty("face").GetProperty("id").GetInt64()).ToList();
+        var waiting = (await Get("/api/faces/waiting?size=200"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(i => i.GetProperty("face").GetProperty("id").GetInt64())
+            .ToList();
         Assert.True(waiting.Count >= 2, $"the crowd leaves faces in no group ({waiting.Count})");
         var before = await LastDecisionAsync();
         // A person made from one face of the largest group (the other tests need the shared library's groups unnamed).
         var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var face = (await Get($"/api/people/{largest}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
-        var group = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Asked About" })).GetProperty("id").GetInt64();
+        var group = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Asked About" }))
+            .GetProperty("id")
+            .GetInt64();
         Assert.All((await Get($"/api/people/{group}/likely-faces")).EnumerateArray(), item =>
         {
             Assert.Equal(group, item.GetProperty("closest").GetProperty("person_id").GetInt64());
@@ -182,9 +246,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var queue = (await Get("/api/faces/waiting?size=200")).GetProperty("items").EnumerateArray().ToList();
         Assert.DoesNotContain(queue, i => i.GetProperty("face").GetProperty("id").GetInt64() == waiting[0]);
         var no = queue.Single(i => i.GetProperty("face").GetProperty("id").GetInt64() == waiting[1]);
-        Assert.True(no.GetProperty("closest").ValueKind == JsonValueKind.Null || no.GetProperty("closest").GetProperty("person_id").GetInt64() != group);
-        Assert.Equal("said 1 face is not Asked About", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString());
-        await Post($"/api/people/{group}/likely-faces", new { yes = new[] { waiting[1] }, no = new[] { waiting[1] } }, HttpStatusCode.BadRequest);
+        Assert.True(
+            no.GetProperty("closest").ValueKind == JsonValueKind.Null
+                || no.GetProperty("closest").GetProperty("person_id").GetInt64() != group
+        );
+        Assert.Equal(
+            "said 1 face is not Asked About",
+            (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString()
+        );
+        await Post(
+            $"/api/people/{group}/likely-faces",
+            new { yes = new[] { waiting[1] }, no = new[] { waiting[1] } },
+            HttpStatusCode.BadRequest
+        );
         await Post($"/api/people/{group}/likely-faces", new { }, HttpStatusCode.BadRequest);
         await UndoBackToAsync(before);
     }
@@ -194,23 +268,42 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     {
         var before = await LastDecisionAsync();
         var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
-        var faces = (await Get($"/api/people/{largest}/faces")).GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetInt64()).ToList();
-        var first = (await Post("/api/faces/move", new { face_ids = new[] { faces[0] }, name = "Undone Later" })).GetProperty("id").GetInt64();
+        var faces = (await Get($"/api/people/{largest}/faces"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(f => f.GetProperty("id").GetInt64())
+            .ToList();
+        var first = (await Post("/api/faces/move", new { face_ids = new[] { faces[0] }, name = "Undone Later" }))
+            .GetProperty("id")
+            .GetInt64();
         var made = await LastDecisionAsync();
         await Post("/api/faces/move", new { face_ids = new[] { faces[1] }, name = "Kept After" });
         var other = await LastDecisionAsync();
         await Post($"/api/people/{first}/hide", null); // depends on the first decision's person
         var hide = await LastDecisionAsync();
 
-        var plan = (await Get($"/api/decisions/{made}/undo")).EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToList();
+        var plan = (await Get($"/api/decisions/{made}/undo"))
+            .EnumerateArray()
+            .Select(d => d.GetProperty("id").GetInt64())
+            .ToList();
         Assert.Equal([made, hide], plan);
         var refused = await Post($"/api/decisions/{made}/undo", null, HttpStatusCode.Conflict);
         Assert.Contains("1 later decision changed the same faces or people", refused.GetProperty("detail").GetString());
 
-        Assert.Equal(2, (await Post($"/api/decisions/{made}/undo?withLater=true", null)).GetProperty("count").GetInt64());
+        Assert.Equal(
+            2,
+            (await Post($"/api/decisions/{made}/undo?withLater=true", null)).GetProperty("count").GetInt64()
+        );
         Assert.Equal(largest, (await Get($"/api/faces/{faces[0]}")).GetProperty("person_id").GetInt64());
-        Assert.Equal(JsonValueKind.Null, (await Get("/api/decisions?size=200")).GetProperty("items").EnumerateArray()
-            .Single(d => d.GetProperty("id").GetInt64() == other).GetProperty("undone_at").ValueKind); // the unrelated one stays
+        Assert.Equal(
+            JsonValueKind.Null,
+            (await Get("/api/decisions?size=200"))
+                .GetProperty("items")
+                .EnumerateArray()
+                .Single(d => d.GetProperty("id").GetInt64() == other)
+                .GetProperty("undone_at")
+                .ValueKind
+        ); // the unrelated one stays
         Assert.NotEqual(largest, (await Get($"/api/faces/{faces[1]}")).GetProperty("person_id").GetInt64());
 
         await Post($"/api/decisions/{made}/undo", null, HttpStatusCode.Conflict); // undone already
@@ -226,8 +319,11 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var before = await LastDecisionAsync();
         var largest = (await Get("/api/groups?size=50")).GetProperty("items")[0].GetProperty("id").GetInt64();
         var face = (await Get($"/api/people/{largest}/faces")).GetProperty("items")[0].GetProperty("id").GetInt64();
-        var person = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Kept Quiet" })).GetProperty("id").GetInt64();
-        bool Listed(JsonElement page) => page.GetProperty("items").EnumerateArray().Any(p => p.GetProperty("id").GetInt64() == person);
+        var person = (await Post("/api/faces/move", new { face_ids = new[] { face }, name = "Kept Quiet" }))
+            .GetProperty("id")
+            .GetInt64();
+        bool Listed(JsonElement page) =>
+            page.GetProperty("items").EnumerateArray().Any(p => p.GetProperty("id").GetInt64() == person);
 
         await Post($"/api/people/{person}/hide", null);
 
@@ -235,7 +331,10 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         Assert.False(Listed(await Get("/api/people?hidden=false&size=200")));
         Assert.True(Listed(await Get("/api/people?hidden=true&size=200")));
         Assert.True(Listed(await Get("/api/people?size=200"))); // name pickers still know them
-        Assert.Equal("hid Kept Quiet from People", (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString());
+        Assert.Equal(
+            "hid Kept Quiet from People",
+            (await Get("/api/decisions")).GetProperty("items")[0].GetProperty("summary").GetString()
+        );
         await Post("/api/decisions/undo", null);
         Assert.False((await Get($"/api/people/{person}")).GetProperty("hidden").GetBoolean());
         await Post($"/api/people/{person}/hide", null);
@@ -248,14 +347,22 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var back = await Get($"/api/faces/{face}");
         Assert.Equal(JsonValueKind.Null, back.GetProperty("rejected").ValueKind);
         // In no group, or already with the person it clearly is (the people service assigns at once after a decision).
-        Assert.True(back.GetProperty("person_id").ValueKind == JsonValueKind.Null || back.GetProperty("assigned_by").GetString() == "auto", back.ToString());
+        Assert.True(
+            back.GetProperty("person_id").ValueKind == JsonValueKind.Null
+                || back.GetProperty("assigned_by").GetString() == "auto",
+            back.ToString()
+        );
         await UndoBackToAsync(before);
     }
 
     [Fact]
     public async Task Groups_come_largest_first_and_naming_one_makes_a_person()
     {
-        var groups = (await Get("/api/groups")).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("faces").GetInt64()).ToList();
+        var groups = (await Get("/api/groups"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(g => g.GetProperty("faces").GetInt64())
+            .ToList();
         Assert.Equal(groups.OrderDescending(), groups);
         var before = await LastDecisionAsync();
         var group = await LargestGroup();
@@ -268,7 +375,9 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var people = await Get($"/api/people?q={Uri.EscapeDataString("onerror")}");
         Assert.Contains(people.GetProperty("items").EnumerateArray(), p => p.GetProperty("id").GetInt64() == group);
         var faces = await Get($"/api/people/{group}/faces");
-        Assert.All(faces.GetProperty("items").EnumerateArray(), f => Assert.Equal("user", f.GetProperty("assigned_by").GetString()));
+        Assert.All(faces.GetProperty("items").EnumerateArray(), f =>
+            Assert.Equal("user", f.GetProperty("assigned_by").GetString())
+        );
 
         await Post("/api/people/999999/name", new { name = "x" }, HttpStatusCode.NotFound);
         await Post($"/api/people/{group}/name", new { name = "  " }, HttpStatusCode.BadRequest);
@@ -288,7 +397,11 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     public async Task Faces_can_be_accepted_rejected_moved_and_taken_out_and_the_last_decision_undone()
     {
         var group = await LargestGroup();
-        var faces = (await Get($"/api/people/{group}/faces")).GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetInt64()).ToArray();
+        var faces = (await Get($"/api/people/{group}/faces"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(f => f.GetProperty("id").GetInt64())
+            .ToArray();
         await Post("/api/faces/accept", new { face_ids = new[] { faces[0] } });
         Assert.Equal("user", (await Get($"/api/faces/{faces[0]}")).GetProperty("assigned_by").GetString());
 
@@ -306,8 +419,16 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
 
         await Post("/api/faces/accept", new { face_ids = Array.Empty<long>() }, HttpStatusCode.BadRequest);
         await Post("/api/faces/accept", new { face_ids = new[] { 999999L } }, HttpStatusCode.NotFound);
-        await Post("/api/faces/reject", new { face_ids = new[] { faces[0] }, reason = "ugly" }, HttpStatusCode.BadRequest);
-        await Post("/api/faces/move", new { face_ids = new[] { faces[0] }, person_id = 999999 }, HttpStatusCode.NotFound);
+        await Post(
+            "/api/faces/reject",
+            new { face_ids = new[] { faces[0] }, reason = "ugly" },
+            HttpStatusCode.BadRequest
+        );
+        await Post(
+            "/api/faces/move",
+            new { face_ids = new[] { faces[0] }, person_id = 999999 },
+            HttpStatusCode.NotFound
+        );
         await Post("/api/faces/999999/not-this-person", null, HttpStatusCode.NotFound);
         await Get("/api/faces/999999", HttpStatusCode.NotFound);
         var decisions = await Get("/api/decisions");
@@ -325,18 +446,24 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var preview = await _api.GetAsync($"/api/photos/{face.GetProperty("photo_id").GetInt64()}/preview");
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/faces/999999/thumbnail")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/faces/..%2F..%2Fetc%2Fpasswd/thumbnail")).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await _api.GetAsync("/api/faces/..%2F..%2Fetc%2Fpasswd/thumbnail")).StatusCode
+        );
         var photo = await Get($"/api/photos/{face.GetProperty("photo_id").GetInt64()}");
         Assert.NotEmpty(photo.GetProperty("paths").EnumerateArray());
         await Get("/api/photos/999999", HttpStatusCode.NotFound);
 
-        // The large view: rendered from the photo's file (larger than the 640 px preview when the photo is), cached by ETag.
+        // The large view: rendered from the photo's file (larger than the 640 px preview when the photo is), cached by
+        // ETag.
         var photoId = photo.GetProperty("id").GetInt64();
         var view = await _api.GetAsync($"/api/photos/{photoId}/view");
         Assert.Equal(HttpStatusCode.OK, view.StatusCode);
         Assert.Equal("image/jpeg", view.Content.Headers.ContentType?.MediaType);
-        var jpeg = MetadataExtractor.ImageMetadataReader.ReadMetadata(new MemoryStream(await view.Content.ReadAsByteArrayAsync()))
-            .OfType<MetadataExtractor.Formats.Jpeg.JpegDirectory>().Single();
+        var jpeg = MetadataExtractor
+            .ImageMetadataReader.ReadMetadata(new MemoryStream(await view.Content.ReadAsByteArrayAsync()))
+            .OfType<MetadataExtractor.Formats.Jpeg.JpegDirectory>()
+            .Single();
         var (width, height) = (photo.GetProperty("width").GetInt32(), photo.GetProperty("height").GetInt32());
         Assert.Equal(Math.Min(1600, Math.Max(width, height)), Math.Max(jpeg.GetImageWidth(), jpeg.GetImageHeight()));
         Assert.Equal(width >= height, jpeg.GetImageWidth() >= jpeg.GetImageHeight()); // turned upright like the preview
@@ -353,12 +480,19 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         Assert.Equal(1, bus.GetProperty("total").GetInt64());
         var folder = await Get("/api/search?folder=2024/trip");
         Assert.Equal(3, folder.GetProperty("total").GetInt64());
-        Assert.All(folder.GetProperty("items").EnumerateArray(), p => Assert.StartsWith("2024/trip/", p.GetProperty("path").GetString(), StringComparison.Ordinal));
+        Assert.All(folder.GetProperty("items").EnumerateArray(), p =>
+            Assert.StartsWith("2024/trip/", p.GetProperty("path").GetString(), StringComparison.Ordinal)
+        );
         Assert.Equal(0, (await Get("/api/search?folder=2024/tr%25")).GetProperty("total").GetInt64()); // % is literal
 
-        var groups = (await Get("/api/groups?size=50")).GetProperty("items").EnumerateArray()
+        var groups = (await Get("/api/groups?size=50"))
+            .GetProperty("items")
+            .EnumerateArray()
             .Concat((await Get("/api/people?size=50")).GetProperty("items").EnumerateArray())
-            .Where(g => g.GetProperty("faces").GetInt64() >= 2).Select(g => g.GetProperty("id").GetInt64()).Take(2).ToArray();
+            .Where(g => g.GetProperty("faces").GetInt64() >= 2)
+            .Select(g => g.GetProperty("id").GetInt64())
+            .Take(2)
+            .ToArray();
         var any = (await Get($"/api/search?people={groups[0]},{groups[1]}&match=any")).GetProperty("total").GetInt64();
         var all = (await Get($"/api/search?people={groups[0]},{groups[1]}&match=all")).GetProperty("total").GetInt64();
         var first = (await Get($"/api/search?people={groups[0]}")).GetProperty("total").GetInt64();
@@ -377,12 +511,30 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     [Fact]
     public async Task Albums_are_created_filled_renamed_emptied_and_deleted()
     {
-        var created = await Post("/api/albums", new { name = "Trip <2024>", from_search = "folder=2024/trip" }, HttpStatusCode.Created);
+        var created = await Post(
+            "/api/albums",
+            new { name = "Trip <2024>", from_search = "folder=2024/trip" },
+            HttpStatusCode.Created
+        );
         var id = created.GetProperty("id").GetInt64();
         Assert.Equal(3, created.GetProperty("photos").GetInt64());
-        var photos = (await Get($"/api/albums/{id}/photos")).GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).ToArray();
-        Assert.Equal(1, (await Post($"/api/albums/{id}/photos/remove", new { photo_ids = new[] { photos[0] } })).GetProperty("count").GetInt64());
-        Assert.Equal(1, (await Post($"/api/albums/{id}/photos", new { photo_ids = new[] { photos[0] } })).GetProperty("count").GetInt64());
+        var photos = (await Get($"/api/albums/{id}/photos"))
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(p => p.GetProperty("id").GetInt64())
+            .ToArray();
+        Assert.Equal(
+            1,
+            (await Post($"/api/albums/{id}/photos/remove", new { photo_ids = new[] { photos[0] } }))
+                .GetProperty("count")
+                .GetInt64()
+        );
+        Assert.Equal(
+            1,
+            (await Post($"/api/albums/{id}/photos", new { photo_ids = new[] { photos[0] } }))
+                .GetProperty("count")
+                .GetInt64()
+        );
         var renamed = await _api.PatchAsJsonAsync($"/api/albums/{id}", new { name = "Trip" });
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
         Assert.Equal("Trip", (await Get($"/api/albums/{id}")).GetProperty("name").GetString());
@@ -390,7 +542,9 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Get($"/api/albums/{id}", HttpStatusCode.NotFound);
         await Post("/api/albums", new { name = "" }, HttpStatusCode.BadRequest);
         await Post("/api/albums/999999/photos", new { photo_ids = new[] { 1L } }, HttpStatusCode.NotFound);
-        var other = (await Post("/api/albums", new { name = "Empty" }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
+        var other = (await Post("/api/albums", new { name = "Empty" }, HttpStatusCode.Created))
+            .GetProperty("id")
+            .GetInt64();
         await Post($"/api/albums/{other}/photos", new { photo_ids = new[] { 999999L } }, HttpStatusCode.NotFound);
         await Post($"/api/albums/{other}/photos", new { photo_ids = Array.Empty<long>() }, HttpStatusCode.BadRequest);
     }
@@ -403,32 +557,53 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var pending = await Get($"/api/writeback/pending?person={group}");
         var item = pending.GetProperty("items")[0];
         var path = item.GetProperty("photo").GetProperty("path").GetString()!;
-        Assert.Contains(item.GetProperty("changes").EnumerateArray(), c => c.GetProperty("after").GetString() == "Writer Test" && !c.GetProperty("approved").GetBoolean());
+        Assert.Contains(item.GetProperty("changes").EnumerateArray(), c =>
+            c.GetProperty("after").GetString() == "Writer Test" && !c.GetProperty("approved").GetBoolean()
+        );
 
         // One change dropped ("leave as is") leaves the list, is listed as held, and comes back when let go.
         var photoId = item.GetProperty("photo").GetProperty("id").GetInt64();
         var subject = $"person:{group}";
         await Post("/api/writeback/hold", new { photo_id = photoId, subject });
-        Assert.DoesNotContain((await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
-            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId);
+        Assert.DoesNotContain(
+            (await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId
+        );
         var held = (await Get("/api/writeback/holds")).GetProperty("items").EnumerateArray().Single();
-        Assert.Equal(("Writer Test", path), (held.GetProperty("name").GetString(), held.GetProperty("path").GetString()));
+        Assert.Equal(
+            ("Writer Test", path),
+            (held.GetProperty("name").GetString(), held.GetProperty("path").GetString())
+        );
         await Post("/api/writeback/hold", new { photo_id = photoId, subject }, HttpStatusCode.NotFound); // no longer pending
-        await Post("/api/writeback/hold", new { photo_id = photoId, subject = "person:999999" }, HttpStatusCode.NotFound);
+        await Post(
+            "/api/writeback/hold",
+            new { photo_id = photoId, subject = "person:999999" },
+            HttpStatusCode.NotFound
+        );
         await Post("/api/writeback/release", new { photo_id = photoId, subject });
         await Post("/api/writeback/release", new { photo_id = photoId, subject }, HttpStatusCode.NotFound);
-        Assert.Contains((await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
-            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId);
+        Assert.Contains(
+            (await Get($"/api/writeback/pending?person={group}&size=200")).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("photo").GetProperty("id").GetInt64() == photoId
+        );
 
         var notYet = await Post("/api/writeback/apply", null);
-        Assert.DoesNotContain(notYet.GetProperty("files").EnumerateArray(), f => f.GetProperty("path").GetString() == path);
+        Assert.DoesNotContain(notYet.GetProperty("files").EnumerateArray(), f =>
+            f.GetProperty("path").GetString() == path
+        );
         Assert.False(File.Exists(Path.Combine(fixture.Library, path + ".xmp")));
 
         await Post("/api/writeback/approve", new { }, HttpStatusCode.BadRequest);
         await Post("/api/writeback/approve", new { person_id = 999999 }, HttpStatusCode.NotFound);
-        Assert.True((await Post("/api/writeback/approve", new { person_id = group })).GetProperty("count").GetInt64() >= 1);
+        Assert.True(
+            (await Post("/api/writeback/approve", new { person_id = group })).GetProperty("count").GetInt64() >= 1
+        );
         await Post("/api/writeback/apply", null); // the approval also woke the background writer: either may have written it
-        Assert.Contains("Writer Test", File.ReadAllText(Path.Combine(fixture.Library, path + ".xmp")), StringComparison.Ordinal);
+        Assert.Contains(
+            "Writer Test",
+            File.ReadAllText(Path.Combine(fixture.Library, path + ".xmp")),
+            StringComparison.Ordinal
+        );
 
         var history = await Get("/api/writeback/history");
         var write = history.GetProperty("items").EnumerateArray().First(w => w.GetProperty("path").GetString() == path);
@@ -445,15 +620,35 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Post("/api/writeback/approve", new { person_id = group });
         await Post("/api/writeback/apply", null);
         var pending = await Get("/api/writeback/history");
-        var path = pending.GetProperty("items").EnumerateArray().First(w => w.GetProperty("added").ToString().Contains("Conflict Test", StringComparison.Ordinal))
-            .GetProperty("path").GetString()!;
+        var path = pending
+            .GetProperty("items")
+            .EnumerateArray()
+            .First(w => w.GetProperty("added").ToString().Contains("Conflict Test", StringComparison.Ordinal))
+            .GetProperty("path")
+            .GetString()!;
         var sidecar = Path.Combine(fixture.Library, path + ".xmp");
         // Another program (exiftool here, as digiKam or darktable would) takes the name out of two of the lists.
-        Assert.Equal(0, Shell.Run("exiftool", "-q", "-overwrite_original", "-XMP-lr:HierarchicalSubject-=People|Conflict Test", "-XMP-dc:Subject-=Conflict Test", sidecar).ExitCode);
+        Assert.Equal(
+            0,
+            Shell
+                .Run(
+                    "exiftool",
+                    "-q",
+                    "-overwrite_original",
+                    "-XMP-lr:HierarchicalSubject-=People|Conflict Test",
+                    "-XMP-dc:Subject-=Conflict Test",
+                    sidecar
+                )
+                .ExitCode
+        );
 
         Assert.True((await Post("/api/writeback/audit", null)).GetProperty("count").GetInt64() >= 1);
-        var conflict = (await Get("/api/writeback/conflicts")).EnumerateArray().Single(c => c.GetProperty("target").GetString() == path + ".xmp");
-        Assert.Contains(conflict.GetProperty("missing").EnumerateArray(), m => m.GetString() == "Conflict Test (dc:subject, lr:hierarchicalSubject)");
+        var conflict = (await Get("/api/writeback/conflicts"))
+            .EnumerateArray()
+            .Single(c => c.GetProperty("target").GetString() == path + ".xmp");
+        Assert.Contains(conflict.GetProperty("missing").EnumerateArray(), m =>
+            m.GetString() == "Conflict Test (dc:subject, lr:hierarchicalSubject)"
+        );
         var id = conflict.GetProperty("id").GetInt64();
         await Post($"/api/writeback/conflicts/{id}/settle", new { resolution = "mine" }, HttpStatusCode.BadRequest);
         await Post($"/api/writeback/conflicts/{id}/settle", new { resolution = "ours" });
@@ -461,7 +656,9 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await Post("/api/writeback/apply", null); // (or the background writer, woken by the settlement)
         var names = Shell.Run("exiftool", "-s3", "-sep", "|", "-XMP-dc:Subject", sidecar).Output;
         Assert.Contains("Conflict Test", names, StringComparison.Ordinal);
-        Assert.DoesNotContain((await Get("/api/writeback/conflicts")).EnumerateArray(), c => c.GetProperty("target").GetString() == path + ".xmp");
+        Assert.DoesNotContain((await Get("/api/writeback/conflicts")).EnumerateArray(), c =>
+            c.GetProperty("target").GetString() == path + ".xmp"
+        );
         File.Delete(sidecar); // the other tests of this library expect photos without sidecars
     }
 
@@ -476,7 +673,10 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         await reconciler.RunAsync(null, CancellationToken.None);
 
         var item = Assert.Single((await Get("/api/failed")).GetProperty("items").EnumerateArray());
-        Assert.Equal(("file", "later.jpg"), (item.GetProperty("kind").GetString(), item.GetProperty("path").GetString()));
+        Assert.Equal(
+            ("file", "later.jpg"),
+            (item.GetProperty("kind").GetString(), item.GetProperty("path").GetString())
+        );
         Assert.Contains("empty file", item.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
         // The owner copies it again and retries (the watcher, off here, would look at once; the next pass reads it).
@@ -497,22 +697,33 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
     {
         using var browser = fixture.App.Anonymous(cookies: true);
         var loginResponse = await browser.GetAsync("/login");
-        Assert.True(loginResponse.StatusCode == HttpStatusCode.OK, $"{loginResponse.StatusCode} {loginResponse.Headers.Location}");
+        Assert.True(
+            loginResponse.StatusCode == HttpStatusCode.OK,
+            $"{loginResponse.StatusCode} {loginResponse.Headers.Location}"
+        );
         var login = await loginResponse.Content.ReadAsStringAsync();
         var antiforgery = AntiforgeryField().Match(login).Groups[1].Value;
-        var wrong = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = "wrong",
-            ["__RequestVerificationToken"] = antiforgery,
-        }));
+        var wrong = await browser.PostAsync(
+            "/login",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string> { ["token"] = "wrong", ["__RequestVerificationToken"] = antiforgery }
+            )
+        );
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        var right = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = ReviewApp.Token,
-            ["__RequestVerificationToken"] = antiforgery,
-        }));
+        var right = await browser.PostAsync(
+            "/login",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string>
+                {
+                    ["token"] = ReviewApp.Token,
+                    ["__RequestVerificationToken"] = antiforgery,
+                }
+            )
+        );
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
-        var cookie = right.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("tagworker=", StringComparison.Ordinal));
+        var cookie = right
+            .Headers.GetValues("Set-Cookie")
+            .First(c => c.StartsWith("tagworker=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
 
@@ -520,14 +731,20 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         var group = await LargestGroup();
         await Post($"/api/people/{group}/name", new { name = "<script>alert(1)> O'Hara" });
         var pageResponse = await browser.GetAsync($"/person/{group}");
-        Assert.True(pageResponse.StatusCode == HttpStatusCode.OK, $"{pageResponse.StatusCode} {pageResponse.Headers.Location}");
+        Assert.True(
+            pageResponse.StatusCode == HttpStatusCode.OK,
+            $"{pageResponse.StatusCode} {pageResponse.Headers.Location}"
+        );
         var page = await pageResponse.Content.ReadAsStringAsync();
         Assert.DoesNotContain("<script>alert(1)>", page, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;alert(1)&gt;", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/people")).StatusCode);
 
         // The cookie alone cannot change anything: forms and API calls need the antiforgery token.
-        var form = await browser.PostAsync($"/person/{group}?handler=Name", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "Mallory" }));
+        var form = await browser.PostAsync(
+            $"/person/{group}?handler=Name",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "Mallory" })
+        );
         Assert.Equal(HttpStatusCode.BadRequest, form.StatusCode);
         var api = await browser.PostAsJsonAsync($"/api/people/{group}/name", new { name = "Mallory" });
         Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);

@@ -21,7 +21,13 @@ public sealed partial class BrowserTests
         using var app = await StartAsync(library, data);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = app.Url, ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+        var page = await browser.NewPageAsync(
+            new BrowserNewPageOptions
+            {
+                BaseURL = app.Url,
+                ViewportSize = new ViewportSize { Width = 1200, Height = 900 },
+            }
+        );
         await LogInAsync(page, "/groups");
         await Shot(page, "02-groups");
 
@@ -30,7 +36,11 @@ public sealed partial class BrowserTests
         await group.Locator("input[name=name]").FillAsync("Alice <Example>");
         await group.Locator("button:has-text('Name')").ClickAsync();
         await page.WaitForSelectorAsync(".flash");
-        Assert.Contains("Saved the name Alice <Example>", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Contains(
+            "Saved the name Alice <Example>",
+            await page.InnerTextAsync(".flash"),
+            StringComparison.Ordinal
+        );
 
         await page.GotoAsync($"/person/{groupId}");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
@@ -51,7 +61,8 @@ public sealed partial class BrowserTests
 
         await page.GotoAsync($"/writeback?person={groupId}");
         await Shot(page, "05-writeback-pending");
-        // One photo's change is dropped ("leave as is"): approving the person everywhere and writing leaves that photo alone.
+        // One photo's change is dropped ("leave as is"): approving the person everywhere and writing leaves that photo
+        // alone.
         var heldPhoto = await page.Locator("tr[data-photo]").First.GetAttributeAsync("data-photo");
         await page.Locator("tr[data-photo]").First.Locator("button[aria-label^='leave as is: Alice']").ClickAsync();
         await page.WaitForSelectorAsync(".flash");
@@ -63,11 +74,24 @@ public sealed partial class BrowserTests
         await page.WaitForSelectorAsync(".flash");
         await page.ClickAsync("button:has-text('Write approved now')");
         await page.WaitForSelectorAsync(".flash");
-        await app.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(library.Path, "*.xmp").Any(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal))),
-            TimeSpan.FromSeconds(30));
-        var heldPath = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/photos/{heldPhoto}")).RootElement.GetProperty("paths")[0].GetString()!;
+        await app.WaitUntilAsync(
+            () =>
+                Task.FromResult(
+                    Directory
+                        .GetFiles(library.Path, "*.xmp")
+                        .Any(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal))
+                ),
+            TimeSpan.FromSeconds(30)
+        );
+        var heldPath = JsonDocument
+            .Parse(await app.Http.GetStringAsync($"/api/photos/{heldPhoto}"))
+            .RootElement.GetProperty("paths")[0]
+            .GetString()!;
         var heldSidecar = library.Combine(heldPath + ".xmp");
-        Assert.False(File.Exists(heldSidecar) && File.ReadAllText(heldSidecar).Contains("Alice", StringComparison.Ordinal), $"{heldPath} was left as it is");
+        Assert.False(
+            File.Exists(heldSidecar) && File.ReadAllText(heldSidecar).Contains("Alice", StringComparison.Ordinal),
+            $"{heldPath} was left as it is"
+        );
         await page.ClickAsync("table.held button:has-text('Write it after all')");
         await page.WaitForSelectorAsync(".flash");
         Assert.Equal(1, await page.Locator($"tr[data-photo='{heldPhoto}']").CountAsync()); // back on the list, not approved
@@ -76,8 +100,22 @@ public sealed partial class BrowserTests
         await Shot(page, "06-writeback-history");
 
         // Another program takes the name out of one sidecar: the owner sees it and chooses.
-        var sidecar = Directory.GetFiles(library.Path, "*.xmp").First(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal));
-        Assert.Equal(0, Shell.Run("exiftool", "-q", "-overwrite_original", "-XMP-dc:Subject-=Alice <Example>", "-XMP-lr:HierarchicalSubject-=People|Alice <Example>", sidecar).ExitCode);
+        var sidecar = Directory
+            .GetFiles(library.Path, "*.xmp")
+            .First(f => File.ReadAllText(f).Contains("Alice &lt;Example&gt;", StringComparison.Ordinal));
+        Assert.Equal(
+            0,
+            Shell
+                .Run(
+                    "exiftool",
+                    "-q",
+                    "-overwrite_original",
+                    "-XMP-dc:Subject-=Alice <Example>",
+                    "-XMP-lr:HierarchicalSubject-=People|Alice <Example>",
+                    sidecar
+                )
+                .ExitCode
+        );
         await page.ClickAsync("button:has-text('Write approved now')"); // looks for other programs' changes first
         await page.WaitForSelectorAsync("#conflicts");
         Assert.Contains("Alice <Example>", await page.InnerTextAsync("table.conflicts"), StringComparison.Ordinal);
@@ -85,11 +123,21 @@ public sealed partial class BrowserTests
         await page.SetViewportSizeAsync(390, 844);
         await Shot(page, "06c-writeback-conflict-phone");
         var settle = page.Locator("table.conflicts button:has-text('Write ours again')");
-        Assert.True((await settle.BoundingBoxAsync())!.X + (await settle.BoundingBoxAsync())!.Width <= 390, "the button is on the phone's screen");
+        Assert.True(
+            (await settle.BoundingBoxAsync())!.X + (await settle.BoundingBoxAsync())!.Width <= 390,
+            "the button is on the phone's screen"
+        );
         await settle.ClickAsync();
         await page.WaitForSelectorAsync(".flash");
-        await app.WaitUntilAsync(() => Task.FromResult(Shell.Run("exiftool", "-s3", "-XMP-dc:Subject", sidecar).Output.Contains("Alice <Example>", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60));
+        await app.WaitUntilAsync(
+            () =>
+                Task.FromResult(
+                    Shell
+                        .Run("exiftool", "-s3", "-XMP-dc:Subject", sidecar)
+                        .Output.Contains("Alice <Example>", StringComparison.Ordinal)
+                ),
+            TimeSpan.FromSeconds(60)
+        );
         await page.SetViewportSizeAsync(1200, 900);
 
         await page.GotoAsync("/");
@@ -101,7 +149,11 @@ public sealed partial class BrowserTests
         await Shot(page, "08-photo");
         // A laptop's browser takes the large view (rendered from the photo), not the 640 px preview.
         await page.WaitForFunctionAsync("document.querySelector('.photo-view img').complete");
-        Assert.Contains("/view", await page.EvalOnSelectorAsync<string>(".photo-view img", "img => img.currentSrc"), StringComparison.Ordinal);
+        Assert.Contains(
+            "/view",
+            await page.EvalOnSelectorAsync<string>(".photo-view img", "img => img.currentSrc"),
+            StringComparison.Ordinal
+        );
 
         // ← and → step through the library (once the page's script listens: under load the key can come first).
         await page.WaitForLoadStateAsync(LoadState.Load);
@@ -115,7 +167,8 @@ public sealed partial class BrowserTests
         await page.WaitForURLAsync(here, committed);
         await page.WaitForLoadStateAsync(LoadState.Load);
 
-        // A photo of strangers (the bus): its row lights its box, "Select the unnamed" marks them on the photo, one click clears them.
+        // A photo of strangers (the bus): its row lights its box, "Select the unnamed" marks them on the photo, one
+        // click clears them.
         await page.GotoAsync("/search?object=bus");
         await page.Locator(".photos a").First.ClickAsync();
         await page.WaitForSelectorAsync(".photo-view svg");
@@ -129,7 +182,11 @@ public sealed partial class BrowserTests
         await Shot(page, "09-photo-crowd-selected");
         await page.ClickAsync("button:has-text('Strangers')");
         await page.WaitForSelectorAsync(".flash");
-        Assert.Contains($"Marked {unnamed} faces as strangers", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+        Assert.Contains(
+            $"Marked {unnamed} faces as strangers",
+            await page.InnerTextAsync(".flash"),
+            StringComparison.Ordinal
+        );
         Assert.Equal(0, await page.Locator("tr[data-unnamed=true]").CountAsync());
         await page.Locator("button:has-text('undo: it is a face')").First.ClickAsync();
         await page.WaitForSelectorAsync(".flash");
@@ -147,15 +204,28 @@ public sealed partial class BrowserTests
         await using var browser = await LaunchAsync(playwright);
         foreach (var (width, height, size) in new[] { (1440, 900, "laptop"), (390, 844, "phone") })
         {
-            var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = app.Url, ViewportSize = new ViewportSize { Width = width, Height = height } });
+            var page = await browser.NewPageAsync(
+                new BrowserNewPageOptions
+                {
+                    BaseURL = app.Url,
+                    ViewportSize = new ViewportSize { Width = width, Height = height },
+                }
+            );
             await LogInAsync(page, "/groups");
             await Shot(page, $"10-groups-{size}");
-            AssertWithinWidth(page, width, await page.Locator("[data-group] input[name=name]").First.BoundingBoxAsync());
+            AssertWithinWidth(
+                page,
+                width,
+                await page.Locator("[data-group] input[name=name]").First.BoundingBoxAsync()
+            );
 
             var groups = page.Locator("[data-group]");
             if (size == "laptop")
             {
-                var (first, second) = (await groups.Nth(0).GetAttributeAsync("data-group"), await groups.Nth(1).GetAttributeAsync("data-group"));
+                var (first, second) = (
+                    await groups.Nth(0).GetAttributeAsync("data-group"),
+                    await groups.Nth(1).GetAttributeAsync("data-group")
+                );
                 await groups.Nth(0).Locator("input[name=name]").FillAsync("Sam Carter");
                 await groups.Nth(0).Locator("button:has-text('Name')").ClickAsync();
                 await page.WaitForSelectorAsync(".flash");
@@ -164,7 +234,11 @@ public sealed partial class BrowserTests
                 await page.Locator($"[data-group='{second}'] input[name=name]").FillAsync("sam carter");
                 await page.Locator($"[data-group='{second}'] button:has-text('Name')").ClickAsync();
                 await page.WaitForURLAsync($"**/merge?from={second}&into={first}");
-                Assert.Contains("Sam Carter exists already", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+                Assert.Contains(
+                    "Sam Carter exists already",
+                    await page.InnerTextAsync(".flash"),
+                    StringComparison.Ordinal
+                );
                 Assert.Equal(2, await page.Locator(".compare section").CountAsync());
                 await Shot(page, "11-merge-question-laptop");
                 await page.ClickAsync("text=No, go back");
@@ -186,8 +260,8 @@ public sealed partial class BrowserTests
                 Assert.Contains("with Jack O'Neill", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
                 Assert.Equal(0, await page.Locator($"[data-face='{face}']").CountAsync());
 
-                // History: undoing the naming of Sam Carter, three decisions back, asks first, since the two after it moved one of
-                // his faces; then all three are undone and the group is unnamed again.
+                // History: undoing the naming of Sam Carter, three decisions back, asks first, since the two after it
+                // moved one of his faces; then all three are undone and the group is unnamed again.
                 await page.GotoAsync("/decisions");
                 await page.Locator("tr:has-text(': Sam Carter') button:has-text('Undo')").ClickAsync();
                 await page.WaitForSelectorAsync("#confirm-title");
@@ -213,7 +287,11 @@ public sealed partial class BrowserTests
                 await Shot(page, "15-history-phone");
                 AssertWithinWidth(page, width, await page.Locator("table.history").BoundingBoxAsync());
                 await page.GotoAsync($"/merge?from={person}&into={person}");
-                Assert.Contains("cannot be merged into itself", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+                Assert.Contains(
+                    "cannot be merged into itself",
+                    await page.InnerTextAsync("body"),
+                    StringComparison.Ordinal
+                );
             }
 
             // Errors a person can meet are pages in the site's style, not JSON.
@@ -251,10 +329,35 @@ public sealed partial class BrowserTests
         using var data = new TempDir("e2e-data3");
         using var app = await StartAsync(library, data);
         var person = await FirstPersonAsync(app);
-        var photo = JsonDocument.Parse(await app.Http.GetStringAsync("/api/search?object=bus")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
-        var face = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/people/{person}/faces")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
-        string[] pages = ["/", "/people", "/people?hidden=true", "/groups", "/waiting", $"/person/{person}", $"/photo/{photo}", $"/similar/{face}", "/search?object=bus",
-            "/albums", "/writeback", "/failed", "/decisions", "/logout", $"/merge?from={person}&into={person}", "/no-such-page"];
+        var photo = JsonDocument
+            .Parse(await app.Http.GetStringAsync("/api/search?object=bus"))
+            .RootElement.GetProperty("items")[0]
+            .GetProperty("id")
+            .GetInt64();
+        var face = JsonDocument
+            .Parse(await app.Http.GetStringAsync($"/api/people/{person}/faces"))
+            .RootElement.GetProperty("items")[0]
+            .GetProperty("id")
+            .GetInt64();
+        string[] pages =
+        [
+            "/",
+            "/people",
+            "/people?hidden=true",
+            "/groups",
+            "/waiting",
+            $"/person/{person}",
+            $"/photo/{photo}",
+            $"/similar/{face}",
+            "/search?object=bus",
+            "/albums",
+            "/writeback",
+            "/failed",
+            "/decisions",
+            "/logout",
+            $"/merge?from={person}&into={person}",
+            "/no-such-page",
+        ];
         var axe = Path.Combine(Repo.Root, "tests", "web", "node_modules", "axe-core", "axe.min.js");
         Assert.True(File.Exists(axe), "scripts/setup --test installs axe-core");
         using var playwright = await Playwright.CreateAsync();
@@ -264,12 +367,14 @@ public sealed partial class BrowserTests
         {
             foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
             {
-                var page = await browser.NewPageAsync(new BrowserNewPageOptions
-                {
-                    BaseURL = app.Url,
-                    ViewportSize = new ViewportSize { Width = width, Height = height },
-                    ColorScheme = scheme,
-                });
+                var page = await browser.NewPageAsync(
+                    new BrowserNewPageOptions
+                    {
+                        BaseURL = app.Url,
+                        ViewportSize = new ViewportSize { Width = width, Height = height },
+                        ColorScheme = scheme,
+                    }
+                );
                 await LogInAsync(page, "/people");
                 foreach (var url in pages.Append("/login"))
                 {
@@ -283,11 +388,16 @@ public sealed partial class BrowserTests
                     {
                         await page.GotoAsync(url);
                     }
-                    // The page's CSP allows only its own scripts: axe goes in through the test's own channel, not a <script> tag.
+                    // The page's CSP allows only its own scripts: axe goes in through the test's own channel, not a
+                    // <script> tag.
                     await page.EvaluateAsync(await File.ReadAllTextAsync(axe));
-                    var result = await page.EvaluateAsync<JsonElement>("async () => (await axe.run(document, { resultTypes: ['violations'] })).violations" +
-                        ".filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))");
-                    findings.AddRange(result.EnumerateArray().Select(v => $"{scheme} {width}px {url}: {v.GetString()}"));
+                    var result = await page.EvaluateAsync<JsonElement>(
+                        "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
+                            + ".filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+                    );
+                    findings.AddRange(
+                        result.EnumerateArray().Select(v => $"{scheme} {width}px {url}: {v.GetString()}")
+                    );
                 }
                 await page.CloseAsync();
             }
@@ -303,37 +413,70 @@ public sealed partial class BrowserTests
     }
 
     private static void AssertWithinWidth(IPage page, int width, LocatorBoundingBoxResult? box) =>
-        Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width, $"{page.Url}: {box?.X}+{box?.Width} is not within {width} px");
+        Assert.True(
+            box is not null && box.X >= 0 && box.X + box.Width <= width,
+            $"{page.Url}: {box?.X}+{box?.Width} is not within {width} px"
+        );
 
     private static async Task<AppProcess> StartAsync(TempDir library, TempDir data)
     {
-        foreach (var photo in new[] { "obama_1.jpg", "obama_2.jpg", "group_obama_biden.jpg", "biden_1.jpg", "biden_2.jpg", "bus.jpg" })
+        foreach (
+            var photo in new[]
+            {
+                "obama_1.jpg",
+                "obama_2.jpg",
+                "group_obama_biden.jpg",
+                "biden_1.jpg",
+                "biden_2.jpg",
+                "bus.jpg",
+            }
+        )
         {
             File.Copy(Path.Combine(Repo.Photos, photo), library.Combine(photo));
             File.SetLastWriteTimeUtc(library.Combine(photo), DateTime.UtcNow.AddHours(-1));
         }
-        var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?>
-        {
-            ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
-            ["TagWorker__Faces__RegroupMinMinutes"] = "0",
-        });
-        await app.WaitUntilAsync(async () =>
-        {
-            var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
-            var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
-            return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
-                && groups.GetProperty("items").EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 2) >= 2;
-        }, TimeSpan.FromSeconds(180));
+        var app = await AppProcess.StartAsync(
+            library.Path,
+            data.Path,
+            new Dictionary<string, string?>
+            {
+                ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
+                ["TagWorker__Faces__RegroupMinMinutes"] = "0",
+            }
+        );
+        await app.WaitUntilAsync(
+            async () =>
+            {
+                var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
+                var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+                return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
+                    && groups.GetProperty("items").EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 2)
+                        >= 2;
+            },
+            TimeSpan.FromSeconds(180)
+        );
         Directory.CreateDirectory(Screenshots);
         return app;
     }
 
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-    {
-        ExecutablePath = "/usr/bin/chromium",
-        Headless = true,
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args =
+                [
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            }
+        );
 
     private static async Task LogInAsync(IPage page, string path)
     {
@@ -346,5 +489,7 @@ public sealed partial class BrowserTests
     }
 
     private static async Task Shot(IPage page, string name) =>
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true }
+        );
 }

@@ -7,12 +7,19 @@ namespace TagWorker.Tests.Review;
 
 /// <summary>
 /// The owner's whole job in Chromium, counted: name five people, answer the queue of faces in no group, approve and
-/// write, undo a decision from the history. Clicks and keystrokes are what a person would do (the login is not counted);
-/// the figures go to artifacts/owner-job.txt.
+/// write, undo a decision from the history. Clicks and keystrokes are what a person would do (the login is not
+/// counted); the figures go to artifacts/owner-job.txt.
 /// </summary>
 public sealed partial class BrowserTests
 {
-    private static readonly string[] Identities = ["lfw_tony_blair", "lfw_nicole_kidman", "lfw_venus_williams", "lfw_meryl_streep", "lfw_jackie_chan"];
+    private static readonly string[] Identities =
+    [
+        "lfw_tony_blair",
+        "lfw_nicole_kidman",
+        "lfw_venus_williams",
+        "lfw_meryl_streep",
+        "lfw_jackie_chan",
+    ];
 
     /// <summary>Counts what the owner does: every click, every key.</summary>
     private sealed class Owner(IPage page)
@@ -28,7 +35,8 @@ public sealed partial class BrowserTests
 
         public Task Click(string selector) => Click(page.Locator(selector));
 
-        public async Task Go(string label) => await Click(page.Locator("header nav").GetByRole(AriaRole.Link, new() { Name = label, Exact = true }));
+        public async Task Go(string label) =>
+            await Click(page.Locator("header nav").GetByRole(AriaRole.Link, new() { Name = label, Exact = true }));
 
         public async Task Type(string text)
         {
@@ -48,8 +56,13 @@ public sealed partial class BrowserTests
     {
         using var library = new TempDir("job-lib");
         using var data = new TempDir("job-data");
-        var labels = File.ReadAllLines(Path.Combine(Repo.Shared, "testdata", "faces-lfw", "labels.csv")).Skip(1)
-            .Select(l => l.Split(',')).Where(l => Identities.Contains(l[1])).GroupBy(l => l[1]).SelectMany(g => g.Take(5)).ToDictionary(l => l[0], l => l[1]);
+        var labels = File.ReadAllLines(Path.Combine(Repo.Shared, "testdata", "faces-lfw", "labels.csv"))
+            .Skip(1)
+            .Select(l => l.Split(','))
+            .Where(l => Identities.Contains(l[1]))
+            .GroupBy(l => l[1])
+            .SelectMany(g => g.Take(5))
+            .ToDictionary(l => l[0], l => l[1]);
         foreach (var file in labels.Keys)
         {
             File.Copy(Path.Combine(Repo.Shared, "testdata", "faces-lfw", "images", file), library.Combine(file));
@@ -59,18 +72,27 @@ public sealed partial class BrowserTests
         {
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
         }
-        using var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?>
-        {
-            ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
-            ["TagWorker__Faces__RegroupMinMinutes"] = "0",
-        });
-        await app.WaitUntilAsync(async () =>
-        {
-            var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
-            var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement.GetProperty("items");
-            return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
-                && groups.EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 3) >= Identities.Length;
-        }, TimeSpan.FromSeconds(240));
+        using var app = await AppProcess.StartAsync(
+            library.Path,
+            data.Path,
+            new Dictionary<string, string?>
+            {
+                ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
+                ["TagWorker__Faces__RegroupMinMinutes"] = "0",
+            }
+        );
+        await app.WaitUntilAsync(
+            async () =>
+            {
+                var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
+                var groups = JsonDocument
+                    .Parse(await app.Http.GetStringAsync("/api/groups"))
+                    .RootElement.GetProperty("items");
+                return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
+                    && groups.EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 3) >= Identities.Length;
+            },
+            TimeSpan.FromSeconds(240)
+        );
         Directory.CreateDirectory(Screenshots);
         var report = new List<string>();
 
@@ -78,12 +100,19 @@ public sealed partial class BrowserTests
         await using var browser = await LaunchAsync(playwright);
         foreach (var (width, height, size) in new[] { (1440, 900, "laptop"), (390, 844, "phone") })
         {
-            var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = app.Url, ViewportSize = new ViewportSize { Width = width, Height = height } });
+            var page = await browser.NewPageAsync(
+                new BrowserNewPageOptions
+                {
+                    BaseURL = app.Url,
+                    ViewportSize = new ViewportSize { Width = width, Height = height },
+                }
+            );
             await LogInAsync(page, "/");
             var owner = new Owner(page);
             if (size == "phone")
             {
-                // The laptop did the job; on the phone the owner names what arrived since (the same library) and checks the pages.
+                // The laptop did the job; on the phone the owner names what arrived since (the same library) and checks
+                // the pages.
                 await owner.Go("Unnamed groups");
                 await Shot(page, "20-job-groups-phone");
                 await owner.Go("Write-back");
@@ -96,19 +125,26 @@ public sealed partial class BrowserTests
                 continue;
             }
 
-            // 1. Name five groups: a click into the first name field, then only the keyboard (the next card's field has the focus).
+            // 1. Name five groups: a click into the first name field, then only the keyboard (the next card's field has
+            // the focus).
             await owner.Go("Unnamed groups");
             await Shot(page, "20-job-groups-laptop");
             await owner.Click(page.Locator("[data-group] input[name=name]").First);
             var named = new Dictionary<string, string>();
             for (var i = 0; i < Identities.Length; i++)
             {
-                var group = await page.EvaluateAsync<string>("document.activeElement.closest('[data-group]').dataset.group");
+                var group = await page.EvaluateAsync<string>(
+                    "document.activeElement.closest('[data-group]').dataset.group"
+                );
                 var name = Name(await IdentityOfAsync(app, labels, group));
                 await owner.Type(name);
                 await owner.Press("Enter");
                 await page.WaitForSelectorAsync(".flash");
-                Assert.Contains($"Saved the name {name}", await page.InnerTextAsync(".flash"), StringComparison.Ordinal);
+                Assert.Contains(
+                    $"Saved the name {name}",
+                    await page.InnerTextAsync(".flash"),
+                    StringComparison.Ordinal
+                );
                 named[name] = group;
                 if (i < Identities.Length - 1)
                 {
@@ -118,8 +154,8 @@ public sealed partial class BrowserTests
             Assert.Equal(Identities.Select(Name).Order(), named.Keys.Order()); // each group is one person: five different names
             var afterNames = (owner.Clicks, owner.Keys);
 
-            // 2. The queue of faces in no group: "Is this …?" where it is asked; faces of the people just named are put with
-            // them (ticked, then the name typed once per person); the rest are strangers.
+            // 2. The queue of faces in no group: "Is this …?" where it is asked; faces of the people just named are put
+            // with them (ticked, then the name typed once per person); the rest are strangers.
             await owner.Go("Faces in no group");
             await Shot(page, "21-job-waiting-laptop");
             while (await page.Locator("button.ask").CountAsync() > 0)
@@ -128,10 +164,19 @@ public sealed partial class BrowserTests
                 await page.WaitForSelectorAsync(".flash");
             }
             var waiting = new List<(string Face, string Name)>();
-            foreach (var face in await page.Locator("[data-face]").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.face)"))
+            foreach (
+                var face in await page.Locator("[data-face]")
+                    .EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.face)")
+            )
             {
-                var photo = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/faces/{face}")).RootElement.GetProperty("photo_id").GetInt64();
-                var path = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/photos/{photo}")).RootElement.GetProperty("paths")[0].GetString()!;
+                var photo = JsonDocument
+                    .Parse(await app.Http.GetStringAsync($"/api/faces/{face}"))
+                    .RootElement.GetProperty("photo_id")
+                    .GetInt64();
+                var path = JsonDocument
+                    .Parse(await app.Http.GetStringAsync($"/api/photos/{photo}"))
+                    .RootElement.GetProperty("paths")[0]
+                    .GetString()!;
                 if (labels.TryGetValue(Path.GetFileName(path), out var identity) && named.ContainsKey(Name(identity)))
                 {
                     waiting.Add((face, Name(identity)));
@@ -183,13 +228,19 @@ public sealed partial class BrowserTests
                 await owner.Click(page.Locator("section.notice button"));
             }
             await page.WaitForSelectorAsync(".flash");
-            var group0 = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/people/{named[undoName]}")).RootElement;
+            var group0 = JsonDocument
+                .Parse(await app.Http.GetStringAsync($"/api/people/{named[undoName]}"))
+                .RootElement;
             Assert.Equal(JsonValueKind.Null, group0.GetProperty("name").ValueKind);
-            report.Add(string.Create(CultureInfo.InvariantCulture,
-                $"laptop: name 5 people {afterNames.Clicks} clicks + {afterNames.Keys} keys; queue of faces in no group {afterQueue.Clicks - afterNames.Clicks} clicks; " +
-                $"approve and write {afterWrite.Clicks - afterQueue.Clicks} clicks; undo a naming {owner.Clicks - afterWrite.Clicks} clicks; " +
-                $"whole job {owner.Clicks} clicks, {owner.Keys} keystrokes ({named.Keys.Sum(n => n.Length)} for the five names; " +
-                $"{waiting.Count} faces in no group were of named people)"));
+            report.Add(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"laptop: name 5 people {afterNames.Clicks} clicks + {afterNames.Keys} keys; queue of faces in no group {afterQueue.Clicks - afterNames.Clicks} clicks; "
+                        + $"approve and write {afterWrite.Clicks - afterQueue.Clicks} clicks; undo a naming {owner.Clicks - afterWrite.Clicks} clicks; "
+                        + $"whole job {owner.Clicks} clicks, {owner.Keys} keystrokes ({named.Keys.Sum(n => n.Length)} for the five names; "
+                        + $"{waiting.Count} faces in no group were of named people)"
+                )
+            );
             Assert.True(owner.Clicks <= 20 + (2 * waiting.Count), report[^1]);
             await page.CloseAsync();
         }
@@ -202,11 +253,15 @@ public sealed partial class BrowserTests
     /// <summary>Whom a group shows, by the labels of its faces' photos (the owner knows them by sight).</summary>
     private static async Task<string> IdentityOfAsync(AppProcess app, Dictionary<string, string> labels, string group)
     {
-        var faces = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/people/{group}/faces?size=200")).RootElement.GetProperty("items");
+        var faces = JsonDocument
+            .Parse(await app.Http.GetStringAsync($"/api/people/{group}/faces?size=200"))
+            .RootElement.GetProperty("items");
         var who = new List<string>();
         foreach (var face in faces.EnumerateArray())
         {
-            var photo = JsonDocument.Parse(await app.Http.GetStringAsync($"/api/photos/{face.GetProperty("photo_id").GetInt64()}")).RootElement;
+            var photo = JsonDocument
+                .Parse(await app.Http.GetStringAsync($"/api/photos/{face.GetProperty("photo_id").GetInt64()}"))
+                .RootElement;
             who.Add(labels.GetValueOrDefault(Path.GetFileName(photo.GetProperty("paths")[0].GetString()!), "stranger"));
         }
         return who.GroupBy(w => w).OrderByDescending(g => g.Count()).First().Key;

@@ -18,8 +18,12 @@ public sealed class PhotoViewsTests : IDisposable
     public PhotoViewsTests()
     {
         _database = new Database(Options.Create(new StorageOptions { Dir = _data.Path }));
-        _views = new PhotoViews(_database, new ImageDecoder(Options.Create(new ImagingOptions())),
-            Options.Create(new LibraryOptions { Root = _library.Path }), Options.Create(new ImagingOptions { ViewSize = 800 }));
+        _views = new PhotoViews(
+            _database,
+            new ImageDecoder(Options.Create(new ImagingOptions())),
+            Options.Create(new LibraryOptions { Root = _library.Path }),
+            Options.Create(new ImagingOptions { ViewSize = 800 })
+        );
     }
 
     public void Dispose()
@@ -32,9 +36,16 @@ public sealed class PhotoViewsTests : IDisposable
     private long Add(string path)
     {
         using var connection = _database.Open();
-        var photo = (long)connection.Scalar("INSERT INTO photos (size, state, created_at, updated_at) VALUES (1, 'analyzed', 'now', 'now') RETURNING id")!;
-        connection.Execute("INSERT INTO files (path, photo_id, size, mtime, state, seen_at) VALUES ($p, $id, 1, 1, 'present', 'now')", null,
-            ("$p", path), ("$id", photo));
+        var photo = (long)
+            connection.Scalar(
+                "INSERT INTO photos (size, state, created_at, updated_at) VALUES (1, 'analyzed', 'now', 'now') RETURNING id"
+            )!;
+        connection.Execute(
+            "INSERT INTO files (path, photo_id, size, mtime, state, seen_at) VALUES ($p, $id, 1, 1, 'present', 'now')",
+            null,
+            ("$p", path),
+            ("$id", photo)
+        );
         return photo;
     }
 
@@ -45,8 +56,10 @@ public sealed class PhotoViewsTests : IDisposable
         var bus = Add("bus.jpg");
         var view = await _views.RenderAsync(bus, null, CancellationToken.None);
         Assert.NotNull(view);
-        var jpeg = MetadataExtractor.ImageMetadataReader.ReadMetadata(new MemoryStream(view.Jpeg))
-            .OfType<MetadataExtractor.Formats.Jpeg.JpegDirectory>().Single();
+        var jpeg = MetadataExtractor
+            .ImageMetadataReader.ReadMetadata(new MemoryStream(view.Jpeg))
+            .OfType<MetadataExtractor.Formats.Jpeg.JpegDirectory>()
+            .Single();
         Assert.Equal((600, 800), (jpeg.GetImageWidth(), jpeg.GetImageHeight()));
         Assert.Empty((await _views.RenderAsync(bus, view.ETag, CancellationToken.None))!.Jpeg); // the browser's copy is current
 

@@ -20,12 +20,20 @@ public sealed class ReviewFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var (photo, folder) in new[]
-                 {
-                     ("obama_1.jpg", ""), ("obama_2.jpg", "2024/trip"), ("biden_1.jpg", ""), ("biden_2.jpg", "2024/trip"),
-                     ("group_obama_biden.jpg", "2024/trip"), ("bus.jpg", ""), ("kit_harington_1.jpg", ""), ("kit_harington_2.jpg", ""),
-                     ("camera_canon_40d_small.jpg", ""),
-                 })
+        foreach (
+            var (photo, folder) in new[]
+            {
+                ("obama_1.jpg", ""),
+                ("obama_2.jpg", "2024/trip"),
+                ("biden_1.jpg", ""),
+                ("biden_2.jpg", "2024/trip"),
+                ("group_obama_biden.jpg", "2024/trip"),
+                ("bus.jpg", ""),
+                ("kit_harington_1.jpg", ""),
+                ("kit_harington_2.jpg", ""),
+                ("camera_canon_40d_small.jpg", ""),
+            }
+        )
         {
             var target = _library.Combine(folder, photo);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

@@ -18,7 +18,13 @@ public sealed partial class SessionTests
         using var data = new TempDir("session-data");
         const string first = "first-token-0123456789";
         var jar = new CookieContainer();
-        using (var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?> { ["TagWorker__Auth__Token"] = first }))
+        using (
+            var app = await AppProcess.StartAsync(
+                library.Path,
+                data.Path,
+                new Dictionary<string, string?> { ["TagWorker__Auth__Token"] = first }
+            )
+        )
         {
             using var here = await LogIn(app.Url, first);
             using var elsewhere = await LogIn(app.Url, first);
@@ -39,7 +45,13 @@ public sealed partial class SessionTests
             app.Process.Kill();
             await app.Process.WaitForExitAsync();
         }
-        using (var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?> { ["TagWorker__Auth__Token"] = "second-token-0123456789" }))
+        using (
+            var app = await AppProcess.StartAsync(
+                library.Path,
+                data.Path,
+                new Dictionary<string, string?> { ["TagWorker__Auth__Token"] = "second-token-0123456789" }
+            )
+        )
         {
             using var old = Client(app.Url, jar); // the cookie from before the restart, made with the old token
             await AssertLoggedOut(old);
@@ -53,32 +65,43 @@ public sealed partial class SessionTests
     {
         using var library = new TempDir("flood-lib");
         using var data = new TempDir("flood-data");
-        using var app = await AppProcess.StartAsync(library.Path, data.Path, new Dictionary<string, string?> { ["TagWorker__Auth__LoginAttemptsPerMinute"] = "5" });
+        using var app = await AppProcess.StartAsync(
+            library.Path,
+            data.Path,
+            new Dictionary<string, string?> { ["TagWorker__Auth__LoginAttemptsPerMinute"] = "5" }
+        );
         using var attacker = Client(app.Url);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 200; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", $"guess-{i}");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Bearer",
+                $"guess-{i}"
+            );
             statuses.Add((await attacker.SendAsync(request)).StatusCode);
         }
         Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Unauthorized));
         Assert.Equal(195, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.Equal(HttpStatusCode.OK, (await attacker.GetAsync("/healthz")).StatusCode); // the container's health check still answers
         Assert.Equal(HttpStatusCode.TooManyRequests, (await app.Http.GetAsync("/api/status")).StatusCode); // that address, this minute
-        var log = string.Concat(Directory.GetFiles(Path.Combine(data.Path, "logs")).Select(f =>
-        {
-            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return new StreamReader(stream).ReadToEnd();
-        }));
+        var log = string.Concat(
+            Directory
+                .GetFiles(Path.Combine(data.Path, "logs"))
+                .Select(f =>
+                {
+                    using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                    return new StreamReader(stream).ReadToEnd();
+                })
+        );
         Assert.Equal(1, log.Split("Failed authentication from").Length - 1);
         Assert.DoesNotContain("Bearer was not authenticated", log, StringComparison.Ordinal);
     }
 
     /// <summary>
-    /// A bounded load on loopback: an attacker (127.0.0.2) floods wrong tokens while the owner (127.0.0.1) keeps using the
-    /// API and the site. Nothing the owner asks fails, the attacker only ever hears 401 or 429, and the log stays small.
-    /// The latencies are printed (figures, not assertions).
+    /// A bounded load on loopback: an attacker (127.0.0.2) floods wrong tokens while the owner (127.0.0.1) keeps using
+    /// the API and the site. Nothing the owner asks fails, the attacker only ever hears 401 or 429, and the log stays
+    /// small. The latencies are printed (figures, not assertions).
     /// </summary>
     [Fact]
     [Trait("Speed", "Slow")]
@@ -90,13 +113,27 @@ public sealed partial class SessionTests
         using var app = await AppProcess.StartAsync(library.Path, data.Path);
         using var attacker = FromAddress(app.Url, IPAddress.Parse("127.0.0.2"));
         using var owner = FromAddress(app.Url, IPAddress.Loopback);
-        owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ReviewApp.Token);
+        owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer",
+            ReviewApp.Token
+        );
         var until = DateTime.UtcNow.AddSeconds(10);
         var attacks = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, double Ms)>();
         var served = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, double Ms)>();
-        string[] ownerPaths = ["/api/status", "/api/people", "/api/search?object=bus", "/api/failed", "/api/faces/waiting"];
+        string[] ownerPaths =
+        [
+            "/api/status",
+            "/api/people",
+            "/api/search?object=bus",
+            "/api/failed",
+            "/api/faces/waiting",
+        ];
 
-        async Task Loop(HttpClient client, System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode, double)> into, Func<int, HttpRequestMessage> make)
+        async Task Loop(
+            HttpClient client,
+            System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode, double)> into,
+            Func<int, HttpRequestMessage> make
+        )
         {
             for (var i = 0; DateTime.UtcNow < until; i++)
             {
@@ -106,22 +143,43 @@ public sealed partial class SessionTests
                 into.Add((response.StatusCode, stopwatch.Elapsed.TotalMilliseconds));
             }
         }
-        var loops = Enumerable.Range(0, 8).Select(n => Loop(attacker, attacks, i =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, i % 2 == 0 ? "/api/status" : "/people");
-                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", $"guess-{n}-{i}");
-                return request;
-            }))
-            .Concat(Enumerable.Range(0, 2).Select(n => Loop(owner, served, i => new HttpRequestMessage(HttpMethod.Get, ownerPaths[(n + i) % ownerPaths.Length]))));
+        var loops = Enumerable
+            .Range(0, 8)
+            .Select(n => Loop(attacker, attacks, i =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, i % 2 == 0 ? "/api/status" : "/people");
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                        "Bearer",
+                        $"guess-{n}-{i}"
+                    );
+                    return request;
+                }))
+            .Concat(
+                Enumerable
+                    .Range(0, 2)
+                    .Select(n =>
+                        Loop(owner, served, i => new HttpRequestMessage(
+                            HttpMethod.Get,
+                            ownerPaths[(n + i) % ownerPaths.Length]
+                        ))
+                    )
+            );
         await Task.WhenAll(loops);
 
         Assert.All(served, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-        Assert.All(attacks, r => Assert.Contains(r.Status, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
-        Assert.True(attacks.Count(r => r.Status == HttpStatusCode.Unauthorized) <= 10 * 2, "more wrong tokens were tried than the limit lets through");
+        Assert.All(attacks, r =>
+            Assert.Contains(r.Status, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests })
+        );
+        Assert.True(
+            attacks.Count(r => r.Status == HttpStatusCode.Unauthorized) <= 10 * 2,
+            "more wrong tokens were tried than the limit lets through"
+        );
         var logBytes = Directory.GetFiles(Path.Combine(data.Path, "logs")).Sum(f => new FileInfo(f).Length);
         Assert.True(logBytes < 64 * 1024, $"the log grew to {logBytes} bytes under the flood");
-        Console.WriteLine($"load: owner {served.Count} requests, 0 failed, p50 {Percentile(served, 0.50):F1} ms, p99 {Percentile(served, 0.99):F1} ms; "
-            + $"attacker {attacks.Count} requests ({attacks.Count / 10.0:F0}/s), all refused, p99 {Percentile(attacks, 0.99):F1} ms; log {logBytes / 1024.0:F1} KB");
+        Console.WriteLine(
+            $"load: owner {served.Count} requests, 0 failed, p50 {Percentile(served, 0.50):F1} ms, p99 {Percentile(served, 0.99):F1} ms; "
+                + $"attacker {attacks.Count} requests ({attacks.Count / 10.0:F0}/s), all refused, p99 {Percentile(attacks, 0.99):F1} ms; log {logBytes / 1024.0:F1} KB"
+        );
     }
 
     [Fact]
@@ -131,7 +189,11 @@ public sealed partial class SessionTests
         using var data = new TempDir("body-data");
         using var app = await AppProcess.StartAsync(library.Path, data.Path);
         var ids = string.Join(",", Enumerable.Range(1, 300_000));
-        using var huge = new StringContent($"{{\"name\":\"big\",\"photo_ids\":[{ids}]}}", System.Text.Encoding.UTF8, "application/json");
+        using var huge = new StringContent(
+            $"{{\"name\":\"big\",\"photo_ids\":[{ids}]}}",
+            System.Text.Encoding.UTF8,
+            "application/json"
+        );
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await app.Http.PostAsync("/api/albums", huge)).StatusCode);
         using var small = new StringContent("{\"name\":\"Holiday\"}", System.Text.Encoding.UTF8, "application/json");
         Assert.Equal(HttpStatusCode.Created, (await app.Http.PostAsync("/api/albums", small)).StatusCode);
@@ -143,30 +205,46 @@ public sealed partial class SessionTests
         return sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
     }
 
-    /// <summary>A client whose connections come from <paramref name="local"/> (any 127.x address reaches loopback).</summary>
-    private static HttpClient FromAddress(string url, IPAddress local) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = 16,
-        ConnectCallback = async (context, cancellationToken) =>
+    /// <summary>A client whose connections come from <paramref name="local"/> (any 127.x address reaches
+    /// loopback).</summary>
+    private static HttpClient FromAddress(string url, IPAddress local) =>
+        new(
+            new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = 16,
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(
+                        System.Net.Sockets.SocketType.Stream,
+                        System.Net.Sockets.ProtocolType.Tcp
+                    )
+                    {
+                        NoDelay = true,
+                    };
+                    try
+                    {
+                        socket.Bind(new IPEndPoint(local, 0));
+                        await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            }
+        )
         {
-            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(local, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    })
-    { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+            BaseAddress = new Uri(url),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
 
     private static HttpClient Client(string url, CookieContainer? jar = null) =>
-        new(new HttpClientHandler { CookieContainer = jar ?? new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
+        new(new HttpClientHandler { CookieContainer = jar ?? new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(url),
+        };
 
     private static async Task<HttpClient> LogIn(string url, string token, CookieContainer? jar = null)
     {
@@ -182,8 +260,12 @@ public sealed partial class SessionTests
         var html = await (await client.GetAsync(page)).Content.ReadAsStringAsync();
         var antiforgery = Antiforgery().Match(html).Groups[1].Value;
         Assert.NotEmpty(antiforgery);
-        var body = (fields.Length > 0 ? fields + "&" : "") + "__RequestVerificationToken=" + Uri.EscapeDataString(antiforgery);
-        return await client.PostAsync(action, new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        var body =
+            (fields.Length > 0 ? fields + "&" : "") + "__RequestVerificationToken=" + Uri.EscapeDataString(antiforgery);
+        return await client.PostAsync(
+            action,
+            new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded")
+        );
     }
 
     private static async Task AssertLoggedOut(HttpClient client)

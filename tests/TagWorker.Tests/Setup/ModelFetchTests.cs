@@ -39,7 +39,10 @@ public sealed class ModelFetchTests
 
         var fromGood = Run(dest.Path, Path.Combine(Repo.Shared, "models"));
         Assert.Equal(0, fromGood.ExitCode);
-        Assert.Equal(Manifest().First(m => m.File == "yolov8n.onnx").Sha256, Sha256(Path.Combine(dest.Path, "yolov8n.onnx")));
+        Assert.Equal(
+            Manifest().First(m => m.File == "yolov8n.onnx").Sha256,
+            Sha256(Path.Combine(dest.Path, "yolov8n.onnx"))
+        );
     }
 
     [Fact]
@@ -66,7 +69,10 @@ public sealed class ModelFetchTests
                 Assert.True(model.TryGetProperty(field, out _), $"{model.GetProperty("file")} lacks {field}");
             }
         }
-        var yolo = doc.RootElement.GetProperty("models").EnumerateArray().First(m => m.GetProperty("name").GetString() == "yolov8n");
+        var yolo = doc
+            .RootElement.GetProperty("models")
+            .EnumerateArray()
+            .First(m => m.GetProperty("name").GetString() == "yolov8n");
         Assert.Equal(80, yolo.GetProperty("labels").GetArrayLength());
     }
 
@@ -84,8 +90,11 @@ public sealed class ModelFetchTests
     private static List<(string File, string Sha256)> Manifest()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Models, "manifest.json")));
-        return doc.RootElement.GetProperty("models").EnumerateArray()
-            .Select(m => (m.GetProperty("file").GetString()!, m.GetProperty("sha256").GetString()!)).ToList();
+        return doc
+            .RootElement.GetProperty("models")
+            .EnumerateArray()
+            .Select(m => (m.GetProperty("file").GetString()!, m.GetProperty("sha256").GetString()!))
+            .ToList();
     }
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));

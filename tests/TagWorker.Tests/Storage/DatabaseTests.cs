@@ -45,7 +45,9 @@ public sealed class DatabaseTests
             raw.Execute("PRAGMA user_version = 999");
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() => new Database(Options.Create(new StorageOptions { Dir = data.Path })).Open());
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new Database(Options.Create(new StorageOptions { Dir = data.Path })).Open()
+        );
 
         Assert.Contains("newer than this TagWorker knows", error.Message, StringComparison.Ordinal);
     }

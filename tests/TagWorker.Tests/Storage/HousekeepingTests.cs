@@ -5,7 +5,8 @@ using TagWorker.Tests.Support;
 
 namespace TagWorker.Tests.Storage;
 
-/// <summary>The chores of a long-running worker, on a real data folder and database: each removes only what it should.</summary>
+/// <summary>The chores of a long-running worker, on a real data folder and database: each removes only what it
+/// should.</summary>
 public sealed class HousekeepingTests : IDisposable
 {
     private readonly TempDir _library = new("hk-lib");
@@ -46,7 +47,10 @@ public sealed class HousekeepingTests : IDisposable
 
         var outcomes = worker.Services.GetRequiredService<Housekeeping>().RunOnce(CancellationToken.None);
 
-        Assert.Equal(["backups", "database", "temporary files", "thumbnails"], outcomes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["backups", "database", "temporary files", "thumbnails"],
+            outcomes.Keys.Order(StringComparer.Ordinal)
+        );
         Assert.DoesNotContain(outcomes.Values, v => v?.StartsWith("failed", StringComparison.Ordinal) == true);
         Assert.False(File.Exists(tmpOld));
         Assert.True(File.Exists(tmpNew));
@@ -68,9 +72,12 @@ public sealed class HousekeepingTests : IDisposable
         using var worker = new Worker(_library.Path, _data.Path);
         Directory.CreateDirectory(_data.Combine("tmp"));
         var tmpOld = _data.Write("tmp/0123.xmp", "<x/>", DateTime.UtcNow.AddDays(-2));
-        var housekeeping = new Housekeeping([new Failing(), .. worker.Services.GetServices<IHousekeepingTask>()],
-            worker.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>(), TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Housekeeping>.Instance);
+        var housekeeping = new Housekeeping(
+            [new Failing(), .. worker.Services.GetServices<IHousekeepingTask>()],
+            worker.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>(),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Housekeeping>.Instance
+        );
 
         var outcomes = housekeeping.RunOnce(CancellationToken.None);
 

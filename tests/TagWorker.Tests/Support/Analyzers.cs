@@ -30,10 +30,7 @@ public sealed class Analyzers : IDisposable
     public PhotoAnalyzer Analyzer { get; }
 
     /// <summary>Where the set-up put the models, for any host a test builds.</summary>
-    public static Dictionary<string, string?> Paths() => new()
-    {
-        ["TagWorker:Inference:ModelsDir"] = Repo.Models,
-    };
+    public static Dictionary<string, string?> Paths() => new() { ["TagWorker:Inference:ModelsDir"] = Repo.Models };
 
     public Analysis Analyze(string file, bool thumbnails = false) => Analyze(File.ReadAllBytes(file), thumbnails);
 
@@ -52,11 +49,14 @@ public sealed class Analyzers : IDisposable
 /// <summary>One analyzer with the reference pipeline's thresholds, shared by a test class (models load once).</summary>
 public sealed class ReferenceAnalyzer : IDisposable
 {
-    public Analyzers Analyzers { get; } = new(new Dictionary<string, string?>
-    {
-        ["TagWorker:Inference:ObjectConfidence"] = "0.25",
-        ["TagWorker:Inference:ObjectIou"] = "0.45",
-    });
+    public Analyzers Analyzers { get; } =
+        new(
+            new Dictionary<string, string?>
+            {
+                ["TagWorker:Inference:ObjectConfidence"] = "0.25",
+                ["TagWorker:Inference:ObjectIou"] = "0.45",
+            }
+        );
 
     public void Dispose() => Analyzers.Dispose();
 }

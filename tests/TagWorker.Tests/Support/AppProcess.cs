@@ -12,14 +12,21 @@ public sealed class AppProcess : IDisposable
         Process = process;
         Url = url;
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
-        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ReviewApp.Token);
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer",
+            ReviewApp.Token
+        );
     }
 
     public Process Process { get; }
     public string Url { get; }
     public HttpClient Http { get; }
 
-    public static async Task<AppProcess> StartAsync(string library, string data, IDictionary<string, string?>? environment = null)
+    public static async Task<AppProcess> StartAsync(
+        string library,
+        string data,
+        IDictionary<string, string?>? environment = null
+    )
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
@@ -29,11 +36,18 @@ public sealed class AppProcess : IDisposable
             ["TAGWORKER_HOME"] = Repo.Root, // where the set-up put the models and ONNX Runtime
         };
         env.TryAdd("TagWorker__Auth__Token", ReviewApp.Token);
-        var process = Shell.Start("dotnet", [Repo.AppDll, "serve", "--library", library, "--data", data, "--urls", url], env);
+        var process = Shell.Start(
+            "dotnet",
+            [Repo.AppDll, "serve", "--library", library, "--data", data, "--urls", url],
+            env
+        );
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         var app = new AppProcess(process, url);
-        await app.WaitUntilAsync(async () => (await app.Http.GetAsync("/healthz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
+        await app.WaitUntilAsync(
+            async () => (await app.Http.GetAsync("/healthz")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60)
+        );
         return app;
     }
 
@@ -50,9 +64,7 @@ public sealed class AppProcess : IDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
-            {
-            }
+            catch (HttpRequestException) { }
             if (Process.HasExited)
             {
                 throw new InvalidOperationException($"the app exited with {Process.ExitCode}");
@@ -65,7 +77,8 @@ public sealed class AppProcess : IDisposable
         }
     }
 
-    public void Signal(string signal) => Shell.Run("kill", $"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public void Signal(string signal) =>
+        Shell.Run("kill", $"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public void Dispose()
     {

@@ -4,7 +4,8 @@ namespace TagWorker.Tests.Support;
 
 /// <summary>
 /// Hostile photos made by construction: headers that claim sizes the data does not hold, so a few KB on disk can ask
-/// for gigabytes. Each starts from a small image the vips command wrote (or a hand-made PNG) with only its size fields patched.
+/// for gigabytes. Each starts from a small image the vips command wrote (or a hand-made PNG) with only its size fields
+/// patched.
 /// </summary>
 public static class BadFiles
 {
@@ -20,11 +21,17 @@ public static class BadFiles
         return [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", ihdr)];
     }
 
-    /// <summary>A PNG that claims <paramref name="width"/> x <paramref name="height"/> and holds 1 KB of zeros.</summary>
+    /// <summary>A PNG that claims <paramref name="width"/> x <paramref name="height"/> and holds 1 KB of
+    /// zeros.</summary>
     public static byte[] PngBomb(int width, int height, byte colourType = 2, byte interlace = 0) =>
-        [.. PngHeader(width, height, colourType, interlace), .. Chunk("IDAT", Deflate(new byte[1024])), .. Chunk("IEND", [])];
+        [
+            .. PngHeader(width, height, colourType, interlace),
+            .. Chunk("IDAT", Deflate(new byte[1024])),
+            .. Chunk("IEND", []),
+        ];
 
-    /// <summary>A PNG whose compressed pixel data is garbage: the failure happens inside zlib, inside libvips.</summary>
+    /// <summary>A PNG whose compressed pixel data is garbage: the failure happens inside zlib, inside
+    /// libvips.</summary>
     public static byte[] CorruptPng()
     {
         var header = PngHeader(64, 64);
@@ -92,7 +99,8 @@ public static class BadFiles
         return bytes;
     }
 
-    /// <summary>A sparse file of <paramref name="length"/> bytes that starts with <paramref name="head"/>: no disk used.</summary>
+    /// <summary>A sparse file of <paramref name="length"/> bytes that starts with <paramref name="head"/>: no disk
+    /// used.</summary>
     public static void Sparse(string path, byte[] head, long length)
     {
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
@@ -109,13 +117,19 @@ public static class BadFiles
         using var dir = new TempDir("encode");
         var output = dir.Combine("small" + extension);
         var run = Shell.Run("vips", "thumbnail", Path.Combine(Repo.Photos, "bus.jpg"), output + options, "64");
-        return File.Exists(output) ? File.ReadAllBytes(output) : throw new InvalidOperationException($"vips could not write {extension}: {run.Output}");
+        return File.Exists(output)
+            ? File.ReadAllBytes(output)
+            : throw new InvalidOperationException($"vips could not write {extension}: {run.Output}");
     }
 
     private static int Find(byte[] bytes, byte[] pattern)
     {
         var at = bytes.AsSpan().IndexOf(pattern);
-        return at >= 0 ? at : throw new InvalidOperationException($"pattern {Convert.ToHexString(pattern)} not found in the encoded image");
+        return at >= 0
+            ? at
+            : throw new InvalidOperationException(
+                $"pattern {Convert.ToHexString(pattern)} not found in the encoded image"
+            );
     }
 
     public static byte[] Deflate(byte[] data)

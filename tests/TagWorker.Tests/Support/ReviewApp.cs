@@ -26,8 +26,8 @@ public sealed class ReviewApp : WebApplicationFactory<Program>
             ["TagWorker:Pipeline:Enabled"] = "false",
             ["TagWorker:WriteBack:ApplyEverySeconds"] = "0",
             ["TagWorker:Auth:Token"] = Token,
-            // Every client of the test server has the same (no) address: tests that send wrong tokens on purpose must not
-            // lock the others out. The limits have their own tests (LoginLimitTests, SessionTests).
+            // Every client of the test server has the same (no) address: tests that send wrong tokens on purpose must
+            // not lock the others out. The limits have their own tests (LoginLimitTests, SessionTests).
             ["TagWorker:Auth:LoginAttemptsPerMinute"] = "1000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -44,7 +44,9 @@ public sealed class ReviewApp : WebApplicationFactory<Program>
     /// <summary>A client that sends the Bearer token; no cookies, no redirects followed.</summary>
     public HttpClient Api()
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var client = CreateClient(
+            new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }
+        );
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return client;
     }

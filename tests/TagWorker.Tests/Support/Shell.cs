@@ -9,7 +9,12 @@ public static class Shell
 {
     public static ProcessResult Run(string file, params string[] args) => Run(file, args, null);
 
-    public static ProcessResult Run(string file, IEnumerable<string> args, IDictionary<string, string?>? environment, TimeSpan? timeout = null)
+    public static ProcessResult Run(
+        string file,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment,
+        TimeSpan? timeout = null
+    )
     {
         using var process = Start(file, args, environment);
         var output = process.StandardOutput.ReadToEndAsync();
@@ -43,8 +48,11 @@ public static class Shell
     }
 
     /// <summary>Runs the built TagWorker app (the same binary the README's command runs).</summary>
-    public static ProcessResult App(IEnumerable<string> args, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null) =>
-        Run("dotnet", [Repo.AppDll, .. args], environment, timeout);
+    public static ProcessResult App(
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null,
+        TimeSpan? timeout = null
+    ) => Run("dotnet", [Repo.AppDll, .. args], environment, timeout);
 
     public static bool IsRoot => Environment.UserName == "root" || Run("id", "-u").Output.Trim() == "0";
 }

@@ -30,11 +30,7 @@ public sealed class TempDir : IDisposable
             Shell.Run("chmod", "-R", "u+rwx", Path);
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -1,11 +1,11 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TagWorker.Faces;
 using TagWorker.Hosting;
 using TagWorker.Library;
 using TagWorker.Pipeline;
 using TagWorker.Storage;
-using TagWorker.Faces;
 using TagWorker.WriteBack;
 
 namespace TagWorker.Tests.Support;
@@ -18,7 +18,14 @@ public sealed class Worker : IDisposable
 {
     private readonly IHost _host;
 
-    public Worker(string library, string data, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, bool withPipeline = false, bool withWriteBack = false)
+    public Worker(
+        string library,
+        string data,
+        IDictionary<string, string?>? settings = null,
+        TimeProvider? clock = null,
+        bool withPipeline = false,
+        bool withWriteBack = false
+    )
     {
         var cli = CommandLine.Parse(["scan", "--library", library, "--data", data]);
         cli.Overrides["TagWorker:Library:SettleSeconds"] = "0";
@@ -54,14 +61,20 @@ public sealed class Worker : IDisposable
     public Task RunPipelineAsync(CancellationToken cancellationToken = default) =>
         Services.GetRequiredService<AnalysisPipeline>().RunAsync(TimeSpan.Zero, cancellationToken);
 
-    public Task<ScanResult> ScanAsync(IReadOnlyCollection<string>? scope = null) => Reconciler.RunAsync(scope, CancellationToken.None);
+    public Task<ScanResult> ScanAsync(IReadOnlyCollection<string>? scope = null) =>
+        Reconciler.RunAsync(scope, CancellationToken.None);
 
     public SqliteConnection Open() => Services.GetRequiredService<Database>().Open();
 
     public T Query<T>(string sql, params (string, object?)[] parameters)
     {
         using var connection = Open();
-        return (T)Convert.ChangeType(connection.Scalar(sql, null, parameters)!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        return (T)
+            Convert.ChangeType(
+                connection.Scalar(sql, null, parameters)!,
+                typeof(T),
+                System.Globalization.CultureInfo.InvariantCulture
+            );
     }
 
     public List<long> Ids(string sql, params (string, object?)[] parameters)
@@ -88,19 +101,34 @@ public sealed class Worker : IDisposable
     {
         using var connection = Open();
         var photo = PhotoOf(path);
-        connection.Execute("UPDATE photos SET state = 'analyzed', width = $w, height = $h, orientation = 1 WHERE id = $p", null,
-            ("$w", width), ("$h", height), ("$p", photo));
-        var id = (long)connection.Scalar("""
-            INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness)
-            VALUES ($p, $x, $y, $fw, $fh, x'', 0.9, $fw, 100) RETURNING id
-            """, null, ("$p", photo), ("$x", face.X), ("$y", face.Y), ("$fw", face.W), ("$fh", face.H))!;
+        connection.Execute(
+            "UPDATE photos SET state = 'analyzed', width = $w, height = $h, orientation = 1 WHERE id = $p",
+            null,
+            ("$w", width),
+            ("$h", height),
+            ("$p", photo)
+        );
+        var id = (long)
+            connection.Scalar(
+                """
+                INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness)
+                VALUES ($p, $x, $y, $fw, $fh, x'', 0.9, $fw, 100) RETURNING id
+                """,
+                null,
+                ("$p", photo),
+                ("$x", face.X),
+                ("$y", face.Y),
+                ("$fw", face.W),
+                ("$fh", face.H)
+            )!;
         return Services.GetRequiredService<Decisions>().Split([id], name);
     }
 
     public void Dispose() => _host.Dispose();
 }
 
-/// <summary>A clock the test moves by hand: the one fake here, because a 30-day grace period cannot be waited out.</summary>
+/// <summary>A clock the test moves by hand: the one fake here, because a 30-day grace period cannot be waited
+/// out.</summary>
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = start;

@@ -27,9 +27,12 @@ public sealed class ApprovalTests : IDisposable
         using (var other = _database.Open())
         {
             using var regrouping = other.BeginTransaction(deferred: false); // another writer holds the lock, as a long regrouping does
-            other.Execute("""
+            other.Execute(
+                """
                 INSERT INTO written (photo_id, subject, value, entries) VALUES (1, 'person:1', 'Alice', '[]'), (1, 'object:dog', 'dog', '[]')
-                """, regrouping); // photo 1 written: nothing left to change there
+                """,
+                regrouping
+            ); // photo 1 written: nothing left to change there
             Assert.Equal(3, Changes.PendingPhotos(connection, options, 0, 10).Total); // the list as last evaluated, at once
             Assert.Equal(busyTimeout, connection.Scalar("PRAGMA busy_timeout"));
             regrouping.Commit();
@@ -43,12 +46,24 @@ public sealed class ApprovalTests : IDisposable
         connection.Execute("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Alice', 'now', 'now')");
         for (var photo = 1; photo <= 3; photo++)
         {
-            connection.Execute("INSERT INTO photos (id, size, state, created_at, updated_at) VALUES ($p, $p, 'analyzed', 'now', 'now')", null, ("$p", photo));
-            connection.Execute("""
+            connection.Execute(
+                "INSERT INTO photos (id, size, state, created_at, updated_at) VALUES ($p, $p, 'analyzed', 'now', 'now')",
+                null,
+                ("$p", photo)
+            );
+            connection.Execute(
+                """
                 INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by)
                 VALUES ($p, 0, 0, 100, 100, x'', 0.9, 100, 50, 1, 'user')
-                """, null, ("$p", photo));
-            connection.Execute("INSERT INTO objects (photo_id, label, confidence, x, y, w, h) VALUES ($p, 'dog', 0.9, 0, 0, 10, 10)", null, ("$p", photo));
+                """,
+                null,
+                ("$p", photo)
+            );
+            connection.Execute(
+                "INSERT INTO objects (photo_id, label, confidence, x, y, w, h) VALUES ($p, 'dog', 0.9, 0, 0, 10, 10)",
+                null,
+                ("$p", photo)
+            );
         }
     }
 
@@ -67,6 +82,7 @@ public sealed class ApprovalTests : IDisposable
         Assert.All(changes.Where(c => !c.IsPerson), c => Assert.False(c.Approved));
         Assert.Equal(3, changes.Count(c => !c.IsPerson));
     }
+
     [Fact]
     public void A_dropped_change_is_left_as_it_is_neither_added_nor_removed_nor_approved_until_it_is_let_go()
     {
@@ -81,11 +97,16 @@ public sealed class ApprovalTests : IDisposable
         Assert.Contains(Changes.Pending(connection, options, 2L), c => c.Subject == "object:dog" && c.Approved); // the photo's other change stays
         Assert.Equal(3, Changes.PendingPhotos(connection, options, 0, 10).Total);
         Assert.Equal(4, Changes.Approve(connection, options, ApprovalScope.All, "now")); // photos 1 and 3: names and dogs
-        Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM approvals WHERE photo_id = 2 AND subject = 'person:1'"));
+        Assert.Equal(
+            0L,
+            connection.Scalar("SELECT count(*) FROM approvals WHERE photo_id = 2 AND subject = 'person:1'")
+        );
         Assert.Equal([new Hold(2, "person:1", "Alice", "then", null)], Changes.Holds(connection, 0, 10));
 
         // Written before and no longer wanted: a dropped removal keeps the name in the file.
-        connection.Execute("INSERT INTO written (photo_id, subject, value, entries) VALUES (3, 'person:1', 'Alice', '[]')");
+        connection.Execute(
+            "INSERT INTO written (photo_id, subject, value, entries) VALUES (3, 'person:1', 'Alice', '[]')"
+        );
         connection.Execute("UPDATE faces SET rejected = 'stranger', person_id = NULL WHERE photo_id = 3");
         Assert.Contains(Changes.Pending(connection, options, 3L), c => c.Subject == "person:1" && c.After is null);
         Assert.True(Changes.Hold(connection, options, 3, "person:1", "then"));
@@ -95,6 +116,13 @@ public sealed class ApprovalTests : IDisposable
         Assert.False(Changes.Release(connection, 2, "person:1"));
         Assert.Contains(Changes.Pending(connection, options, 2L), c => c.Subject == "person:1" && !c.Approved);
         var maintained = Changes.PendingPhotos(connection, options, 0, 10).Photos.Order();
-        Assert.Equal(Changes.Pending(connection, options, (IReadOnlyCollection<long>?)null).Select(c => c.PhotoId).Distinct().Order(), maintained);
+        Assert.Equal(
+            Changes
+                .Pending(connection, options, (IReadOnlyCollection<long>?)null)
+                .Select(c => c.PhotoId)
+                .Distinct()
+                .Order(),
+            maintained
+        );
     }
 }

@@ -14,7 +14,9 @@ public sealed class ExifToolTests
         var script = dir.Combine("exiftool");
         File.WriteAllText(script, "#!/bin/sh\nexec sleep 600\n");
         Assert.Equal(0, Shell.Run("chmod", "700", script).ExitCode);
-        using var exifTool = new ExifTool(Options.Create(new WriteBackOptions { ExifTool = script, ExifToolTimeoutSeconds = 2 }));
+        using var exifTool = new ExifTool(
+            Options.Create(new WriteBackOptions { ExifTool = script, ExifToolTimeoutSeconds = 2 })
+        );
 
         var error = Assert.Throws<WriteBackException>(() => exifTool.Run("-ver"));
 

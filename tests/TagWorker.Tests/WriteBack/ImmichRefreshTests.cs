@@ -27,22 +27,35 @@ public sealed class ImmichRefreshTests : IDisposable
     {
         Directory.CreateDirectory(_library.Combine("2024"));
         File.Copy(Path.Combine(Repo.Photos, "obama_1.jpg"), _library.Combine("2024/photo.jpg"));
-        using var immich = new StandInImmich("the-api-key", new Dictionary<string, string>
-        {
-            ["/mnt/media/photos/2024/photo.jpg"] = "9f1c2a4e-0000-4000-8000-000000000001",
-            ["/mnt/media/photos/2024/photo.jpg.bak"] = "9f1c2a4e-0000-4000-8000-000000000002", // matched by a looser search: not ours
-        });
-        using var worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?>
-        {
-            ["TagWorker:Immich:Url"] = immich.Url,
-            ["TagWorker:Immich:ApiKey"] = "the-api-key",
-            ["TagWorker:Immich:LibraryPath"] = "/mnt/media/photos",
-        }, withWriteBack: true);
+        using var immich = new StandInImmich(
+            "the-api-key",
+            new Dictionary<string, string>
+            {
+                ["/mnt/media/photos/2024/photo.jpg"] = "9f1c2a4e-0000-4000-8000-000000000001",
+                ["/mnt/media/photos/2024/photo.jpg.bak"] = "9f1c2a4e-0000-4000-8000-000000000002", // matched by a looser search: not ours
+            }
+        );
+        using var worker = new Worker(
+            _library.Path,
+            _data.Path,
+            new Dictionary<string, string?>
+            {
+                ["TagWorker:Immich:Url"] = immich.Url,
+                ["TagWorker:Immich:ApiKey"] = "the-api-key",
+                ["TagWorker:Immich:LibraryPath"] = "/mnt/media/photos",
+            },
+            withWriteBack: true
+        );
         await worker.ScanAsync();
         worker.NameOneFace("2024/photo.jpg", "Alice", 910, 1137, (330, 180, 260, 330));
         using (var connection = worker.Open())
         {
-            Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            Changes.Approve(
+                connection,
+                new WriteBackOptions(),
+                ApprovalScope.All,
+                DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)
+            );
         }
         var writer = worker.Services.GetRequiredService<MetadataWriter>();
         var refresh = worker.Services.GetRequiredService<ImmichRefresh>();
@@ -54,7 +67,10 @@ public sealed class ImmichRefreshTests : IDisposable
         Assert.Equal(1, await refresh.RefreshAsync(told[0], CancellationToken.None));
         Assert.Equal(["/mnt/media/photos/2024/photo.jpg"], immich.Searched);
         var job = Assert.Single(immich.Jobs);
-        Assert.Equal(("refresh-metadata", "9f1c2a4e-0000-4000-8000-000000000001"), (job.Name, Assert.Single(job.Assets)));
+        Assert.Equal(
+            ("refresh-metadata", "9f1c2a4e-0000-4000-8000-000000000001"),
+            (job.Name, Assert.Single(job.Assets))
+        );
 
         var undo = await writer.UndoAsync(writer.WritesSince(DateTimeOffset.MinValue), CancellationToken.None);
         Assert.Equal(0, undo.Failed);
@@ -63,7 +79,9 @@ public sealed class ImmichRefreshTests : IDisposable
         Assert.Equal(2, immich.Jobs.Count);
 
         immich.ApiKey = "rotated";
-        var refused = await Assert.ThrowsAsync<ImmichException>(() => refresh.RefreshAsync(told[0], CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<ImmichException>(() =>
+            refresh.RefreshAsync(told[0], CancellationToken.None)
+        );
         Assert.Contains("401", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("the-api-key", refused.Message, StringComparison.Ordinal);
     }
@@ -77,7 +95,13 @@ public sealed class ImmichRefreshTests : IDisposable
     /// <summary>The stand-in: the assets it knows by original path, and what it was asked.</summary>
     private sealed class StandInImmich : IDisposable
     {
-        private static readonly string[] JobNames = ["refresh-faces", "refresh-metadata", "regenerate-thumbnail", "transcode-video"];
+        private static readonly string[] JobNames =
+        [
+            "refresh-faces",
+            "refresh-metadata",
+            "regenerate-thumbnail",
+            "transcode-video",
+        ];
         private readonly HttpListener _listener = new();
         private readonly Dictionary<string, string> _assets;
         private readonly Task _loop;
@@ -144,13 +168,38 @@ public sealed class ImmichRefreshTests : IDisposable
                     }
                     var path = body.GetProperty("originalPath").GetString()!;
                     Searches.Enqueue(path);
-                    var items = _assets.Where(a => a.Key.StartsWith(path, StringComparison.Ordinal))
-                        .Select(a => new { id = a.Value, originalPath = a.Key, type = "IMAGE" }).ToList();
-                    return (200, JsonSerializer.Serialize(new
-                    {
-                        albums = new { count = 0, facets = Array.Empty<object>(), items = Array.Empty<object>(), total = 0 },
-                        assets = new { count = items.Count, facets = Array.Empty<object>(), items, nextPage = (string?)null, total = items.Count },
-                    }));
+                    var items = _assets
+                        .Where(a => a.Key.StartsWith(path, StringComparison.Ordinal))
+                        .Select(a => new
+                        {
+                            id = a.Value,
+                            originalPath = a.Key,
+                            type = "IMAGE",
+                        })
+                        .ToList();
+                    return (
+                        200,
+                        JsonSerializer.Serialize(
+                            new
+                            {
+                                albums = new
+                                {
+                                    count = 0,
+                                    facets = Array.Empty<object>(),
+                                    items = Array.Empty<object>(),
+                                    total = 0,
+                                },
+                                assets = new
+                                {
+                                    count = items.Count,
+                                    facets = Array.Empty<object>(),
+                                    items,
+                                    nextPage = (string?)null,
+                                    total = items.Count,
+                                },
+                            }
+                        )
+                    );
                 case ("POST", "/api/assets/jobs"):
                     var name = body.GetProperty("name").GetString()!;
                     var ids = body.GetProperty("assetIds").EnumerateArray().Select(e => e.GetString()!).ToList();

@@ -28,8 +28,13 @@ public sealed class WriteBackTests : IDisposable
             File.Copy(Path.Combine(Repo.Photos, photo), _library.Combine(photo));
             File.SetLastWriteTimeUtc(_library.Combine(photo), DateTime.UtcNow.AddHours(-1));
         }
-        _worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = mode },
-            withPipeline: true, withWriteBack: true);
+        _worker = new Worker(
+            _library.Path,
+            _data.Path,
+            new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = mode },
+            withPipeline: true,
+            withWriteBack: true
+        );
         _worker.ScanAsync().GetAwaiter().GetResult();
         _worker.RunPipelineAsync().GetAwaiter().GetResult();
         return _worker;
@@ -39,11 +44,17 @@ public sealed class WriteBackTests : IDisposable
 
     private Decisions Decisions => _worker!.Services.GetRequiredService<Decisions>();
 
-    /// <summary>Makes the largest face of a photo a named person (as naming a group would) and returns the person.</summary>
+    /// <summary>Makes the largest face of a photo a named person (as naming a group would) and returns the
+    /// person.</summary>
     private long NameLargestFace(string photo, string name)
     {
         using var connection = _worker!.Open();
-        var face = (long)connection.Scalar("SELECT f.id FROM faces f JOIN files fi ON fi.photo_id = f.photo_id WHERE fi.path = $p ORDER BY f.w * f.h DESC LIMIT 1", null, ("$p", photo))!;
+        var face = (long)
+            connection.Scalar(
+                "SELECT f.id FROM faces f JOIN files fi ON fi.photo_id = f.photo_id WHERE fi.path = $p ORDER BY f.w * f.h DESC LIMIT 1",
+                null,
+                ("$p", photo)
+            )!;
         return Decisions.Split([face], name);
     }
 
@@ -51,15 +62,24 @@ public sealed class WriteBackTests : IDisposable
     {
         using (var connection = _worker!.Open())
         {
-            Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            Changes.Approve(
+                connection,
+                new WriteBackOptions(),
+                ApprovalScope.All,
+                DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)
+            );
         }
         return Apply(dryRun: false);
     }
 
-    private ApplyReport Apply(bool dryRun) => Writer.ApplyAsync(dryRun, CancellationToken.None).GetAwaiter().GetResult();
+    private ApplyReport Apply(bool dryRun) =>
+        Writer.ApplyAsync(dryRun, CancellationToken.None).GetAwaiter().GetResult();
 
     private UndoReport UndoRecent() =>
-        Writer.UndoAsync(Writer.WritesSince(DateTimeOffset.UtcNow.AddMinutes(-5)), CancellationToken.None).GetAwaiter().GetResult();
+        Writer
+            .UndoAsync(Writer.WritesSince(DateTimeOffset.UtcNow.AddMinutes(-5)), CancellationToken.None)
+            .GetAwaiter()
+            .GetResult();
 
     private TagWorker.Library.ScanResult Rescan(bool analyse)
     {
@@ -78,7 +98,8 @@ public sealed class WriteBackTests : IDisposable
         return JsonDocument.Parse(result.Output).RootElement[0];
     }
 
-    /// <summary>The values that are not object labels TagWorker found (those are written too, and tested elsewhere).</summary>
+    /// <summary>The values that are not object labels TagWorker found (those are written too, and tested
+    /// elsewhere).</summary>
     private List<string> NotLabels(JsonElement json, string name)
     {
         using var connection = _worker!.Open();
@@ -94,7 +115,9 @@ public sealed class WriteBackTests : IDisposable
 
     private static List<string> Strings(JsonElement json, string name) =>
         json.TryGetProperty(name, out var value)
-            ? value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Select(v => v.ToString()).ToList() : [value.ToString()]
+            ? value.ValueKind == JsonValueKind.Array
+                ? value.EnumerateArray().Select(v => v.ToString()).ToList()
+                : [value.ToString()]
             : [];
 
     [Fact]
@@ -143,10 +166,16 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Sidecar", "obama_1.jpg");
         var sidecar = _library.Combine("obama_1.jpg.xmp");
-        var made = Shell.Run("exiftool", "-o", sidecar, "-XMP-dc:Subject=Holiday", "-XMP-dc:Subject=Barack",
+        var made = Shell.Run(
+            "exiftool",
+            "-o",
+            sidecar,
+            "-XMP-dc:Subject=Holiday",
+            "-XMP-dc:Subject=Barack",
             "-XMP-lr:HierarchicalSubject=Trips|Holiday",
             "-XMP-mwg-rs:RegionInfo={AppliedToDimensions={W=100,H=100,Unit=pixel},RegionList=[{Area={X=0.5,Y=0.5,W=0.1,H=0.1,Unit=normalized},Name=Bob,Type=Face}]}",
-            _library.Combine("obama_1.jpg"));
+            _library.Combine("obama_1.jpg")
+        );
         Assert.Equal(0, made.ExitCode);
 
         var person = NameLargestFace("obama_1.jpg", "Barack");
@@ -155,7 +184,11 @@ public sealed class WriteBackTests : IDisposable
         Assert.Equal(["Holiday", "Barack"], NotLabels(json, "Subject")); // "Barack" was already there: not added twice
         Assert.Contains("Trips|Holiday", Strings(json, "HierarchicalSubject"));
         Assert.Contains("People|Barack", Strings(json, "HierarchicalSubject"));
-        var names = json.GetProperty("RegionInfo").GetProperty("RegionList").EnumerateArray().Select(r => r.GetProperty("Name").GetString()).ToList();
+        var names = json.GetProperty("RegionInfo")
+            .GetProperty("RegionList")
+            .EnumerateArray()
+            .Select(r => r.GetProperty("Name").GetString())
+            .ToList();
         Assert.Equal(["Bob", "Barack"], names);
 
         // Writing again changes nothing.
@@ -171,7 +204,11 @@ public sealed class WriteBackTests : IDisposable
         Assert.DoesNotContain("People|Barack", Strings(json, "HierarchicalSubject"));
         Assert.Contains("People|Barack Obama", Strings(json, "HierarchicalSubject"));
         Assert.Equal(["Barack Obama"], Strings(json, "PersonInImage"));
-        names = json.GetProperty("RegionInfo").GetProperty("RegionList").EnumerateArray().Select(r => r.GetProperty("Name").GetString()).ToList();
+        names = json.GetProperty("RegionInfo")
+            .GetProperty("RegionList")
+            .EnumerateArray()
+            .Select(r => r.GetProperty("Name").GetString())
+            .ToList();
         Assert.Equal(["Bob", "Barack Obama"], names);
 
         // Removal (the face was not a face after all): exactly our values go.
@@ -185,9 +222,18 @@ public sealed class WriteBackTests : IDisposable
         Assert.Equal(0, ApproveAndApply().Failed);
         json = ExifTool(sidecar);
         Assert.Equal(["Holiday", "Barack"], NotLabels(json, "Subject"));
-        Assert.Equal(["Trips|Holiday"], Strings(json, "HierarchicalSubject").Where(s => !s.StartsWith("Objects|", StringComparison.Ordinal)));
+        Assert.Equal(
+            ["Trips|Holiday"],
+            Strings(json, "HierarchicalSubject").Where(s => !s.StartsWith("Objects|", StringComparison.Ordinal))
+        );
         Assert.Empty(Strings(json, "PersonInImage"));
-        Assert.Equal(["Bob"], json.GetProperty("RegionInfo").GetProperty("RegionList").EnumerateArray().Select(r => r.GetProperty("Name").GetString()));
+        Assert.Equal(
+            ["Bob"],
+            json.GetProperty("RegionInfo")
+                .GetProperty("RegionList")
+                .EnumerateArray()
+                .Select(r => r.GetProperty("Name").GetString())
+        );
     }
 
     [Fact]
@@ -195,7 +241,10 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Sidecar", "obama_1.jpg", "biden_1.jpg");
         var foreign = _library.Combine("obama_1.jpg.xmp");
-        Assert.Equal(0, Shell.Run("exiftool", "-o", foreign, "-XMP-dc:Subject=Mine", _library.Combine("obama_1.jpg")).ExitCode);
+        Assert.Equal(
+            0,
+            Shell.Run("exiftool", "-o", foreign, "-XMP-dc:Subject=Mine", _library.Combine("obama_1.jpg")).ExitCode
+        );
         var original = File.ReadAllBytes(foreign);
         NameLargestFace("obama_1.jpg", "Barack");
         NameLargestFace("biden_1.jpg", "Joe");
@@ -233,12 +282,20 @@ public sealed class WriteBackTests : IDisposable
         Assert.Single(Directory.GetFiles(Path.Combine(_data.Path, "backups", "malformed")));
         using (var connection = _worker!.Open())
         {
-            Assert.Equal(1L, connection.Scalar("SELECT count(*) FROM write_failures WHERE target = 'biden_1.jpg.xmp' AND reason LIKE '%malformed%'"));
+            Assert.Equal(
+                1L,
+                connection.Scalar(
+                    "SELECT count(*) FROM write_failures WHERE target = 'biden_1.jpg.xmp' AND reason LIKE '%malformed%'"
+                )
+            );
             Assert.Equal(0L, connection.Scalar("SELECT count(*) FROM writes"));
         }
 
         // Another program repairs the sidecar: the next write succeeds and the failure is gone.
-        File.WriteAllText(sidecar, "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>");
+        File.WriteAllText(
+            sidecar,
+            "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>"
+        );
         Assert.Equal("done", Assert.Single(Apply(dryRun: false).Files).State);
         using (var connection = _worker!.Open())
         {
@@ -251,10 +308,13 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Sidecar", "biden_1.jpg");
         var sidecar = _library.Combine("biden_1.jpg.xmp");
-        File.WriteAllText(sidecar, """
+        File.WriteAllText(
+            sidecar,
+            """
             <?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
             <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>
-            """);
+            """
+        );
         var before = File.ReadAllBytes(sidecar);
         NameLargestFace("biden_1.jpg", "Joe");
         var file = Assert.Single(ApproveAndApply().Files);
@@ -270,7 +330,10 @@ public sealed class WriteBackTests : IDisposable
     {
         Start(mode, "biden_1.jpg");
         using var outside = new TempDir("outside");
-        var secret = outside.Write("secret.xmp", "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>");
+        var secret = outside.Write(
+            "secret.xmp",
+            "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>"
+        );
         var photo = _library.Combine("biden_1.jpg");
         var target = mode == "Sidecar" ? photo + ".xmp" : photo;
         if (mode == "Embedded")
@@ -305,29 +368,61 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Sidecar", photo);
         long person;
-        int width, height;
+        int width,
+            height;
         using (var connection = _worker!.Open())
         {
             var photoId = _worker.PhotoOf(photo);
-            Assert.Equal((long)orientation, connection.Scalar("SELECT orientation FROM photos WHERE id = $p", null, ("$p", photoId)));
-            width = Convert.ToInt32(connection.Scalar("SELECT width FROM photos WHERE id = $p", null, ("$p", photoId)), CultureInfo.InvariantCulture);
-            height = Convert.ToInt32(connection.Scalar("SELECT height FROM photos WHERE id = $p", null, ("$p", photoId)), CultureInfo.InvariantCulture);
+            Assert.Equal(
+                (long)orientation,
+                connection.Scalar("SELECT orientation FROM photos WHERE id = $p", null, ("$p", photoId))
+            );
+            width = Convert.ToInt32(
+                connection.Scalar("SELECT width FROM photos WHERE id = $p", null, ("$p", photoId)),
+                CultureInfo.InvariantCulture
+            );
+            height = Convert.ToInt32(
+                connection.Scalar("SELECT height FROM photos WHERE id = $p", null, ("$p", photoId)),
+                CultureInfo.InvariantCulture
+            );
             // A face in the displayed photo's top-left corner: 10% in from the left, 20% down, 10% x 10% of the photo.
-            var face = (long)connection.Scalar("""
-                INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness) VALUES ($p, $x, $y, $w, $h, x'', 0.9, 50, 100) RETURNING id
-                """, null, ("$p", photoId), ("$x", 0.05 * width), ("$y", 0.15 * height), ("$w", 0.1 * width), ("$h", 0.1 * height))!;
+            var face = (long)
+                connection.Scalar(
+                    """
+                    INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness) VALUES ($p, $x, $y, $w, $h, x'', 0.9, 50, 100) RETURNING id
+                    """,
+                    null,
+                    ("$p", photoId),
+                    ("$x", 0.05 * width),
+                    ("$y", 0.15 * height),
+                    ("$w", 0.1 * width),
+                    ("$h", 0.1 * height)
+                )!;
             person = Decisions.Split([face], "Corner");
         }
         Assert.Equal(0, ApproveAndApply().Failed);
         var info = ExifTool(_library.Combine(photo + ".xmp")).GetProperty("RegionInfo");
-        var stored = Shell.Run("exiftool", "-s3", "-ImageWidth", "-ImageHeight", _library.Combine(photo)).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(int.Parse(stored[0], CultureInfo.InvariantCulture), info.GetProperty("AppliedToDimensions").GetProperty("W").GetInt32());
-        Assert.Equal(int.Parse(stored[1], CultureInfo.InvariantCulture), info.GetProperty("AppliedToDimensions").GetProperty("H").GetInt32());
+        var stored = Shell
+            .Run("exiftool", "-s3", "-ImageWidth", "-ImageHeight", _library.Combine(photo))
+            .Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            int.Parse(stored[0], CultureInfo.InvariantCulture),
+            info.GetProperty("AppliedToDimensions").GetProperty("W").GetInt32()
+        );
+        Assert.Equal(
+            int.Parse(stored[1], CultureInfo.InvariantCulture),
+            info.GetProperty("AppliedToDimensions").GetProperty("H").GetInt32()
+        );
         var area = info.GetProperty("RegionList")[0].GetProperty("Area");
         var (x, y) = (area.GetProperty("X").GetDouble(), area.GetProperty("Y").GetDouble());
         // Displayed centre (0.1, 0.2). Stored: 3 = rotated 180 (bottom right), 6 = needs 90° clockwise (bottom left),
         // 8 = needs 90° anticlockwise (top right).
-        var (ex, ey) = orientation switch { 3 => (0.9, 0.8), 6 => (0.2, 0.9), _ => (0.8, 0.1) };
+        var (ex, ey) = orientation switch
+        {
+            3 => (0.9, 0.8),
+            6 => (0.2, 0.9),
+            _ => (0.8, 0.1),
+        };
         Assert.Equal(ex, x, 3);
         Assert.Equal(ey, y, 3);
         Assert.True(person > 0);
@@ -359,7 +454,10 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Embedded", "kit_harington_1.jpg");
         var path = _library.Combine("kit_harington_1.jpg");
-        Assert.Equal(0, Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject=Mine", "-IPTC:Keywords=Mine", path).ExitCode);
+        Assert.Equal(
+            0,
+            Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject=Mine", "-IPTC:Keywords=Mine", path).ExitCode
+        );
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
         Rescan(analyse: true); // the owner's own edit is new content: analyse it
         var photoId = _worker!.PhotoOf("kit_harington_1.jpg");
@@ -406,12 +504,19 @@ public sealed class WriteBackTests : IDisposable
         var hashNew = FileSnapshot.HashOf(_library.Combine("obama_1.jpg.xmp"));
         using (var connection = _worker.Open())
         {
-            connection.Execute("""
+            connection.Execute(
+                """
                 INSERT INTO writes (photo_id, path, mode, added, removed, before, after, hash_before, hash_after, temp, state, created_at)
                 VALUES ($a, 'biden_1.jpg', 'sidecar', '[]', '[]', '[]', '[]', NULL, 'X', $t, 'started', '2026-01-01'),
                        ($b, 'obama_1.jpg', 'sidecar', '[]', '[]', '[]', $after, NULL, $h, NULL, 'started', '2026-01-01')
-                """, null, ("$a", photoA), ("$b", photoB), ("$t", temp), ("$h", hashNew),
-                ("$after", """[{"Subject":"person:1","Value":"Barack","Entries":{"Fields":[],"Regions":[]}}]"""));
+                """,
+                null,
+                ("$a", photoA),
+                ("$b", photoB),
+                ("$t", temp),
+                ("$h", hashNew),
+                ("$after", """[{"Subject":"person:1","Value":"Barack","Entries":{"Fields":[],"Regions":[]}}]""")
+            );
         }
         Writer.Recover();
         Assert.False(File.Exists(temp));
@@ -426,7 +531,10 @@ public sealed class WriteBackTests : IDisposable
     {
         Start("Sidecar", "biden_1.jpg");
         var sidecar = _library.Combine("biden_1.jpg.xmp");
-        Assert.Equal(0, Shell.Run("exiftool", "-o", sidecar, "-XMP-dc:Subject=Before", _library.Combine("biden_1.jpg")).ExitCode);
+        Assert.Equal(
+            0,
+            Shell.Run("exiftool", "-o", sidecar, "-XMP-dc:Subject=Before", _library.Combine("biden_1.jpg")).ExitCode
+        );
         NameLargestFace("biden_1.jpg", "Joe");
         var interfered = false;
         Writer.BeforeReplace = target =>
@@ -434,7 +542,10 @@ public sealed class WriteBackTests : IDisposable
             if (!interfered)
             {
                 interfered = true; // digiKam, say, adds a keyword while TagWorker is writing
-                Assert.Equal(0, Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", target).ExitCode);
+                Assert.Equal(
+                    0,
+                    Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", target).ExitCode
+                );
             }
         };
         var report = ApproveAndApply();
@@ -443,7 +554,10 @@ public sealed class WriteBackTests : IDisposable
         var subjects = NotLabels(ExifTool(sidecar), "Subject");
         Assert.Equal(["Before", "Meanwhile", "Joe"], subjects);
         using var connection = _worker!.Open();
-        Assert.Equal("changed by another program meanwhile; merged again", connection.Scalar("SELECT error FROM writes WHERE state = 'failed'"));
+        Assert.Equal(
+            "changed by another program meanwhile; merged again",
+            connection.Scalar("SELECT error FROM writes WHERE state = 'failed'")
+        );
     }
 
     [Theory]
@@ -455,7 +569,10 @@ public sealed class WriteBackTests : IDisposable
         var target = mode == "Sidecar" ? _library.Combine("biden_1.jpg.xmp") : _library.Combine("biden_1.jpg");
         if (mode == "Sidecar")
         {
-            Assert.Equal(0, Shell.Run("exiftool", "-o", target, "-XMP-dc:Subject=Before", _library.Combine("biden_1.jpg")).ExitCode);
+            Assert.Equal(
+                0,
+                Shell.Run("exiftool", "-o", target, "-XMP-dc:Subject=Before", _library.Combine("biden_1.jpg")).ExitCode
+            );
         }
         NameLargestFace("biden_1.jpg", "Joe");
         var interfered = false;
@@ -464,7 +581,10 @@ public sealed class WriteBackTests : IDisposable
             if (!interfered)
             {
                 interfered = true; // its rename lands after TagWorker read the file and right before TagWorker's own
-                Assert.Equal(0, Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", path).ExitCode);
+                Assert.Equal(
+                    0,
+                    Shell.Run("exiftool", "-overwrite_original", "-XMP-dc:Subject+=Meanwhile", path).ExitCode
+                );
             }
         };
         var report = ApproveAndApply();
@@ -487,7 +607,10 @@ public sealed class WriteBackTests : IDisposable
     public async Task A_concurrent_exiftool_loop_on_a_large_photo_loses_none_of_its_keywords()
     {
         var big = _library.Combine("big.jpg");
-        Assert.Equal(0, Shell.Run("vips", "resize", Path.Combine(Repo.Photos, "obama_1.jpg"), big + "[Q=95]", "4").ExitCode);
+        Assert.Equal(
+            0,
+            Shell.Run("vips", "resize", Path.Combine(Repo.Photos, "obama_1.jpg"), big + "[Q=95]", "4").ExitCode
+        );
         File.SetLastWriteTimeUtc(big, DateTime.UtcNow.AddHours(-1));
         var worker = Start("Embedded");
         var person = NameLargestFace("big.jpg", "Joe 0");
@@ -497,13 +620,17 @@ public sealed class WriteBackTests : IDisposable
         {
             for (var n = 1; !stop.IsCancellationRequested; n++)
             {
-                if (Shell.Run("exiftool", "-q", "-m", "-overwrite_original", $"-XMP-dc:Subject+=EXT_{n}", big).ExitCode == 0)
+                if (
+                    Shell.Run("exiftool", "-q", "-m", "-overwrite_original", $"-XMP-dc:Subject+=EXT_{n}", big).ExitCode
+                    == 0
+                )
                 {
                     written.Add($"EXT_{n}");
                 }
             }
         });
-        int done = 0, retried = 0;
+        int done = 0,
+            retried = 0;
         for (var i = 1; i <= 15; i++)
         {
             Decisions.Rename(person, $"Joe {i}");
@@ -515,11 +642,16 @@ public sealed class WriteBackTests : IDisposable
         await other;
         using (var connection = worker.Open())
         {
-            retried = Convert.ToInt32(connection.Scalar("SELECT count(*) FROM writes WHERE error LIKE 'changed by another program%'"), System.Globalization.CultureInfo.InvariantCulture);
+            retried = Convert.ToInt32(
+                connection.Scalar("SELECT count(*) FROM writes WHERE error LIKE 'changed by another program%'"),
+                System.Globalization.CultureInfo.InvariantCulture
+            );
         }
         var subjects = NotLabels(ExifTool(big), "Subject");
         var lost = written.Where(k => !subjects.Contains(k)).ToList();
-        Console.WriteLine($"exiftool wrote {written.Count} keywords, TagWorker {done} writes ({retried} merged again after a collision); lost: {lost.Count}");
+        Console.WriteLine(
+            $"exiftool wrote {written.Count} keywords, TagWorker {done} writes ({retried} merged again after a collision); lost: {lost.Count}"
+        );
         Assert.Empty(lost);
     }
 
@@ -557,12 +689,23 @@ public sealed class WriteBackTests : IDisposable
         Shell.Run("chmod", "555", _library.Path);
         try
         {
-            var args = new List<string> { "dotnet", Repo.AppDll, "apply", "--library", _library.Path, "--data", _data.Path };
+            var args = new List<string>
+            {
+                "dotnet",
+                Repo.AppDll,
+                "apply",
+                "--library",
+                _library.Path,
+                "--data",
+                _data.Path,
+            };
             if (Shell.IsRoot)
             {
                 args.InsertRange(0, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
             }
-            var env = new Dictionary<string, string?>(Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value))
+            var env = new Dictionary<string, string?>(
+                Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value)
+            )
             {
                 ["HOME"] = Path.GetTempPath(),
                 ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
@@ -592,7 +735,12 @@ public sealed class WriteBackTests : IDisposable
         Assert.Equal(1, worker.Services.GetRequiredService<WriteJournal>().EmbeddedLeftBehind());
         worker.Dispose();
 
-        using var sidecar = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Sidecar" }, withWriteBack: true);
+        using var sidecar = new Worker(
+            _library.Path,
+            _data.Path,
+            new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Sidecar" },
+            withWriteBack: true
+        );
         var journal = sidecar.Services.GetRequiredService<WriteJournal>();
         Assert.Equal(1, journal.EmbeddedLeftBehind());
         var writer = sidecar.Services.GetRequiredService<MetadataWriter>();
@@ -608,29 +756,53 @@ public sealed class WriteBackTests : IDisposable
         // 60 distinct JPEGs (bus.jpg with a different comment each), known to the database, each with a named face.
         var source = Path.Combine(Repo.Photos, "bus.jpg");
         var argfile = _data.Combine("args.txt");
-        File.WriteAllLines(argfile, Enumerable.Range(0, 60).SelectMany(i => new[] { $"-Comment=copy {i}", "-o", _library.Combine($"bus_{i:D2}.jpg"), source, "-execute" }));
+        File.WriteAllLines(
+            argfile,
+            Enumerable
+                .Range(0, 60)
+                .SelectMany(i =>
+                    new[] { $"-Comment=copy {i}", "-o", _library.Combine($"bus_{i:D2}.jpg"), source, "-execute" }
+                )
+        );
         Assert.Equal(0, Shell.Run("exiftool", "-q", "-@", argfile).ExitCode);
         File.Delete(argfile);
         foreach (var file in Directory.GetFiles(_library.Path))
         {
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
         }
-        _worker = new Worker(_library.Path, _data.Path, new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Embedded" }, withWriteBack: true);
+        _worker = new Worker(
+            _library.Path,
+            _data.Path,
+            new Dictionary<string, string?> { ["TagWorker:WriteBack:Mode"] = "Embedded" },
+            withWriteBack: true
+        );
         await _worker.ScanAsync();
         using (var connection = _worker.Open())
         {
             connection.Execute("UPDATE photos SET state = 'analyzed', width = 810, height = 1080, orientation = 1");
-            connection.Execute("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Kill Test', 'now', 'now')");
-            connection.Execute("INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by) SELECT id, 100, 200, 150, 180, x'', 0.9, 150, 100, 1, 'user' FROM photos");
+            connection.Execute(
+                "INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Kill Test', 'now', 'now')"
+            );
+            connection.Execute(
+                "INSERT INTO faces (photo_id, x, y, w, h, landmarks, confidence, size_px, sharpness, person_id, assigned_by) SELECT id, 100, 200, 150, 180, x'', 0.9, 150, 100, 1, 'user' FROM photos"
+            );
             Changes.Approve(connection, new WriteBackOptions(), ApprovalScope.All, "2026-01-01");
         }
         var originals = Directory.GetFiles(_library.Path, "*.jpg").ToDictionary(f => f, File.ReadAllBytes);
 
-        var env = new Dictionary<string, string?>(Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value))
+        var env = new Dictionary<string, string?>(
+            Analyzers.Paths().ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value)
+        )
         {
             ["TagWorker__WriteBack__Mode"] = "Embedded",
         };
-        using (var apply = Shell.Start("dotnet", [Repo.AppDll, "apply", "--library", _library.Path, "--data", _data.Path], env))
+        using (
+            var apply = Shell.Start(
+                "dotnet",
+                [Repo.AppDll, "apply", "--library", _library.Path, "--data", _data.Path],
+                env
+            )
+        )
         {
             for (var i = 0; i < 600 && _worker.Query<long>("SELECT count(*) FROM writes WHERE state = 'done'") < 5; i++)
             {
@@ -646,7 +818,10 @@ public sealed class WriteBackTests : IDisposable
         {
             var now = File.ReadAllBytes(path);
             Assert.Equal(ImageHashOf(before), ImageHashOf(now));
-            Assert.True(now.AsSpan().SequenceEqual(before) || Strings(ExifTool(path), "Subject").Contains("Kill Test"), $"{path} is neither the old nor the new file");
+            Assert.True(
+                now.AsSpan().SequenceEqual(before) || Strings(ExifTool(path), "Subject").Contains("Kill Test"),
+                $"{path} is neither the old nor the new file"
+            );
         }
 
         Assert.Equal(0, Apply(dryRun: false).Failed);
@@ -679,7 +854,8 @@ public sealed class WriteBackTests : IDisposable
         _data.Dispose();
     }
 
-    /// <summary>The hash of the bytes that make the image (the JPEG's scans and tables), as the library identifies photos.</summary>
+    /// <summary>The hash of the bytes that make the image (the JPEG's scans and tables), as the library identifies
+    /// photos.</summary>
     private static string ImageHashOf(byte[] file)
     {
         var path = Path.Combine(Path.GetTempPath(), $"tagworker-imagehash-{Guid.NewGuid():N}");

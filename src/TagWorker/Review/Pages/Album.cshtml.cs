@@ -10,23 +10,30 @@ public sealed class AlbumModel(ReviewStore store, AlbumActions actions) : Review
     public AlbumSummary Album { get; private set; } = null!;
     public Paged<PhotoSummary> Photos { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        Album = store.Album(Id);
-        Photos = store.AlbumPhotos(Id, PageNumber, 60);
-    });
+    public IActionResult OnGet() =>
+        Show(() =>
+        {
+            Album = store.Album(Id);
+            Photos = store.AlbumPhotos(Id, PageNumber, 60);
+        });
 
-    public IActionResult OnPostRename(string? name) => Act(() =>
-    {
-        actions.RenameAlbum(Id, name);
-        return "Renamed.";
-    });
+    public IActionResult OnPostRename(string? name) =>
+        Act(() =>
+        {
+            actions.RenameAlbum(Id, name);
+            return "Renamed.";
+        });
 
-    public IActionResult OnPostDelete() => Act(() =>
-    {
-        actions.DeleteAlbum(Id);
-        return "Deleted the album.";
-    }, "/albums");
+    public IActionResult OnPostDelete() =>
+        Act(
+            () =>
+            {
+                actions.DeleteAlbum(Id);
+                return "Deleted the album.";
+            },
+            "/albums"
+        );
 
-    public IActionResult OnPostRemove(long[] photoIds) => Act(() => $"Removed {actions.RemoveFromAlbum(Id, photoIds)} photos.");
+    public IActionResult OnPostRemove(long[] photoIds) =>
+        Act(() => $"Removed {actions.RemoveFromAlbum(Id, photoIds)} photos.");
 }

@@ -8,9 +8,10 @@ public sealed class AlbumsModel(ReviewStore store, AlbumActions actions) : Revie
 
     public IActionResult OnGet() => Show(() => Albums = store.Albums(PageNumber, 48));
 
-    public IActionResult OnPostCreate(string? name) => Act(() =>
-    {
-        actions.CreateAlbum(name);
-        return $"Created the album {ReviewActions.CleanName(name)}.";
-    });
+    public IActionResult OnPostCreate(string? name) =>
+        Act(() =>
+        {
+            actions.CreateAlbum(name);
+            return $"Created the album {ReviewActions.CleanName(name)}.";
+        });
 }

@@ -6,25 +6,29 @@ public sealed class DecisionsModel(ReviewStore store, ReviewActions actions) : R
 {
     public Paged<DecisionItem> Decisions { get; private set; } = null!;
 
-    /// <summary>The decision the owner asked to undo, when later ones would go with it: shown for a confirmation.</summary>
+    /// <summary>The decision the owner asked to undo, when later ones would go with it: shown for a
+    /// confirmation.</summary>
     [BindProperty(SupportsGet = true)]
     public long? Confirm { get; set; }
 
     /// <summary>Decisions an undo of <see cref="Confirm"/> takes with it, oldest first (itself first).</summary>
     public IReadOnlyList<DecisionItem> Plan { get; private set; } = [];
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        Decisions = store.Decisions(PageNumber, 50);
-        if (Confirm is { } id)
+    public IActionResult OnGet() =>
+        Show(() =>
         {
-            Plan = store.DecisionsById(actions.UndoPlan(id));
-        }
-    });
+            Decisions = store.Decisions(PageNumber, 50);
+            if (Confirm is { } id)
+            {
+                Plan = store.DecisionsById(actions.UndoPlan(id));
+            }
+        });
 
-    public IActionResult OnPostUndo() => Act(() => actions.UndoLastDecision() ? "Undid the last decision." : "There is nothing left to undo.");
+    public IActionResult OnPostUndo() =>
+        Act(() => actions.UndoLastDecision() ? "Undid the last decision." : "There is nothing left to undo.");
 
-    /// <summary>Undoes one row; when later decisions changed the same faces or people, asks first, listing them.</summary>
+    /// <summary>Undoes one row; when later decisions changed the same faces or people, asks first, listing
+    /// them.</summary>
     public IActionResult OnPostUndoOne(long id, bool withLater)
     {
         try

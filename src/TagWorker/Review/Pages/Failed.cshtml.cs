@@ -8,9 +8,10 @@ public sealed class FailedModel(ReviewStore store, ReviewActions actions) : Revi
 
     public IActionResult OnGet() => Show(() => Failed = store.Failed(PageNumber, 50));
 
-    public IActionResult OnPostRetry(string kind, long id) => Act(() =>
-    {
-        actions.Retry(kind, id);
-        return "Queued for another try.";
-    });
+    public IActionResult OnPostRetry(string kind, long id) =>
+        Act(() =>
+        {
+            actions.Retry(kind, id);
+            return "Queued for another try.";
+        });
 }

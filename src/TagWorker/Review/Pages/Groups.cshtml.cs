@@ -9,24 +9,27 @@ public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : Revi
     public long Pending { get; private set; }
     public Paged<PersonSummary> Ignored { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        Groups = store.Groups(PageNumber, 24);
-        Pending = store.PendingPhotos();
-        Ignored = store.Ignored(1, 48);
-    });
+    public IActionResult OnGet() =>
+        Show(() =>
+        {
+            Groups = store.Groups(PageNumber, 24);
+            Pending = store.PendingPhotos();
+            Ignored = store.Ignored(1, 48);
+        });
 
-    public IActionResult OnPostShowAgain(long id) => Act(() =>
-    {
-        actions.ShowAgain(id);
-        return "The group is offered again.";
-    });
+    public IActionResult OnPostShowAgain(long id) =>
+        Act(() =>
+        {
+            actions.ShowAgain(id);
+            return "The group is offered again.";
+        });
 
     public IActionResult OnPostName(long id, string? name) => NamePerson(actions, id, name);
 
-    public IActionResult OnPostIgnore(long id) => Act(() =>
-    {
-        actions.Ignore(id);
-        return "Ignored the group.";
-    });
+    public IActionResult OnPostIgnore(long id) =>
+        Act(() =>
+        {
+            actions.Ignore(id);
+            return "Ignored the group.";
+        });
 }

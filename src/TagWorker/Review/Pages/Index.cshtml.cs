@@ -2,8 +2,13 @@ using TagWorker.Library;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsoft.Extensions.Options.IOptions<LibraryOptions> library,
-    StatusEndpoints.Reader status, WriteBack.WriteConflicts conflicts) : ReviewPageModel
+public sealed class IndexModel(
+    ReviewStore store,
+    LibrarySafety safety,
+    Microsoft.Extensions.Options.IOptions<LibraryOptions> library,
+    StatusEndpoints.Reader status,
+    WriteBack.WriteConflicts conflicts
+) : ReviewPageModel
 {
     public RemovalHold? Hold { get; private set; }
     public long Kept { get; private set; }
@@ -30,7 +35,11 @@ public sealed class IndexModel(ReviewStore store, LibrarySafety safety, Microsof
     }
 
     public Microsoft.AspNetCore.Mvc.IActionResult OnPostConfirmRemoval(long id) =>
-        Act(() => safety.Confirm(id) ? "Confirmed: the next full pass removes them." : throw ReviewException.NotFound($"open hold {id}"));
+        Act(() =>
+            safety.Confirm(id)
+                ? "Confirmed: the next full pass removes them."
+                : throw ReviewException.NotFound($"open hold {id}")
+        );
 
     public Microsoft.AspNetCore.Mvc.IActionResult OnPostPurgeKept() =>
         Act(() => $"Purged {safety.PurgeKept(library.Value.RemovedGraceDays)} photos and their faces.");

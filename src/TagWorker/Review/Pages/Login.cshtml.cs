@@ -14,9 +14,7 @@ public sealed class LoginModel(AccessToken token) : PageModel
 
     public bool Failed { get; private set; }
 
-    public void OnGet()
-    {
-    }
+    public void OnGet() { }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -27,8 +25,15 @@ public sealed class LoginModel(AccessToken token) : PageModel
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "owner"), new Claim(AccessToken.SessionClaim, token.SessionStamp())], ReviewWeb.CookieScheme);
-        await HttpContext.SignInAsync(ReviewWeb.CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = true });
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, "owner"), new Claim(AccessToken.SessionClaim, token.SessionStamp())],
+            ReviewWeb.CookieScheme
+        );
+        await HttpContext.SignInAsync(
+            ReviewWeb.CookieScheme,
+            new ClaimsPrincipal(identity),
+            new AuthenticationProperties { IsPersistent = true }
+        );
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

@@ -7,9 +7,7 @@ namespace TagWorker.Review.Pages;
 /// <summary>Log out of this browser (the header's button), or out of every browser at once.</summary>
 public sealed class LogoutModel(AccessToken token) : PageModel
 {
-    public void OnGet()
-    {
-    }
+    public void OnGet() { }
 
     public async Task<IActionResult> OnPostAsync()
     {

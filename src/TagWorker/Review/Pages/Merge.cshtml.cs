@@ -18,23 +18,28 @@ public sealed class MergeModel(ReviewStore store, ReviewActions actions) : Revie
     public IReadOnlyList<FaceItem> SourceFaces { get; private set; } = [];
     public IReadOnlyList<FaceItem> TargetFaces { get; private set; } = [];
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        if (From == Into)
+    public IActionResult OnGet() =>
+        Show(() =>
         {
-            throw ReviewException.Invalid("a person cannot be merged into itself");
-        }
-        Source = store.Person(From);
-        Target = store.Person(Into);
-        SourceFaces = store.FacesOf(From, 1, Shown).Items;
-        TargetFaces = store.FacesOf(Into, 1, Shown).Items;
-    });
+            if (From == Into)
+            {
+                throw ReviewException.Invalid("a person cannot be merged into itself");
+            }
+            Source = store.Person(From);
+            Target = store.Person(Into);
+            SourceFaces = store.FacesOf(From, 1, Shown).Items;
+            TargetFaces = store.FacesOf(Into, 1, Shown).Items;
+        });
 
-    public IActionResult OnPost() => Act(() =>
-    {
-        var name = store.Person(Into).Name;
-        var faces = store.Person(From).Faces;
-        actions.Merge(From, Into);
-        return $"Put {faces} faces into {name ?? $"group {Into}"}.";
-    }, $"/person/{Into}");
+    public IActionResult OnPost() =>
+        Act(
+            () =>
+            {
+                var name = store.Person(Into).Name;
+                var faces = store.Person(From).Faces;
+                actions.Merge(From, Into);
+                return $"Put {faces} faces into {name ?? $"group {Into}"}.";
+            },
+            $"/person/{Into}"
+        );
 }

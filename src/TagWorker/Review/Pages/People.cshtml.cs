@@ -11,16 +11,18 @@ public sealed class PeopleModel(ReviewStore store) : ReviewPageModel
     [BindProperty(SupportsGet = true)]
     public bool Hidden { get; set; }
 
-    public string PagerQuery => (string.IsNullOrEmpty(Q) ? "" : $"q={Uri.EscapeDataString(Q)}&") + (Hidden ? "hidden=true&" : "");
+    public string PagerQuery =>
+        (string.IsNullOrEmpty(Q) ? "" : $"q={Uri.EscapeDataString(Q)}&") + (Hidden ? "hidden=true&" : "");
 
     public Paged<PersonSummary> People { get; private set; } = null!;
 
     /// <summary>How many people are hidden (a link to them when listing the others).</summary>
     public long HiddenCount { get; private set; }
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        People = store.People(Q, PageNumber, 48, Hidden);
-        HiddenCount = Hidden ? People.Total : store.People(null, 1, 1, hidden: true).Total;
-    });
+    public IActionResult OnGet() =>
+        Show(() =>
+        {
+            People = store.People(Q, PageNumber, 48, Hidden);
+            HiddenCount = Hidden ? People.Total : store.People(null, 1, 1, hidden: true).Total;
+        });
 }

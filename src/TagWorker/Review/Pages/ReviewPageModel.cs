@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace TagWorker.Review.Pages;
 
-/// <summary>What every review page shares: a page number from the query, and actions that report back with a message.</summary>
+/// <summary>What every review page shares: a page number from the query, and actions that report back with a
+/// message.</summary>
 public abstract class ReviewPageModel : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "page")]
@@ -15,7 +16,8 @@ public abstract class ReviewPageModel : PageModel
     [TempData]
     public string? Error { get; set; }
 
-    /// <summary>Runs an action; a refused one (not found, bad input) comes back as the page's error message, not an error page.</summary>
+    /// <summary>Runs an action; a refused one (not found, bad input) comes back as the page's error message, not an
+    /// error page.</summary>
     protected IActionResult Act(Func<string> action, string? redirectTo = null)
     {
         try
@@ -29,23 +31,27 @@ public abstract class ReviewPageModel : PageModel
         return redirectTo is null ? Redirect(Request.Path + Request.QueryString) : LocalRedirect(redirectTo);
     }
 
-    /// <summary>Rejects the selected faces: <c>not_a_face</c> or <c>stranger</c> (the person and waiting pages share it).</summary>
-    protected IActionResult RejectFaces(ReviewActions actions, long[] faceIds, string reason) => Act(() =>
-    {
-        actions.Reject(faceIds, reason);
-        return reason == "stranger"
-            ? $"Marked {faceIds.Length} faces as strangers (not shown again, never written)."
-            : $"Rejected {faceIds.Length} faces (not a face).";
-    });
+    /// <summary>Rejects the selected faces: <c>not_a_face</c> or <c>stranger</c> (the person and waiting pages share
+    /// it).</summary>
+    protected IActionResult RejectFaces(ReviewActions actions, long[] faceIds, string reason) =>
+        Act(() =>
+        {
+            actions.Reject(faceIds, reason);
+            return reason == "stranger"
+                ? $"Marked {faceIds.Length} faces as strangers (not shown again, never written)."
+                : $"Rejected {faceIds.Length} faces (not a face).";
+        });
 
     /// <summary>Puts the selected faces with a name: an existing person (in any case) or a new one.</summary>
-    protected IActionResult MoveFaces(ReviewActions actions, long[] faceIds, string? name) => Act(() =>
-    {
-        actions.Move(faceIds, null, name);
-        return $"Put {faceIds.Length} faces with {ReviewActions.CleanName(name)}.";
-    });
+    protected IActionResult MoveFaces(ReviewActions actions, long[] faceIds, string? name) =>
+        Act(() =>
+        {
+            actions.Move(faceIds, null, name);
+            return $"Put {faceIds.Length} faces with {ReviewActions.CleanName(name)}.";
+        });
 
-    /// <summary>Names a person or group; a name another person has already leads to "are these the same person?".</summary>
+    /// <summary>Names a person or group; a name another person has already leads to "are these the same
+    /// person?".</summary>
     protected IActionResult NamePerson(ReviewActions actions, long id, string? name)
     {
         try

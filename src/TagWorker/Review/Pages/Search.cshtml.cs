@@ -12,32 +12,53 @@ public sealed class SearchModel(ReviewStore store, AlbumActions actions) : Revie
     /// <summary>The search as a query string without the page number (for paging links and albums).</summary>
     public string QueryString { get; private set; } = "";
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        AllPeople = store.People(null, 1, ReviewStore.MaxPageSize).Items;
-        Labels = store.Labels();
-        var q = Request.Query;
-        Query = ApiEndpoints.ParseSearch(string.Join(',', q["people"].ToArray()), q["match"], q["object"], q["from"], q["to"], q["folder"]);
-        QueryString = string.Join('&', q.Where(kv => kv.Key != "page").SelectMany(kv => kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}")));
-        if (!Query.IsEmpty)
+    public IActionResult OnGet() =>
+        Show(() =>
         {
-            Results = store.Search(Query, PageNumber, 60);
-        }
-    });
+            AllPeople = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+            Labels = store.Labels();
+            var q = Request.Query;
+            Query = ApiEndpoints.ParseSearch(
+                string.Join(',', q["people"].ToArray()),
+                q["match"],
+                q["object"],
+                q["from"],
+                q["to"],
+                q["folder"]
+            );
+            QueryString = string.Join(
+                '&',
+                q.Where(kv => kv.Key != "page")
+                    .SelectMany(kv =>
+                        kv.Value.Select(v => $"{Uri.EscapeDataString(kv.Key)}={Uri.EscapeDataString(v ?? "")}")
+                    )
+            );
+            if (!Query.IsEmpty)
+            {
+                Results = store.Search(Query, PageNumber, 60);
+            }
+        });
 
     /// <summary>When nothing matched: what was asked, so the owner sees which part to loosen.</summary>
     public string WhyNothing()
     {
         var parts = new List<string>();
-        var names = Query.People.Select(id => AllPeople.FirstOrDefault(p => p.Id == id)?.Name ?? $"person {id}").ToArray();
+        var names = Query
+            .People.Select(id => AllPeople.FirstOrDefault(p => p.Id == id)?.Name ?? $"person {id}")
+            .ToArray();
         if (names.Length > 0)
         {
-            parts.Add(names.Length == 1 ? names[0] : (Query.AllPeople ? "all of " : "any of ") + string.Join(", ", names));
+            parts.Add(
+                names.Length == 1 ? names[0] : (Query.AllPeople ? "all of " : "any of ") + string.Join(", ", names)
+            );
         }
         if (Query.Label is { } label)
         {
-            parts.Add(Labels.Any(l => string.Equals(l.Label, label, StringComparison.OrdinalIgnoreCase))
-                ? $"the object {label}" : $"the object {label} (found in no photo)");
+            parts.Add(
+                Labels.Any(l => string.Equals(l.Label, label, StringComparison.OrdinalIgnoreCase))
+                    ? $"the object {label}"
+                    : $"the object {label} (found in no photo)"
+            );
         }
         if (Query.From is { } from)
         {
@@ -51,18 +72,25 @@ public sealed class SearchModel(ReviewStore store, AlbumActions actions) : Revie
         {
             parts.Add($"in the folder {folder}");
         }
-        var hint = names.Length > 1 && Query.AllPeople ? " Try “any” instead of “all” people." : parts.Count > 1 ? " Try fewer conditions." : "";
+        var hint =
+            names.Length > 1 && Query.AllPeople ? " Try “any” instead of “all” people."
+            : parts.Count > 1 ? " Try fewer conditions."
+            : "";
         return $"No photo shows {string.Join("; ", parts)}.{hint}";
     }
 
-    public IActionResult OnPostAlbum(string? search, string? name) => Act(() =>
-    {
-        var query = ApiEndpoints.ParseQueryString(search ?? "");
-        if (query.IsEmpty)
-        {
-            throw ReviewException.Invalid("search for something first");
-        }
-        actions.CreateAlbum(name, store.SearchIds(query));
-        return $"Made the album {ReviewActions.CleanName(name)}.";
-    }, "/albums");
+    public IActionResult OnPostAlbum(string? search, string? name) =>
+        Act(
+            () =>
+            {
+                var query = ApiEndpoints.ParseQueryString(search ?? "");
+                if (query.IsEmpty)
+                {
+                    throw ReviewException.Invalid("search for something first");
+                }
+                actions.CreateAlbum(name, store.SearchIds(query));
+                return $"Made the album {ReviewActions.CleanName(name)}.";
+            },
+            "/albums"
+        );
 }

@@ -2,23 +2,26 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-/// <summary>Faces in no group: the ones most like a named person first, each a one-click question; the rest to assign in bulk.</summary>
+/// <summary>Faces in no group: the ones most like a named person first, each a one-click question; the rest to assign
+/// in bulk.</summary>
 public sealed class WaitingModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
 {
     public Paged<WaitingFace> Faces { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> Named { get; private set; } = [];
 
-    public IActionResult OnGet() => Show(() =>
-    {
-        Faces = store.WaitingFaces(PageNumber, 60);
-        Named = store.People(null, 1, ReviewStore.MaxPageSize).Items;
-    });
+    public IActionResult OnGet() =>
+        Show(() =>
+        {
+            Faces = store.WaitingFaces(PageNumber, 60);
+            Named = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+        });
 
-    public IActionResult OnPostYes(long faceId, long personId) => Act(() =>
-    {
-        actions.Move([faceId], personId, null);
-        return $"Put the face with {store.Person(personId).Name}.";
-    });
+    public IActionResult OnPostYes(long faceId, long personId) =>
+        Act(() =>
+        {
+            actions.Move([faceId], personId, null);
+            return $"Put the face with {store.Person(personId).Name}.";
+        });
 
     public IActionResult OnPostMove(long[] faceIds, string? moveTo) => MoveFaces(actions, faceIds, moveTo);
 
