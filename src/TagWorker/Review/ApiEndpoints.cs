@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using TagWorker.Faces;
 using TagWorker.Library;
 using TagWorker.Storage;
 using TagWorker.WriteBack;
@@ -70,15 +69,15 @@ public static class ApiEndpoints
     {
         var people = api.MapGroup("/people").WithTags("People");
         people
-            .MapGet("/", (ReviewStore store, string? q, int? page, int? size, bool? hidden) =>
+            .MapGet("/", (PeopleReads store, string? q, int? page, int? size, bool? hidden) =>
                 store.People(q, page, size, hidden)
             )
             .WithSummary("Named people, by name; q searches names; hidden=true the hidden ones, false the listed ones");
         people
-            .MapGet("/{id:long}", (ReviewStore store, long id) => store.Person(id))
+            .MapGet("/{id:long}", (PeopleReads store, long id) => store.Person(id))
             .WithSummary("One person or group");
         people
-            .MapGet("/{id:long}/faces", (ReviewStore store, long id, int? page, int? size) =>
+            .MapGet("/{id:long}/faces", (PeopleReads store, long id, int? page, int? size) =>
                 store.FacesOf(id, page, size)
             )
             .WithSummary("A person's faces, unconfirmed first");
@@ -104,7 +103,7 @@ public static class ApiEndpoints
             })
             .WithSummary("Show this person by one of their faces");
         people
-            .MapGet("/{id:long}/likely-faces", (ReviewStore store, long id, int? size) =>
+            .MapGet("/{id:long}/likely-faces", (PeopleReads store, long id, int? size) =>
                 store.LikelyFacesOf(id, size ?? 12)
             )
             .WithSummary(
@@ -120,7 +119,7 @@ public static class ApiEndpoints
                 "Answer \"Are these also Alice?\": yes faces join the person, no faces are never suggested for them again"
             );
         people
-            .MapGet("/ignored", (ReviewStore store, int? page, int? size) => store.Ignored(page, size))
+            .MapGet("/ignored", (PeopleReads store, int? page, int? size) => store.Ignored(page, size))
             .WithSummary("Ignored groups, largest first");
         people
             .MapPost("/{id:long}/show-again", (ReviewActions actions, long id) =>
@@ -151,7 +150,7 @@ public static class ApiEndpoints
             })
             .WithSummary("Ignore a group: it is not offered again");
 
-        api.MapGet("/groups", (ReviewStore store, int? page, int? size) => store.Groups(page, size))
+        api.MapGet("/groups", (PeopleReads store, int? page, int? size) => store.Groups(page, size))
             .WithTags("People")
             .WithSummary("Unnamed groups, largest first, with suggestions");
     }
@@ -161,30 +160,20 @@ public static class ApiEndpoints
     {
         var faces = api.MapGroup("/faces").WithTags("Faces");
         faces
-            .MapGet("/waiting", (ReviewStore store, int? page, int? size) => store.WaitingFaces(page, size))
+            .MapGet("/waiting", (PeopleReads store, int? page, int? size) => store.WaitingFaces(page, size))
             .WithSummary(
                 "Faces in no group, most like a named person first, each with that person (likely: worth asking)"
             );
-        faces.MapGet("/{id:long}", (ReviewStore store, long id) => store.Face(id)).WithSummary("One face");
+        faces.MapGet("/{id:long}", (PeopleReads store, long id) => store.Face(id)).WithSummary("One face");
         faces
-            .MapGet("/{id:long}/thumbnail", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
+            .MapGet("/{id:long}/thumbnail", (PhotoReads store, IOptions<StorageOptions> storage, long id) =>
                 Image(store.ImagePath("face", id), storage.Value.Dir, $"face {id}")
             )
             .WithSummary("The face's thumbnail (JPEG)");
         faces
-            .MapGet("/{id:long}/similar", (ReviewStore store, Grouping grouping, long id, int? limit) =>
+            .MapGet("/{id:long}/similar", (PeopleReads store, long id, int? limit) =>
             {
-                store.Face(id);
-                using var connection = store.Open();
-                var embedding = SimilarFaces.EmbeddingOf(connection, id)
-                    ?? throw ReviewException.Invalid($"face {id} has no embedding (too small to recognise)");
-                var (found, similarPeople) = SimilarFaces.Find(
-                    connection,
-                    grouping.Embedder,
-                    embedding,
-                    Math.Clamp(limit ?? 30, 1, 200),
-                    id
-                );
+                var (found, similarPeople) = store.Similar(id, limit ?? 30);
                 return new { faces = found, people = similarPeople.Take(5) };
             })
             .WithSummary("The faces and people most like this face");
@@ -230,7 +219,7 @@ public static class ApiEndpoints
     {
         var decisions = api.MapGroup("/decisions").WithTags("Decisions");
         decisions
-            .MapGet("/", (ReviewStore store, int? page, int? size) => store.Decisions(page, size))
+            .MapGet("/", (PeopleReads store, int? page, int? size) => store.Decisions(page, size))
             .WithSummary("Decisions, newest first");
         decisions
             .MapPost("/undo", (ReviewActions actions) =>
@@ -240,7 +229,7 @@ public static class ApiEndpoints
             )
             .WithSummary("Undo the last decision");
         decisions
-            .MapGet("/{id:long}/undo", (ReviewActions actions, ReviewStore store, long id) =>
+            .MapGet("/{id:long}/undo", (ReviewActions actions, PeopleReads store, long id) =>
                 store.DecisionsById(actions.UndoPlan(id))
             )
             .WithSummary(
@@ -260,10 +249,10 @@ public static class ApiEndpoints
     {
         var photos = api.MapGroup("/photos").WithTags("Photos");
         photos
-            .MapGet("/{id:long}", (ReviewStore store, long id) => store.Photo(id))
+            .MapGet("/{id:long}", (PhotoReads store, long id) => store.Photo(id))
             .WithSummary("A photo: paths, faces, objects, metadata state");
         photos
-            .MapGet("/{id:long}/preview", (ReviewStore store, IOptions<StorageOptions> storage, long id) =>
+            .MapGet("/{id:long}/preview", (PhotoReads store, IOptions<StorageOptions> storage, long id) =>
                 Image(store.ImagePath("photo", id), storage.Value.Dir, $"photo {id}")
             )
             .WithSummary("The photo's preview (JPEG)");
@@ -272,7 +261,7 @@ public static class ApiEndpoints
                 "/{id:long}/view",
                 async (
                     PhotoViews views,
-                    ReviewStore store,
+                    PhotoReads store,
                     IOptions<StorageOptions> storage,
                     HttpContext http,
                     long id,
@@ -299,7 +288,7 @@ public static class ApiEndpoints
         api.MapGet(
                 "/search",
                 (
-                    ReviewStore store,
+                    PhotoReads store,
                     string? people,
                     string? match,
                     string? @object,
@@ -314,7 +303,7 @@ public static class ApiEndpoints
             .WithSummary(
                 "Photos by people (comma-separated ids; match=all|any), object label, date taken (from/to yyyy-MM-dd) and folder"
             );
-        api.MapGet("/labels", (ReviewStore store) => store.Labels())
+        api.MapGet("/labels", (PhotoReads store) => store.Labels())
             .WithTags("Photos")
             .WithSummary("Object labels with photo counts");
     }
@@ -324,7 +313,7 @@ public static class ApiEndpoints
     {
         var failed = api.MapGroup("/failed").WithTags("Status");
         failed
-            .MapGet("/", (ReviewStore store, int? page, int? size) => store.Failed(page, size))
+            .MapGet("/", (PhotoReads store, int? page, int? size) => store.Failed(page, size))
             .WithSummary("Failed photos and files with reasons");
         failed
             .MapPost("/{kind}/{id:long}/retry", (ReviewActions actions, string kind, long id) =>
@@ -339,9 +328,9 @@ public static class ApiEndpoints
     private static void MapAlbums(RouteGroupBuilder api)
     {
         var albums = api.MapGroup("/albums").WithTags("Albums");
-        albums.MapGet("/", (ReviewStore store, int? page, int? size) => store.Albums(page, size)).WithSummary("Albums");
+        albums.MapGet("/", (PhotoReads store, int? page, int? size) => store.Albums(page, size)).WithSummary("Albums");
         albums
-            .MapPost("/", (AlbumActions actions, ReviewStore store, AlbumRequest body) =>
+            .MapPost("/", (AlbumActions actions, PhotoReads store, AlbumRequest body) =>
             {
                 var ids = body.FromSearch is { Length: > 0 } search
                     ? store.SearchIds(ParseQueryString(search))
@@ -350,14 +339,14 @@ public static class ApiEndpoints
                 return Results.Created($"/api/albums/{id}", store.Album(id));
             })
             .WithSummary("Create an album, optionally with photo_ids or from_search (a search query string)");
-        albums.MapGet("/{id:long}", (ReviewStore store, long id) => store.Album(id)).WithSummary("One album");
+        albums.MapGet("/{id:long}", (PhotoReads store, long id) => store.Album(id)).WithSummary("One album");
         albums
-            .MapGet("/{id:long}/photos", (ReviewStore store, long id, int? page, int? size) =>
+            .MapGet("/{id:long}/photos", (PhotoReads store, long id, int? page, int? size) =>
                 store.AlbumPhotos(id, page, size)
             )
             .WithSummary("An album's photos");
         albums
-            .MapPatch("/{id:long}", (AlbumActions actions, ReviewStore store, long id, NameRequest body) =>
+            .MapPatch("/{id:long}", (AlbumActions actions, PhotoReads store, long id, NameRequest body) =>
             {
                 actions.RenameAlbum(id, body.Name);
                 return store.Album(id);
@@ -420,7 +409,7 @@ public static class ApiEndpoints
     {
         var writes = api.MapGroup("/writeback").WithTags("Write-back");
         writes
-            .MapGet("/pending", (ReviewStore store, long? person, int? page, int? size) =>
+            .MapGet("/pending", (WriteBackReads store, long? person, int? page, int? size) =>
                 store.PendingWrites(person, page, size)
             )
             .WithSummary("Photos whose metadata would change, with each change (approved or not)");
@@ -454,7 +443,7 @@ public static class ApiEndpoints
             })
             .WithSummary("Put a dropped change back on the write-back list");
         writes
-            .MapGet("/holds", (ReviewStore store, int? page, int? size) => store.Holds(page, size))
+            .MapGet("/holds", (WriteBackReads store, int? page, int? size) => store.Holds(page, size))
             .WithSummary("Changes dropped from the write-back list, newest first");
         writes
             .MapPost("/apply", async (MetadataWriter writer, bool? dryRun, CancellationToken cancellationToken) =>
@@ -462,13 +451,15 @@ public static class ApiEndpoints
             )
             .WithSummary("Write approved changes now (dry_run: only report)");
         writes
-            .MapGet("/history", (ReviewStore store, int? page, int? size) => store.Writes(page, size))
+            .MapGet("/history", (WriteBackReads store, int? page, int? size) => store.Writes(page, size))
             .WithSummary("Writes, newest first");
-        writes.MapGet("/history/{id:long}", (ReviewStore store, long id) => store.Write(id)).WithSummary("One write");
+        writes
+            .MapGet("/history/{id:long}", (WriteBackReads store, long id) => store.Write(id))
+            .WithSummary("One write");
         writes
             .MapPost(
                 "/history/{id:long}/undo",
-                async (MetadataWriter writer, ReviewStore store, long id, CancellationToken cancellationToken) =>
+                async (MetadataWriter writer, WriteBackReads store, long id, CancellationToken cancellationToken) =>
                 {
                     store.Write(id);
                     return await writer.UndoAsync([id], cancellationToken);

@@ -33,7 +33,9 @@ public static class ReviewWeb
             )
         );
         services.AddSingleton<ProfileCache>();
-        services.AddSingleton<ReviewStore>();
+        services.AddSingleton<PeopleReads>();
+        services.AddSingleton<PhotoReads>();
+        services.AddSingleton<WriteBackReads>();
         services.AddSingleton<PhotoViews>();
         services.AddSingleton<AlbumActions>();
         services.AddSingleton<WriteBackActions>();

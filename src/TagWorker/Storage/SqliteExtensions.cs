@@ -5,6 +5,12 @@ namespace TagWorker.Storage;
 /// <summary>Small helpers so queries read as SQL with named parameters, nothing more.</summary>
 public static class SqliteExtensions
 {
+    /// <summary>Text to match literally in <c>LIKE ... ESCAPE '\'</c>: its wildcards and backslashes escaped.</summary>
+    public static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+
     public static SqliteCommand Command(
         this SqliteConnection connection,
         string sql,

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class AlbumModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
+public sealed class AlbumModel(PhotoReads photos, AlbumActions actions) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -13,8 +13,8 @@ public sealed class AlbumModel(ReviewStore store, AlbumActions actions) : Review
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Album = store.Album(Id);
-            Photos = store.AlbumPhotos(Id, PageNumber, 60);
+            Album = photos.Album(Id);
+            Photos = photos.AlbumPhotos(Id, PageNumber, 60);
         });
 
     public IActionResult OnPostRename(string? name) =>

@@ -2,11 +2,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class AlbumsModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
+public sealed class AlbumsModel(PhotoReads photos, AlbumActions actions) : ReviewPageModel
 {
     public Paged<AlbumSummary> Albums { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() => Albums = store.Albums(PageNumber, 48));
+    public IActionResult OnGet() => Show(() => Albums = photos.Albums(PageNumber, 48));
 
     public IActionResult OnPostCreate(string? name) =>
         Act(() =>

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class DecisionsModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class DecisionsModel(PeopleReads people, ReviewActions actions) : ReviewPageModel
 {
     public Paged<DecisionItem> Decisions { get; private set; } = null!;
 
@@ -17,10 +17,10 @@ public sealed class DecisionsModel(ReviewStore store, ReviewActions actions) : R
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Decisions = store.Decisions(PageNumber, 50);
+            Decisions = people.Decisions(PageNumber, 50);
             if (Confirm is { } id)
             {
-                Plan = store.DecisionsById(actions.UndoPlan(id));
+                Plan = people.DecisionsById(actions.UndoPlan(id));
             }
         });
 

@@ -2,11 +2,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class FailedModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class FailedModel(PhotoReads photos, ReviewActions actions) : ReviewPageModel
 {
     public Paged<FailedItem> Failed { get; private set; } = null!;
 
-    public IActionResult OnGet() => Show(() => Failed = store.Failed(PageNumber, 50));
+    public IActionResult OnGet() => Show(() => Failed = photos.Failed(PageNumber, 50));
 
     public IActionResult OnPostRetry(string kind, long id) =>
         Act(() =>

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class GroupsModel(PeopleReads people, PhotoReads photos, ReviewActions actions) : ReviewPageModel
 {
     public Paged<GroupSummary> Groups { get; private set; } = null!;
 
@@ -12,9 +12,9 @@ public sealed class GroupsModel(ReviewStore store, ReviewActions actions) : Revi
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Groups = store.Groups(PageNumber, 24);
-            Pending = store.PendingPhotos();
-            Ignored = store.Ignored(1, 48);
+            Groups = people.Groups(PageNumber, 24);
+            Pending = photos.PendingPhotos();
+            Ignored = people.Ignored(1, 48);
         });
 
     public IActionResult OnPostShowAgain(long id) =>

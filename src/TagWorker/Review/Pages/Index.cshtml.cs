@@ -3,7 +3,9 @@ using TagWorker.Library;
 namespace TagWorker.Review.Pages;
 
 public sealed class IndexModel(
-    ReviewStore store,
+    PeopleReads people,
+    PhotoReads photos,
+    WriteBackReads writes,
     LibrarySafety safety,
     Microsoft.Extensions.Options.IOptions<LibraryOptions> library,
     StatusEndpoints.Reader status,
@@ -24,11 +26,11 @@ public sealed class IndexModel(
     public void OnGet()
     {
         Status = status.Read();
-        Failed = store.Failed(1, 5);
-        Writes = store.Writes(1, 5);
-        People = store.People(null, 1, 1).Total;
-        Groups = store.GroupCount();
-        PendingWrites = store.PendingWrites(null, 1, 1).Total;
+        Failed = photos.Failed(1, 5);
+        Writes = writes.Writes(1, 5);
+        People = people.People(null, 1, 1).Total;
+        Groups = people.GroupCount();
+        PendingWrites = writes.PendingWrites(null, 1, 1).Total;
         Hold = safety.OpenHold();
         Kept = safety.KeptForDecisions(library.Value.RemovedGraceDays);
         Conflicts = conflicts.OpenCount();

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace TagWorker.Review.Pages;
 
 /// <summary>"Are these the same person?": both people's faces side by side before a merge, as Immich asks.</summary>
-public sealed class MergeModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class MergeModel(PeopleReads people, ReviewActions actions) : ReviewPageModel
 {
     public const int Shown = 12;
 
@@ -25,18 +25,18 @@ public sealed class MergeModel(ReviewStore store, ReviewActions actions) : Revie
             {
                 throw ReviewException.Invalid("a person cannot be merged into itself");
             }
-            Source = store.Person(From);
-            Target = store.Person(Into);
-            SourceFaces = store.FacesOf(From, 1, Shown).Items;
-            TargetFaces = store.FacesOf(Into, 1, Shown).Items;
+            Source = people.Person(From);
+            Target = people.Person(Into);
+            SourceFaces = people.FacesOf(From, 1, Shown).Items;
+            TargetFaces = people.FacesOf(Into, 1, Shown).Items;
         });
 
     public IActionResult OnPost() =>
         Act(
             () =>
             {
-                var name = store.Person(Into).Name;
-                var faces = store.Person(From).Faces;
+                var name = people.Person(Into).Name;
+                var faces = people.Person(From).Faces;
                 actions.Merge(From, Into);
                 return $"Put {faces} faces into {name ?? $"group {Into}"}.";
             },

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class PeopleModel(ReviewStore store) : ReviewPageModel
+public sealed class PeopleModel(PeopleReads people) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Q { get; set; }
@@ -22,7 +22,7 @@ public sealed class PeopleModel(ReviewStore store) : ReviewPageModel
     public IActionResult OnGet() =>
         Show(() =>
         {
-            People = store.People(Q, PageNumber, 48, Hidden);
-            HiddenCount = Hidden ? People.Total : store.People(null, 1, 1, hidden: true).Total;
+            People = people.People(Q, PageNumber, 48, Hidden);
+            HiddenCount = Hidden ? People.Total : people.People(null, 1, 1, hidden: true).Total;
         });
 }

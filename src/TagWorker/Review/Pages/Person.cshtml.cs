@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class PersonModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class PersonModel(PeopleReads people, PhotoReads photos, ReviewActions actions) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -18,11 +18,11 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Person = store.Person(Id);
-            Faces = store.FacesOf(Id, PageNumber, 60);
-            Others = store.People(null, 1, ReviewStore.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
-            Photos = store.Search(new SearchQuery([Id], true, null, null, null, null), 1, 12);
-            Likely = store.LikelyFacesOf(Id, 12);
+            Person = people.Person(Id);
+            Faces = people.FacesOf(Id, PageNumber, 60);
+            Others = people.People(null, 1, Paging.MaxPageSize).Items.Where(p => p.Id != Id).ToArray();
+            Photos = photos.Search(new SearchQuery([Id], true, null, null, null, null), 1, 12);
+            Likely = people.LikelyFacesOf(Id, 12);
         });
 
     /// <summary>Ticked faces are this person; the others shown with them are not.</summary>
@@ -33,10 +33,10 @@ public sealed class PersonModel(ReviewStore store, ReviewActions actions) : Revi
             actions.Answer(Id, yes, no);
             return (yes.Length, no.Length) switch
             {
-                (0, var n) => $"Noted: {n} {(n == 1 ? "face is" : "faces are")} not {store.Person(Id).Name}.",
-                (var y, 0) => $"Added {y} {(y == 1 ? "face" : "faces")} to {store.Person(Id).Name}.",
+                (0, var n) => $"Noted: {n} {(n == 1 ? "face is" : "faces are")} not {people.Person(Id).Name}.",
+                (var y, 0) => $"Added {y} {(y == 1 ? "face" : "faces")} to {people.Person(Id).Name}.",
                 var (y, n) =>
-                    $"Added {y} {(y == 1 ? "face" : "faces")} to {store.Person(Id).Name}; {n} noted as someone else.",
+                    $"Added {y} {(y == 1 ? "face" : "faces")} to {people.Person(Id).Name}; {n} noted as someone else.",
             };
         });
 

@@ -6,7 +6,7 @@ using TagWorker.WriteBack;
 namespace TagWorker.Review.Pages;
 
 public sealed class PhotoModel(
-    ReviewStore store,
+    PhotoReads photos,
     ReviewActions actions,
     WriteBackActions approvals,
     IOptions<ImagingOptions> imaging
@@ -37,8 +37,8 @@ public sealed class PhotoModel(
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Photo = store.Photo(Id);
-            Neighbours = store.Neighbours(Id);
+            Photo = photos.Photo(Id);
+            Neighbours = photos.Neighbours(Id);
         });
 
     public IActionResult OnPostMove(long face, string? name) =>

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class SearchModel(ReviewStore store, AlbumActions actions) : ReviewPageModel
+public sealed class SearchModel(PeopleReads people, PhotoReads photos, AlbumActions actions) : ReviewPageModel
 {
     public SearchQuery Query { get; private set; } = new([], true, null, null, null, null);
     public Paged<PhotoSummary>? Results { get; private set; }
@@ -15,8 +15,8 @@ public sealed class SearchModel(ReviewStore store, AlbumActions actions) : Revie
     public IActionResult OnGet() =>
         Show(() =>
         {
-            AllPeople = store.People(null, 1, ReviewStore.MaxPageSize).Items;
-            Labels = store.Labels();
+            AllPeople = people.People(null, 1, Paging.MaxPageSize).Items;
+            Labels = photos.Labels();
             var q = Request.Query;
             Query = ApiEndpoints.ParseSearch(
                 string.Join(',', q["people"].ToArray()),
@@ -35,7 +35,7 @@ public sealed class SearchModel(ReviewStore store, AlbumActions actions) : Revie
             );
             if (!Query.IsEmpty)
             {
-                Results = store.Search(Query, PageNumber, 60);
+                Results = photos.Search(Query, PageNumber, 60);
             }
         });
 
@@ -88,7 +88,7 @@ public sealed class SearchModel(ReviewStore store, AlbumActions actions) : Revie
                 {
                     throw ReviewException.Invalid("search for something first");
                 }
-                actions.CreateAlbum(name, store.SearchIds(query));
+                actions.CreateAlbum(name, photos.SearchIds(query));
                 return $"Made the album {ReviewActions.CleanName(name)}.";
             },
             "/albums"

@@ -3,7 +3,7 @@ using TagWorker.Faces;
 
 namespace TagWorker.Review.Pages;
 
-public sealed class SimilarModel(ReviewStore store, Grouping grouping) : ReviewPageModel
+public sealed class SimilarModel(PeopleReads reads) : ReviewPageModel
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -14,11 +14,7 @@ public sealed class SimilarModel(ReviewStore store, Grouping grouping) : ReviewP
     public IActionResult OnGet() =>
         Show(() =>
         {
-            store.Face(Id);
-            using var connection = store.Open();
-            var embedding = SimilarFaces.EmbeddingOf(connection, Id)
-                ?? throw ReviewException.Invalid("this face is too small to compare");
-            var (faces, people) = SimilarFaces.Find(connection, grouping.Embedder, embedding, 60, Id);
+            var (faces, people) = reads.Similar(Id, 60);
             Faces = faces;
             People = people.Take(5).ToArray();
         });

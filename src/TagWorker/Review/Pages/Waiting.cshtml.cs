@@ -4,7 +4,7 @@ namespace TagWorker.Review.Pages;
 
 /// <summary>Faces in no group: the ones most like a named person first, each a one-click question; the rest to assign
 /// in bulk.</summary>
-public sealed class WaitingModel(ReviewStore store, ReviewActions actions) : ReviewPageModel
+public sealed class WaitingModel(PeopleReads people, ReviewActions actions) : ReviewPageModel
 {
     public Paged<WaitingFace> Faces { get; private set; } = null!;
     public IReadOnlyList<PersonSummary> Named { get; private set; } = [];
@@ -12,15 +12,15 @@ public sealed class WaitingModel(ReviewStore store, ReviewActions actions) : Rev
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Faces = store.WaitingFaces(PageNumber, 60);
-            Named = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+            Faces = people.WaitingFaces(PageNumber, 60);
+            Named = people.People(null, 1, Paging.MaxPageSize).Items;
         });
 
     public IActionResult OnPostYes(long faceId, long personId) =>
         Act(() =>
         {
             actions.Move([faceId], personId, null);
-            return $"Put the face with {store.Person(personId).Name}.";
+            return $"Put the face with {people.Person(personId).Name}.";
         });
 
     public IActionResult OnPostMove(long[] faceIds, string? moveTo) => MoveFaces(actions, faceIds, moveTo);

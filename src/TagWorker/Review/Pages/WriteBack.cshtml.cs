@@ -5,7 +5,8 @@ using TagWorker.WriteBack;
 namespace TagWorker.Review.Pages;
 
 public sealed class WriteBackModel(
-    ReviewStore store,
+    PeopleReads people,
+    WriteBackReads writes,
     WriteBackActions actions,
     MetadataWriter writer,
     WriteConflicts conflicts,
@@ -33,10 +34,10 @@ public sealed class WriteBackModel(
     public IActionResult OnGet() =>
         Show(() =>
         {
-            Pending = store.PendingWrites(Person, PageNumber, 50);
-            History = store.Writes(1, 20);
-            Held = store.Holds(1, 50);
-            People = store.People(null, 1, ReviewStore.MaxPageSize).Items;
+            Pending = writes.PendingWrites(Person, PageNumber, 50);
+            History = writes.Writes(1, 20);
+            Held = writes.Holds(1, 50);
+            People = people.People(null, 1, Paging.MaxPageSize).Items;
             Conflicts = conflicts.Open();
             EmbeddedLeftBehind = options.Value.Mode == WriteMode.Sidecar ? journal.EmbeddedLeftBehind() : 0;
         });
