@@ -51,7 +51,8 @@ public static class ApiEndpoints
                         return Problems.From(e);
                     }
                 }
-            );
+            )
+            .DescribeProblems();
 
         MapPeople(api);
         MapFaces(api);

@@ -113,6 +113,27 @@ public sealed partial class ApiTests(ReviewFixture fixture) : IClassFixture<Revi
         {
             Assert.Contains(path, paths);
         }
+
+        // The errors are in the document too, as problem details: a client learns them from it.
+        string[] Statuses(string path, string method) =>
+            [
+                .. doc.GetProperty("paths")
+                    .GetProperty(path)
+                    .GetProperty(method)
+                    .GetProperty("responses")
+                    .EnumerateObject()
+                    .Select(r => r.Name),
+            ];
+        Assert.Equal(["200", "400", "401"], Statuses("/api/people", "get").Order());
+        Assert.Equal(["200", "400", "401", "404"], Statuses("/api/people/{id}", "get").Order());
+        Assert.Equal(["200", "400", "401", "404", "409"], Statuses("/api/people/{id}/name", "post").Order());
+        Assert.Equal(["200", "400", "401", "409"], Statuses("/api/writeback/approve", "post").Order());
+        var notFound = doc.GetProperty("paths")
+            .GetProperty("/api/people/{id}")
+            .GetProperty("get")
+            .GetProperty("responses")
+            .GetProperty("404");
+        Assert.True(notFound.GetProperty("content").TryGetProperty("application/problem+json", out _));
     }
 
     [Fact]
