@@ -75,9 +75,9 @@ public static class Assigner
     private static List<ClusterFace> Waiting(SqliteConnection connection, string embedder)
     {
         using var command = connection.Command(
-            """
-            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.sharpness FROM faces f JOIN photos p ON p.id = f.photo_id
-            WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
+            $"""
+            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.sharpness FROM {GroupableFaces.From}
+            WHERE f.person_id IS NULL AND {GroupableFaces.Where}
             ORDER BY f.id
             """,
             null,

@@ -35,9 +35,9 @@ public static class PeopleProfiles
     public static List<PersonProfile> Load(SqliteConnection connection, string embedder)
     {
         using var command = connection.Command(
-            """
-            SELECT p.id, p.name, p.ignored, f.embedding FROM faces f JOIN people p ON p.id = f.person_id JOIN photos ph ON ph.id = f.photo_id
-            WHERE f.embedder = $m AND f.embedding IS NOT NULL AND f.rejected IS NULL AND ph.removed_at IS NULL ORDER BY p.id
+            $"""
+            SELECT pe.id, pe.name, pe.ignored, f.embedding FROM {GroupableFaces.From} JOIN people pe ON pe.id = f.person_id
+            WHERE {GroupableFaces.Where} ORDER BY pe.id
             """,
             null,
             ("$m", embedder)

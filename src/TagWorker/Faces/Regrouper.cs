@@ -200,9 +200,9 @@ public sealed class Regrouper(Database database, IOptions<FacesOptions> options,
     private static List<Face> Load(SqliteConnection connection, SqliteTransaction transaction, string embedder)
     {
         using var command = connection.Command(
-            """
-            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.person_id, f.assigned_by, f.sharpness FROM faces f JOIN photos p ON p.id = f.photo_id
-            WHERE f.embedder = $m AND f.embedding IS NOT NULL AND f.rejected IS NULL AND p.removed_at IS NULL ORDER BY f.id
+            $"""
+            SELECT f.id, f.photo_id, f.confidence, f.size_px, f.embedding, f.person_id, f.assigned_by, f.sharpness
+            FROM {GroupableFaces.From} WHERE {GroupableFaces.Where} ORDER BY f.id
             """,
             transaction,
             ("$m", embedder)

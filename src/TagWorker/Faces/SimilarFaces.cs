@@ -28,9 +28,8 @@ public static class SimilarFaces
     )
     {
         using var command = connection.Command(
-            """
-            SELECT f.id, f.photo_id, f.person_id, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id
-            WHERE f.embedder = $m AND f.embedding IS NOT NULL AND f.rejected IS NULL AND p.removed_at IS NULL
+            $"""
+            SELECT f.id, f.photo_id, f.person_id, f.embedding FROM {GroupableFaces.From} WHERE {GroupableFaces.Where}
             """,
             null,
             ("$m", embedder)

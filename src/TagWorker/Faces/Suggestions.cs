@@ -50,9 +50,9 @@ public static class Suggestions
     )
     {
         var faces = connection.Rows(
-            """
-            SELECT f.id, f.embedding FROM faces f JOIN photos p ON p.id = f.photo_id
-            WHERE f.person_id IS NULL AND f.rejected IS NULL AND f.embedder = $m AND f.embedding IS NOT NULL AND p.removed_at IS NULL
+            $"""
+            SELECT f.id, f.embedding FROM {GroupableFaces.From}
+            WHERE f.person_id IS NULL AND {GroupableFaces.Where}
             ORDER BY f.size_px DESC, f.id
             """,
             r => (Id: r.GetInt64(0), Embedding: r.GetEmbedding(1)),

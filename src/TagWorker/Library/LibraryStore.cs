@@ -48,10 +48,33 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
         );
 
     /// <summary>A failed file is read again by the next pass (which looks at it because its mtime no longer
-    /// matches).</summary>
-    public static bool ReadAgain(SqliteConnection connection, long fileId) =>
-        connection.Execute("UPDATE files SET mtime = 0 WHERE id = $id AND state = 'failed'", null, ("$id", fileId))
-        == 1;
+    /// matches). Its path, or null when there is no such failed file.</summary>
+    public static string? ReadAgain(SqliteConnection connection, long fileId) =>
+        connection.Scalar(
+            "UPDATE files SET mtime = 0 WHERE id = $id AND state = 'failed' RETURNING path",
+            null,
+            ("$id", fileId)
+        ) as string;
+
+    /// <summary>The paths at which a photo is in the library now, in order (the first is the one shown).</summary>
+    public static List<string> PathsOf(
+        SqliteConnection connection,
+        long photoId,
+        SqliteTransaction? transaction = null
+    ) =>
+        connection.Rows(
+            "SELECT path FROM files WHERE photo_id = $id AND state = 'present' ORDER BY path",
+            r => r.GetString(0),
+            transaction,
+            ("$id", photoId)
+        );
+
+    /// <summary>
+    /// The first path of the photo whose id is the SQL expression <paramref name="photoId"/>, as a subquery for
+    /// other folders' reads (null when it has none).
+    /// </summary>
+    public static string FirstPathOf(string photoId) =>
+        $"(SELECT min(fi.path) FROM files fi WHERE fi.photo_id = {photoId} AND fi.state = 'present')";
 
     public static Dictionary<string, KnownFile> LoadKnown(
         SqliteConnection connection,
@@ -177,13 +200,7 @@ public sealed class LibraryStore(SqliteConnection connection, SqliteTransaction 
         ) == 1;
 
     /// <summary>The paths at which the photo is present now.</summary>
-    public List<string> PresentPaths(long photoId) =>
-        connection.Rows(
-            "SELECT path FROM files WHERE photo_id = $id AND state = 'present'",
-            r => r.GetString(0),
-            transaction,
-            ("$id", photoId)
-        );
+    public List<string> PresentPaths(long photoId) => PathsOf(connection, photoId, transaction);
 
     public void SaveFile(ListedFile file, long? photoId, string state, string? error, byte[]? imageHash = null) =>
         Run(

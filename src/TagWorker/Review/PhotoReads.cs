@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using TagWorker.Library;
 using TagWorker.Storage;
 using TagWorker.WriteBack;
 
@@ -9,8 +10,7 @@ namespace TagWorker.Review;
 /// <summary>What the site and the API read about photos, searches, albums and failures, one page at a time.</summary>
 public sealed class PhotoReads(Database database, IOptions<WriteBackOptions> writeBack)
 {
-    private const string FirstPath =
-        "(SELECT min(fi.path) FROM files fi WHERE fi.photo_id = ph.id AND fi.state = 'present')";
+    private static readonly string FirstPath = LibraryStore.FirstPathOf("ph.id");
 
     /// <summary>The photos before and after this one in the library (by id: the order they were found in), for stepping
     /// through.</summary>
@@ -64,12 +64,7 @@ public sealed class PhotoReads(Database database, IOptions<WriteBackOptions> wri
             throw ReviewException.NotFound($"photo {id}");
         }
         var p = photo[0];
-        var paths = connection.Rows(
-            "SELECT path FROM files WHERE photo_id = $id AND state = 'present' ORDER BY path",
-            r => r.GetString(0),
-            null,
-            ("$id", id)
-        );
+        var paths = LibraryStore.PathsOf(connection, id);
         var faces = PeopleReads.ReadFaces(connection, "WHERE f.photo_id = $id ORDER BY f.x", ("$id", id));
         var objects = connection.Rows(
             "SELECT id, label, confidence, x, y, w, h FROM objects WHERE photo_id = $id ORDER BY confidence DESC",
@@ -193,7 +188,7 @@ public sealed class PhotoReads(Database database, IOptions<WriteBackOptions> wri
     {
         var (p, s, offset) = Paging.Of(page, size);
         using var connection = database.Open();
-        const string union = $"""
+        var union = $"""
             SELECT 'photo' AS kind, ph.id AS id, coalesce({FirstPath}, '') AS path, coalesce(ph.error, '') AS reason, ph.updated_at AS at
             FROM photos ph WHERE ph.state = 'failed' AND ph.removed_at IS NULL
             UNION ALL

@@ -35,12 +35,7 @@ public sealed class PhotoViews(
         string? relative;
         using (var connection = database.Open())
         {
-            relative =
-                connection.Scalar(
-                    "SELECT min(path) FROM files WHERE photo_id = $p AND state = 'present'",
-                    null,
-                    ("$p", photoId)
-                ) as string;
+            relative = LibraryStore.PathsOf(connection, photoId).FirstOrDefault();
         }
         var root = Path.GetFullPath(library.Value.Root) + Path.DirectorySeparatorChar;
         var full = relative is null ? null : Path.GetFullPath(Path.Join(root, relative));

@@ -269,14 +269,7 @@ public sealed class ReviewActions(
         }
         else if (kind == "file")
         {
-            if (
-                connection.Scalar("SELECT path FROM files WHERE id = $id AND state = 'failed'", null, ("$id", id))
-                is not string path
-            )
-            {
-                throw ReviewException.NotFound($"failed file {id}");
-            }
-            LibraryStore.ReadAgain(connection, id);
+            var path = LibraryStore.ReadAgain(connection, id) ?? throw ReviewException.NotFound($"failed file {id}");
             watcher.Hint([path]);
         }
         else if (kind == "folder")

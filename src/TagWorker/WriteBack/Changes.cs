@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using TagWorker.Library;
 using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
@@ -274,9 +275,9 @@ public static class Changes
     /// <summary>The dropped changes, newest first: photo, subject, and what the subject is called now.</summary>
     public static List<Hold> Holds(SqliteConnection connection, int offset, int limit) =>
         connection.Rows(
-            """
+            $"""
             SELECT h.photo_id, h.subject, CASE WHEN pe.id IS NOT NULL THEN coalesce(pe.name, 'an unnamed group') ELSE substr(h.subject, 8) END, h.created_at,
-                (SELECT min(path) FROM files WHERE photo_id = h.photo_id AND state = 'present')
+                {LibraryStore.FirstPathOf("h.photo_id")}
             FROM write_holds h
             LEFT JOIN people pe ON h.subject = 'person:' || pe.id
             ORDER BY h.created_at DESC, h.photo_id DESC LIMIT $limit OFFSET $offset

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using TagWorker.Library;
 using TagWorker.Storage;
 
 namespace TagWorker.WriteBack;
@@ -45,12 +46,7 @@ public sealed class WritePlans(Database database, WriteConflicts conflicts, IOpt
         {
             var rows = WriteJournal.ReadWritten(connection, repair.PhotoId);
             var replaced = conflicts.Replaced(repair.Target);
-            var paths = connection.Rows(
-                "SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path",
-                r => r.GetString(0),
-                null,
-                ("$p", repair.PhotoId)
-            );
+            var paths = LibraryStore.PathsOf(connection, repair.PhotoId);
             if (Size(connection, repair.PhotoId) is not { } size || rows.Count == 0 || paths.Count == 0)
             {
                 conflicts.Repaired(repair.ConflictId); // nothing of TagWorker's left to write there
@@ -153,12 +149,7 @@ public sealed class WritePlans(Database database, WriteConflicts conflicts, IOpt
             {
                 wanted[change.Subject] = Want(connection, photo, change.Subject, change.After!, size);
             }
-            var paths = connection.Rows(
-                "SELECT path FROM files WHERE photo_id = $p AND state = 'present' ORDER BY path",
-                r => r.GetString(0),
-                null,
-                ("$p", photo)
-            );
+            var paths = LibraryStore.PathsOf(connection, photo);
             if (changes.Count > 0)
             {
                 plans.Add(new Plan(photo, changes, before, kept, storedW, storedH, wanted, paths));
