@@ -98,22 +98,3 @@ public sealed record WriteItem(
 }
 
 public sealed record PendingPhoto(PhotoSummary Photo, IReadOnlyList<Change> Changes);
-
-/// <summary>PictoPy-style search: people (all of them or any), an object label, a date range (inclusive days) and a
-/// folder.</summary>
-public sealed record SearchQuery(
-    IReadOnlyList<long> People,
-    bool AllPeople,
-    string? Label,
-    DateOnly? From,
-    DateOnly? To,
-    string? Folder
-)
-{
-    public bool IsEmpty =>
-        People.Count == 0
-        && string.IsNullOrWhiteSpace(Label)
-        && From is null
-        && To is null
-        && string.IsNullOrWhiteSpace(Folder);
-}

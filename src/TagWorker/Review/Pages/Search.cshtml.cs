@@ -18,7 +18,7 @@ public sealed class SearchModel(PeopleReads people, PhotoReads photos, AlbumActi
             AllPeople = people.People(null, 1, Paging.MaxPageSize).Items;
             Labels = photos.Labels();
             var q = Request.Query;
-            Query = ApiEndpoints.ParseSearch(
+            Query = SearchQuery.Parse(
                 string.Join(',', q["people"].ToArray()),
                 q["match"],
                 q["object"],
@@ -83,7 +83,7 @@ public sealed class SearchModel(PeopleReads people, PhotoReads photos, AlbumActi
         Act(
             () =>
             {
-                var query = ApiEndpoints.ParseQueryString(search ?? "");
+                var query = SearchQuery.FromQueryString(search ?? "");
                 if (query.IsEmpty)
                 {
                     throw ReviewException.Invalid("search for something first");
