@@ -12,20 +12,6 @@ namespace TagWorker.Faces;
 /// </summary>
 public sealed class Decisions(Database database, TimeProvider clock)
 {
-    private sealed record FaceRow(long Id, long? PersonId, string? AssignedBy, string? Rejected);
-
-    /// <summary>A person as it was; <c>Hidden</c> is null in snapshots taken before people could be hidden.</summary>
-    private sealed record PersonRow(
-        long Id,
-        string? Name,
-        long Ignored,
-        string CreatedAt,
-        string UpdatedAt,
-        long? Hidden = null
-    );
-
-    private sealed record Snapshot(FaceRow[] Faces, PersonRow[] People, long[][] CannotLink, List<long> Created);
-
     /// <summary>Names a group (creating the person) and confirms the faces it holds now.</summary>
     public void Name(long personId, string name)
     {
@@ -346,12 +332,9 @@ public sealed class Decisions(Database database, TimeProvider clock)
             using (var reader = command.ExecuteReader())
             {
                 reader.Read();
-                Restore(
-                    connection,
-                    transaction,
-                    ChangesPeople(reader.GetString(0)),
-                    JsonSerializer.Deserialize<Snapshot>(reader.GetString(1))!
-                );
+                JsonSerializer
+                    .Deserialize<DecisionSnapshot>(reader.GetString(1))!
+                    .Restore(connection, transaction, DecisionSnapshot.ChangesPeople(reader.GetString(0)));
             }
             connection.Execute(
                 "UPDATE decisions SET undone_at = $now WHERE id = $id",
@@ -386,7 +369,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
         var existence = new HashSet<string>();
         while (reader.Read())
         {
-            var rows = Rows(reader.GetString(1), JsonSerializer.Deserialize<Snapshot>(reader.GetString(2))!);
+            var rows = JsonSerializer.Deserialize<DecisionSnapshot>(reader.GetString(2))!.Rows(reader.GetString(1));
             if (
                 reader.GetInt64(0) == id
                 || (plan.Count > 0 && (relied.Overlaps(rows.Changed) || existence.Overlaps(rows.Context)))
@@ -405,89 +388,6 @@ public sealed class Decisions(Database database, TimeProvider clock)
         return plan;
     }
 
-    /// <summary>Decisions that change people's own rows (name, ignored, hidden, existence); the others only move
-    /// faces.</summary>
-    private static bool ChangesPeople(string kind) =>
-        kind is "name" or "rename" or "merge" or "hide" or "unhide" or "show-again" or "ignore";
-
-    /// <summary>
-    /// The rows a decision changed, as its snapshot records them (faces, their "not this person" links, people created,
-    /// and people it renamed, merged, hid or ignored); the people it only moved faces between (context: an undo puts
-    /// the faces back, re-creating a person that is gone, and leaves their names alone); and the people whose existence
-    /// it changed (created, or merged away).
-    /// </summary>
-    private static (HashSet<string> Changed, HashSet<string> Context, HashSet<string> Existence) Rows(
-        string kind,
-        Snapshot snapshot
-    )
-    {
-        var people = snapshot.People.Select(p => $"p{p.Id}").ToHashSet();
-        var created = snapshot.Created.Select(p => $"p{p}").ToHashSet();
-        var changed = snapshot
-            .Faces.Select(f => $"f{f.Id}")
-            .Concat(snapshot.CannotLink.Select(l => $"f{l[0]}"))
-            .Concat(created)
-            .Concat(ChangesPeople(kind) ? people : [])
-            .ToHashSet();
-        return (changed, ChangesPeople(kind) ? [] : people, [.. created, .. kind == "merge" ? people : []]);
-    }
-
-    private static void Restore(
-        SqliteConnection connection,
-        SqliteTransaction transaction,
-        bool changedPeople,
-        Snapshot snapshot
-    )
-    {
-        foreach (var p in snapshot.People)
-        {
-            // A person the decision only took faces from keeps what later decisions made of it; one that is gone comes
-            // back.
-            connection.Execute(
-                changedPeople
-                    ? """
-                    INSERT INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
-                    ON CONFLICT (id) DO UPDATE SET name = $n, ignored = $i, hidden = coalesce($h, hidden), updated_at = $u
-                    """
-                    : """
-                    INSERT OR IGNORE INTO people (id, name, ignored, hidden, created_at, updated_at) VALUES ($id, $n, $i, coalesce($h, 0), $c, $u)
-                    """,
-                transaction,
-                ("$id", p.Id),
-                ("$n", p.Name),
-                ("$i", p.Ignored),
-                ("$h", p.Hidden),
-                ("$c", p.CreatedAt),
-                ("$u", p.UpdatedAt)
-            );
-        }
-        foreach (var f in snapshot.Faces)
-        {
-            connection.Execute(
-                "UPDATE faces SET person_id = $p, assigned_by = $a, rejected = $r WHERE id = $id",
-                transaction,
-                ("$p", f.PersonId),
-                ("$a", f.AssignedBy),
-                ("$r", f.Rejected),
-                ("$id", f.Id)
-            );
-            connection.Execute("DELETE FROM cannot_link WHERE face_id = $id", transaction, ("$id", f.Id));
-        }
-        foreach (var link in snapshot.CannotLink)
-        {
-            connection.Execute(
-                "INSERT OR IGNORE INTO cannot_link (face_id, person_id) VALUES ($f, $p)",
-                transaction,
-                ("$f", link[0]),
-                ("$p", link[1])
-            );
-        }
-        foreach (var created in snapshot.Created)
-        {
-            connection.Execute("DELETE FROM people WHERE id = $id", transaction, ("$id", created));
-        }
-    }
-
     private void Decide(
         string kind,
         string summary,
@@ -498,12 +398,7 @@ public sealed class Decisions(Database database, TimeProvider clock)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        var snapshot = new Snapshot(
-            faceIds.Select(f => ReadFace(connection, transaction, f)).OfType<FaceRow>().ToArray(),
-            personIds.Distinct().Select(p => ReadPerson(connection, transaction, p)).OfType<PersonRow>().ToArray(),
-            faceIds.SelectMany(f => ReadLinks(connection, transaction, f)).ToArray(),
-            []
-        );
+        var snapshot = DecisionSnapshot.Take(connection, transaction, faceIds, personIds);
         apply(connection, transaction, snapshot.Created);
         connection.Execute(
             "INSERT INTO decisions (kind, summary, undo, created_at) VALUES ($k, $s, $u, $now)",
@@ -560,60 +455,6 @@ public sealed class Decisions(Database database, TimeProvider clock)
     {
         using var connection = database.Open();
         return connection.Scalar("SELECT person_id FROM faces WHERE id = $f", null, ("$f", faceId)) as long?;
-    }
-
-    private static FaceRow? ReadFace(SqliteConnection c, SqliteTransaction t, long id)
-    {
-        using var command = c.Command(
-            "SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id",
-            t,
-            ("$id", id)
-        );
-        using var r = command.ExecuteReader();
-        return r.Read()
-            ? new FaceRow(
-                r.GetInt64(0),
-                r.IsDBNull(1) ? null : r.GetInt64(1),
-                r.GetNullableString(2),
-                r.GetNullableString(3)
-            )
-            : null;
-    }
-
-    private static PersonRow? ReadPerson(SqliteConnection c, SqliteTransaction t, long id)
-    {
-        using var command = c.Command(
-            "SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id",
-            t,
-            ("$id", id)
-        );
-        using var r = command.ExecuteReader();
-        return r.Read()
-            ? new PersonRow(
-                r.GetInt64(0),
-                r.GetNullableString(1),
-                r.GetInt64(2),
-                r.GetString(3),
-                r.GetString(4),
-                r.GetInt64(5)
-            )
-            : null;
-    }
-
-    private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId)
-    {
-        using var command = c.Command(
-            "SELECT face_id, person_id FROM cannot_link WHERE face_id = $f",
-            t,
-            ("$f", faceId)
-        );
-        using var r = command.ExecuteReader();
-        var links = new List<long[]>();
-        while (r.Read())
-        {
-            links.Add([r.GetInt64(0), r.GetInt64(1)]);
-        }
-        return links;
     }
 
     private static string Clean(string name) => PersonName.Clean(name);
