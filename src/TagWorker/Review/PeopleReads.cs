@@ -7,14 +7,21 @@ namespace TagWorker.Review;
 /// <summary>What the site and the API read about people, groups, faces and the decisions about them, one page at a time.</summary>
 public sealed class PeopleReads(Database database, ProfileCache profiles, Grouping grouping)
 {
-    // The face the owner chose, while it is still theirs; else the largest confirmed face.
     private const string Hidden = "(SELECT ph.hidden FROM people ph WHERE ph.id = p.id)";
 
+    // The face the owner chose, while it is still theirs; else the largest confirmed face.
     private const string CoverFace = """
         coalesce((SELECT cf.id FROM faces cf WHERE cf.id = (SELECT pc.cover_face_id FROM people pc WHERE pc.id = p.id)
                     AND cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL),
                  (SELECT cf.id FROM faces cf WHERE cf.person_id = p.id AND cf.rejected IS NULL AND cf.thumbnail IS NOT NULL
                   ORDER BY cf.assigned_by = 'user' DESC, cf.size_px DESC LIMIT 1))
+        """;
+
+    // A person p with their faces and photos counted, as ReadPeople reads them.
+    private const string PersonColumns = $"""
+        p.id, p.name, p.ignored,
+            (SELECT count(*) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL),
+            (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}, {Hidden}
         """;
 
     /// <param name="hidden">Only the hidden (true) or the listed (false) people; null: all (name pickers).</param>
@@ -36,9 +43,7 @@ public sealed class PeopleReads(Database database, ProfileCache profiles, Groupi
         var items = ReadPeople(
             connection,
             $"""
-            SELECT p.id, p.name, p.ignored,
-                (SELECT count(*) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL),
-                (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}, {Hidden}
+            SELECT {PersonColumns}
             FROM (SELECT pe.* FROM people pe WHERE {filter} ORDER BY pe.name COLLATE NOCASE, pe.id LIMIT $limit OFFSET $offset) p
             ORDER BY p.name COLLATE NOCASE, p.id
             """,
@@ -80,10 +85,7 @@ public sealed class PeopleReads(Database database, ProfileCache profiles, Groupi
         return ReadPeople(
                 connection,
                 $"""
-                SELECT p.id, p.name, p.ignored,
-                    (SELECT count(*) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL),
-                    (SELECT count(DISTINCT f.photo_id) FROM faces f WHERE f.person_id = p.id AND f.rejected IS NULL), {CoverFace}, {Hidden}
-                FROM people p WHERE p.id = $id
+                SELECT {PersonColumns} FROM people p WHERE p.id = $id
                 """,
                 ("$id", id)
             )

@@ -90,20 +90,4 @@ public sealed record SearchQuery(
         )
             ? date
         : throw ReviewException.Invalid($"{name} is a date as yyyy-MM-dd");
-
-    /// <summary>Serves a file the database named, and only if it lies inside the data folder.</summary>
-    private static IResult Image(string? relative, string dataDir, string what)
-    {
-        if (relative is null)
-        {
-            throw ReviewException.NotFound($"an image of {what}");
-        }
-        var root = Path.GetFullPath(dataDir) + Path.DirectorySeparatorChar;
-        var full = Path.GetFullPath(Path.Combine(root, relative));
-        if (!full.StartsWith(root, StringComparison.Ordinal) || !File.Exists(full))
-        {
-            throw ReviewException.NotFound($"an image of {what}");
-        }
-        return Results.File(full, "image/jpeg", enableRangeProcessing: false);
-    }
 }
