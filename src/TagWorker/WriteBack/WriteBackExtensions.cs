@@ -25,6 +25,7 @@ public static class WriteBackExtensions
         builder.Services.AddSingleton<EmbeddedXmp>();
         builder.Services.AddSingleton<WritePlans>();
         builder.Services.AddSingleton<WriteAudit>();
+        builder.Services.AddSingleton<TargetWriter>();
         builder.Services.AddSingleton<MetadataWriter>();
         builder.Services.AddSingleton<ImmichRefresh>();
         if (hosted)
