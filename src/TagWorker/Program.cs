@@ -15,7 +15,7 @@ using TagWorker.Pipeline;
 // edits   Hosting   settings, logging, housekeeping chores of every folder (IHousekeepingTask)
 //
 // The other commands run one stage alone (scan, analyze, regroup, apply, undo) or measure one (bench-*, eval-faces).
-ProcessMemory.ShareNativeHeap();
+ProcessMemory.TuneNativeHeap();
 try
 {
     var cli = CommandLine.Parse(args);
