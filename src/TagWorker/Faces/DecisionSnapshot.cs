@@ -3,6 +3,7 @@ using TagWorker.Storage;
 
 namespace TagWorker.Faces;
 
+/// <summary>A face as it was: its person, who put it there, whether it was rejected.</summary>
 internal sealed record SnapshotFace(long Id, long? PersonId, string? AssignedBy, string? Rejected);
 
 /// <summary>A person as it was; <c>Hidden</c> is null in snapshots taken before people could be hidden.</summary>

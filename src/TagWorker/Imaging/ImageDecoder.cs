@@ -14,9 +14,6 @@ namespace TagWorker.Imaging;
 /// same pixels as libvips' thumbnail, ~15 ms less per 12 MP photo (measured: 46 vs 58-62 ms).
 /// Everything else goes through thumbnail, which also converts embedded colour profiles to sRGB.
 /// </summary>
-/// <summary>A photo's header: displayed size, EXIF orientation, DateTimeOriginal.</summary>
-public sealed record PhotoHeader(int Width, int Height, int Orientation, string? TakenAt);
-
 public sealed class ImageDecoder
 {
     private readonly ImagingOptions _options;
@@ -64,7 +61,7 @@ public sealed class ImageDecoder
             () => Source.NewFromDescriptor((int)file.SafeFileHandle.DangerousGetHandle()),
             "cannot read the file"
         );
-        var header = LibVips.Run(() => ReadHeader(source), "not a photo TagWorker can read");
+        var header = LibVips.Run(() => FileHeader.Read(source), "not a photo TagWorker can read");
         return header.Orientation >= 5
             ? new PhotoHeader(header.Height, header.Width, header.Orientation, header.TakenAt)
             : new PhotoHeader(header.Width, header.Height, header.Orientation, header.TakenAt);
@@ -73,7 +70,7 @@ public sealed class ImageDecoder
     private DecodedPhoto Decode(Func<Source> open, int size)
     {
         using var source = LibVips.Run(open, "cannot read the file");
-        var header = LibVips.Run(() => ReadHeader(source), "not a photo TagWorker can read");
+        var header = LibVips.Run(() => FileHeader.Read(source), "not a photo TagWorker can read");
         var megapixels = (double)header.Width * header.Height / 1e6;
         if (megapixels > _options.MaxMegapixels)
         {
@@ -84,7 +81,7 @@ public sealed class ImageDecoder
                 )
             );
         }
-        var (cost, why) = DecodeCost(header);
+        var (cost, why) = header.DecodeCost();
         if (cost > _budget.Bytes)
         {
             throw new ImagingException(
@@ -122,7 +119,7 @@ public sealed class ImageDecoder
         return ToRgb(thumb);
     }
 
-    private static RgbImage LoadJpeg(Source source, Header header, int size)
+    private static RgbImage LoadJpeg(Source source, FileHeader header, int size)
     {
         var longest = Math.Max(header.Width, header.Height);
         var shrink = 8;
@@ -177,103 +174,6 @@ public sealed class ImageDecoder
                     + (head.IndexOfAnyExcept((byte)0) < 0 ? " (it starts with zeros)" : "")
             );
         }
-    }
-
-    private sealed record Header(
-        int Width,
-        int Height,
-        int Orientation,
-        string? TakenAt,
-        bool PlainJpeg,
-        string Loader,
-        bool WholeImage,
-        int Bands,
-        int SampleBytes
-    );
-
-    private static Header ReadHeader(Source source)
-    {
-        using var image = Image.NewFromSource(source, access: Enums.Access.Sequential);
-        var orientation =
-            image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int value and >= 1 and <= 8
-                ? value
-                : 1;
-        var loader =
-            image.GetTypeOf("vips-loader") != IntPtr.Zero && image.Get("vips-loader") is string name ? name : "";
-        var plainJpeg =
-            loader.StartsWith("jpegload", StringComparison.Ordinal)
-            && image.GetTypeOf("icc-profile-data") == IntPtr.Zero
-            && image.Interpretation == Enums.Interpretation.Srgb;
-        // Interlaced PNGs and progressive JPEGs cannot be decoded a few lines at a time.
-        var whole = Flag(image, "interlaced") || Flag(image, "jpeg-multiscan");
-        var sampleBytes =
-            image.Format is Enums.BandFormat.Ushort or Enums.BandFormat.Short ? 2
-            : image.Format is Enums.BandFormat.Float ? 4
-            : 1;
-        return new Header(
-            image.Width,
-            image.Height,
-            orientation,
-            TakenAt(image),
-            plainJpeg,
-            loader,
-            whole,
-            image.Bands,
-            sampleBytes
-        );
-    }
-
-    private static bool Flag(Image image, string field) =>
-        image.GetTypeOf(field) != IntPtr.Zero && image.Get(field) is int flag && flag != 0;
-
-    /// <summary>
-    /// What a decode holds in memory at once, and why: nothing to speak of for formats read in parts; the whole
-    /// image for an interlaced PNG; the DCT coefficients (2 bytes a sample, whatever the shrink) for a progressive
-    /// JPEG; the decoded planes plus libheif's own for HEIF/AVIF.
-    /// </summary>
-    private static (long Bytes, string Why) DecodeCost(Header header)
-    {
-        var pixels = (long)header.Width * header.Height;
-        return header.Loader switch
-        {
-            var l when l.StartsWith("pngload", StringComparison.Ordinal) && header.WholeImage => (
-                pixels * header.Bands * header.SampleBytes,
-                "interlaced PNG"
-            ),
-            var l when l.StartsWith("jpegload", StringComparison.Ordinal) && header.WholeImage => (
-                pixels * header.Bands * 2,
-                "progressive JPEG"
-            ),
-            var l when l.StartsWith("heifload", StringComparison.Ordinal) => (
-                pixels * (header.Bands * header.SampleBytes + 2),
-                "HEIF/AVIF"
-            ),
-            _ => (0, ""),
-        };
-    }
-
-    /// <summary>
-    /// EXIF DateTimeOriginal ("2019:05:01 12:00:00 (...)" as libvips shows it) as "2019-05-01T12:00:00";
-    /// null when missing or not a date (cameras write "0000:00:00 00:00:00" when unset).
-    /// </summary>
-    private static string? TakenAt(Image header)
-    {
-        const string field = "exif-ifd2-DateTimeOriginal";
-        if (header.GetTypeOf(field) == IntPtr.Zero || header.Get(field) is not string text)
-        {
-            return null;
-        }
-        return
-            text.Length >= 19
-            && DateTime.TryParseExact(
-                text[..19],
-                "yyyy:MM:dd HH:mm:ss",
-                CultureInfo.InvariantCulture,
-                DateTimeStyles.None,
-                out var taken
-            )
-            ? taken.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture)
-            : null;
     }
 
     /// <summary>Any colour space, bit depth or alpha to 8-bit sRGB with three bands, in a pooled buffer.</summary>
