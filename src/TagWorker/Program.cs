@@ -11,8 +11,8 @@ using TagWorker.Pipeline;
 //   Pipeline  decode ─► objects, faces, landmarks, embeddings ─► stored per photo     ─► AnalysisEvents.PhotoStored
 //   Faces     assign new faces, regroup, the owner's decisions ─► people              ◄─ Grouping.Changed (the site)
 //   Review    the site and /api: names, fixes, approvals ─► decisions, approvals       ─► WriteSignal
-//   WriteBack approved changes ─► XMP (sidecar or embedded), verified, journaled, undoable; audits other programs'
-// edits   Hosting   settings, logging, housekeeping chores of every folder (IHousekeepingTask)
+//   WriteBack approved changes ─► XMP (sidecar or embedded), verified, journaled, undoable; audits others' edits
+//   Hosting   settings, logging, housekeeping chores of every folder (IHousekeepingTask)
 //
 // The other commands run one stage alone (scan, analyze, regroup, apply, undo) or measure one (bench-*, eval-faces).
 ProcessMemory.TuneNativeHeap();
