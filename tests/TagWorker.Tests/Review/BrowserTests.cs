@@ -21,13 +21,7 @@ public sealed partial class BrowserTests
         using var app = await StartAsync(library, data);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(
-            new BrowserNewPageOptions
-            {
-                BaseURL = app.Url,
-                ViewportSize = new ViewportSize { Width = 1200, Height = 900 },
-            }
-        );
+        var page = await NewPageAsync(browser, app, 1200, 900);
         await LogInAsync(page, "/groups");
         await Shot(page, "02-groups");
 
@@ -204,13 +198,7 @@ public sealed partial class BrowserTests
         await using var browser = await LaunchAsync(playwright);
         foreach (var (width, height, size) in new[] { (1440, 900, "laptop"), (390, 844, "phone") })
         {
-            var page = await browser.NewPageAsync(
-                new BrowserNewPageOptions
-                {
-                    BaseURL = app.Url,
-                    ViewportSize = new ViewportSize { Width = width, Height = height },
-                }
-            );
+            var page = await NewPageAsync(browser, app, width, height);
             await LogInAsync(page, "/groups");
             await Shot(page, $"10-groups-{size}");
             AssertWithinWidth(
@@ -367,14 +355,7 @@ public sealed partial class BrowserTests
         {
             foreach (var (width, height) in new[] { (1440, 900), (390, 844) })
             {
-                var page = await browser.NewPageAsync(
-                    new BrowserNewPageOptions
-                    {
-                        BaseURL = app.Url,
-                        ViewportSize = new ViewportSize { Width = width, Height = height },
-                        ColorScheme = scheme,
-                    }
-                );
+                var page = await NewPageAsync(browser, app, width, height, scheme);
                 await LogInAsync(page, "/people");
                 foreach (var url in pages.Append("/login"))
                 {
@@ -433,7 +414,26 @@ public sealed partial class BrowserTests
         )
         {
             File.Copy(Path.Combine(Repo.Photos, photo), library.Combine(photo));
-            File.SetLastWriteTimeUtc(library.Combine(photo), DateTime.UtcNow.AddHours(-1));
+        }
+        return await StartGroupedAsync(library, data, groups: 2, facesEach: 2, TimeSpan.FromSeconds(180));
+    }
+
+    /// <summary>
+    /// Starts serve on a library whose files are an hour old (settled), regrouping after every photo, and waits until
+    /// every photo is analysed and at least <paramref name="groups"/> groups of <paramref name="facesEach"/> faces or
+    /// more have formed.
+    /// </summary>
+    private static async Task<AppProcess> StartGroupedAsync(
+        TempDir library,
+        TempDir data,
+        int groups,
+        int facesEach,
+        TimeSpan within
+    )
+    {
+        foreach (var file in Directory.GetFiles(library.Path))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
         }
         var app = await AppProcess.StartAsync(
             library.Path,
@@ -447,17 +447,35 @@ public sealed partial class BrowserTests
         await app.WaitUntilAsync(
             async () =>
             {
-                var groups = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
+                var formed = JsonDocument.Parse(await app.Http.GetStringAsync("/api/groups")).RootElement;
                 var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
                 return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
-                    && groups.GetProperty("items").EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 2)
-                        >= 2;
+                    && formed
+                        .GetProperty("items")
+                        .EnumerateArray()
+                        .Count(g => g.GetProperty("faces").GetInt32() >= facesEach) >= groups;
             },
-            TimeSpan.FromSeconds(180)
+            within
         );
         Directory.CreateDirectory(Screenshots);
         return app;
     }
+
+    private static Task<IPage> NewPageAsync(
+        IBrowser browser,
+        AppProcess app,
+        int width,
+        int height,
+        ColorScheme? scheme = null
+    ) =>
+        browser.NewPageAsync(
+            new BrowserNewPageOptions
+            {
+                BaseURL = app.Url,
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                ColorScheme = scheme,
+            }
+        );
 
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
         playwright.Chromium.LaunchAsync(

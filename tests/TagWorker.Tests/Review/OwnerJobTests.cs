@@ -68,45 +68,20 @@ public sealed partial class BrowserTests
             File.Copy(Path.Combine(Repo.Shared, "testdata", "faces-lfw", "images", file), library.Combine(file));
         }
         File.Copy(Path.Combine(Repo.Photos, "bus.jpg"), library.Combine("bus.jpg")); // strangers
-        foreach (var file in Directory.GetFiles(library.Path))
-        {
-            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
-        }
-        using var app = await AppProcess.StartAsync(
-            library.Path,
-            data.Path,
-            new Dictionary<string, string?>
-            {
-                ["TagWorker__Faces__RegroupEveryPhotos"] = "1",
-                ["TagWorker__Faces__RegroupMinMinutes"] = "0",
-            }
-        );
-        await app.WaitUntilAsync(
-            async () =>
-            {
-                var status = JsonDocument.Parse(await app.Http.GetStringAsync("/api/status")).RootElement;
-                var groups = JsonDocument
-                    .Parse(await app.Http.GetStringAsync("/api/groups"))
-                    .RootElement.GetProperty("items");
-                return status.GetProperty("counts").GetProperty("photos").GetProperty("pending").GetInt32() == 0
-                    && groups.EnumerateArray().Count(g => g.GetProperty("faces").GetInt32() >= 3) >= Identities.Length;
-            },
+        using var app = await StartGroupedAsync(
+            library,
+            data,
+            groups: Identities.Length,
+            facesEach: 3,
             TimeSpan.FromSeconds(240)
         );
-        Directory.CreateDirectory(Screenshots);
         var report = new List<string>();
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
         foreach (var (width, height, size) in new[] { (1440, 900, "laptop"), (390, 844, "phone") })
         {
-            var page = await browser.NewPageAsync(
-                new BrowserNewPageOptions
-                {
-                    BaseURL = app.Url,
-                    ViewportSize = new ViewportSize { Width = width, Height = height },
-                }
-            );
+            var page = await NewPageAsync(browser, app, width, height);
             await LogInAsync(page, "/");
             var owner = new Owner(page);
             if (size == "phone")
