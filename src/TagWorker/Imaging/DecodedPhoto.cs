@@ -2,7 +2,8 @@ namespace TagWorker.Imaging;
 
 /// <summary>
 /// A photo as displayed (EXIF orientation applied): its full displayed size, the orientation of the
-/// stored pixels, and a working copy no larger than ImagingOptions.WorkingSize.
+/// stored pixels, and a working copy no larger than ImagingOptions.WorkingSize (a JPEG's own
+/// shrink may leave it up to a thirty-second larger).
 /// </summary>
 public sealed class DecodedPhoto(RgbImage image, int width, int height, int orientation, string? takenAt = null)
     : IDisposable

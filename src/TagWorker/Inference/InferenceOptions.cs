@@ -14,8 +14,11 @@ public sealed class InferenceOptions
     [Range(1, 64)]
     public int IntraOpThreads { get; set; } = 1;
 
-    /// <summary>ONNX Runtime's CPU memory arena: a little faster, but it keeps its peak allocation for good.</summary>
-    public bool CpuArena { get; set; }
+    /// <summary>
+    /// One ONNX Runtime memory arena shared by the sessions, with memory patterns: +4% photos/s for +25 MB while models
+    /// are loaded; freed with them when idle.
+    /// </summary>
+    public bool CpuArena { get; set; } = true;
 
     /// <summary>Manifest names of the models to use.</summary>
     public string ObjectModel { get; set; } = "yolov8n";

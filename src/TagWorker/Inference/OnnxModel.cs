@@ -16,6 +16,7 @@ public sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string _file;
+    private readonly Action? _closed;
     private readonly string[] _inputName;
     private readonly string[] _outputNames;
     private readonly long[][] _outputShapes;
@@ -23,10 +24,11 @@ public sealed class OnnxModel : IDisposable
     private int _running;
     private bool _disposed;
 
-    internal OnnxModel(InferenceSession session, string file)
+    internal OnnxModel(InferenceSession session, string file, Action? closed = null)
     {
         _session = session;
         _file = file;
+        _closed = closed;
         try
         {
             if (
@@ -48,6 +50,7 @@ public sealed class OnnxModel : IDisposable
         catch
         {
             session.Dispose();
+            closed?.Invoke();
             throw;
         }
         _inputName = [session.InputNames[0]];
@@ -181,6 +184,7 @@ public sealed class OnnxModel : IDisposable
             }
         }
         _session.Dispose();
+        _closed?.Invoke();
     }
 }
 

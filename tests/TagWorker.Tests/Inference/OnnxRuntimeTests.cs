@@ -52,6 +52,34 @@ public sealed class OnnxRuntimeTests
     }
 
     [Fact]
+    public void Models_on_the_shared_arena_give_the_results_of_a_model_without_it_while_others_close_and_reopen()
+    {
+        var path = Path.Combine(Repo.Models, "yolov8-lite-t-face.onnx");
+        using var buffers = new OnnxBuffers();
+        var input = new float[3 * 640 * 640];
+        for (var i = 0; i < input.Length; i++)
+        {
+            input[i] = (i * 7919 % 255) / 255f;
+        }
+        float[] Logits(OnnxModel model) => model.Run(input, [1, 3, 640, 640], buffers)[0].Values.ToArray();
+        float[] expected;
+        using (var plain = new OnnxRuntime(Options.Create(new InferenceOptions { CpuArena = false })).Open(path))
+        {
+            expected = Logits(plain);
+        }
+
+        var first = _runtime.Open(path);
+        var second = _runtime.Open(path);
+        Assert.Equal(expected, Logits(first));
+        first.Dispose();
+        Assert.Equal(expected, Logits(second)); // the arena is still there for the open one
+        second.Dispose(); // the last user: the arena is freed
+        using var third = _runtime.Open(path); // and registered again
+
+        Assert.Equal(expected, Logits(third));
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_model_fails_with_ONNX_Runtimes_own_message()
     {
         using var dir = new TempDir("onnx");
