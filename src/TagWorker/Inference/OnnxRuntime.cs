@@ -98,12 +98,14 @@ public sealed partial class OnnxRuntime(IOptions<InferenceOptions> options)
     {
         lock (ArenaLock)
         {
-            if (_arenaUsers++ == 0)
+            if (_arenaUsers == 0)
             {
                 using var cpu = CpuArenaInfo();
+                // ONNX Runtime's defaults: no limit, each new region the next power of two.
                 using var growth = new OrtArenaCfg(maxMemory: 0, arenaExtendStrategy: 0, -1, -1);
                 OrtEnv.Instance().CreateAndRegisterAllocator(cpu, growth);
             }
+            _arenaUsers++;
         }
     }
 
