@@ -117,57 +117,41 @@ internal sealed record DecisionSnapshot(
         }
     }
 
-    private static SnapshotFace? ReadFace(SqliteConnection c, SqliteTransaction t, long id)
-    {
-        using var command = c.Command(
-            "SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id",
-            t,
-            ("$id", id)
-        );
-        using var r = command.ExecuteReader();
-        return r.Read()
-            ? new SnapshotFace(
-                r.GetInt64(0),
-                r.IsDBNull(1) ? null : r.GetInt64(1),
-                r.GetNullableString(2),
-                r.GetNullableString(3)
+    private static SnapshotFace? ReadFace(SqliteConnection c, SqliteTransaction t, long id) =>
+        c.Rows(
+                "SELECT id, person_id, assigned_by, rejected FROM faces WHERE id = $id",
+                r => new SnapshotFace(
+                    r.GetInt64(0),
+                    r.GetNullableInt64(1),
+                    r.GetNullableString(2),
+                    r.GetNullableString(3)
+                ),
+                t,
+                ("$id", id)
             )
-            : null;
-    }
+            .FirstOrDefault();
 
-    private static SnapshotPerson? ReadPerson(SqliteConnection c, SqliteTransaction t, long id)
-    {
-        using var command = c.Command(
-            "SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id",
-            t,
-            ("$id", id)
-        );
-        using var r = command.ExecuteReader();
-        return r.Read()
-            ? new SnapshotPerson(
-                r.GetInt64(0),
-                r.GetNullableString(1),
-                r.GetInt64(2),
-                r.GetString(3),
-                r.GetString(4),
-                r.GetInt64(5)
+    private static SnapshotPerson? ReadPerson(SqliteConnection c, SqliteTransaction t, long id) =>
+        c.Rows(
+                "SELECT id, name, ignored, created_at, updated_at, hidden FROM people WHERE id = $id",
+                r => new SnapshotPerson(
+                    r.GetInt64(0),
+                    r.GetNullableString(1),
+                    r.GetInt64(2),
+                    r.GetString(3),
+                    r.GetString(4),
+                    r.GetInt64(5)
+                ),
+                t,
+                ("$id", id)
             )
-            : null;
-    }
+            .FirstOrDefault();
 
-    private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId)
-    {
-        using var command = c.Command(
+    private static List<long[]> ReadLinks(SqliteConnection c, SqliteTransaction t, long faceId) =>
+        c.Rows(
             "SELECT face_id, person_id FROM cannot_link WHERE face_id = $f",
+            r => new[] { r.GetInt64(0), r.GetInt64(1) },
             t,
             ("$f", faceId)
         );
-        using var r = command.ExecuteReader();
-        var links = new List<long[]>();
-        while (r.Read())
-        {
-            links.Add([r.GetInt64(0), r.GetInt64(1)]);
-        }
-        return links;
-    }
 }
