@@ -79,10 +79,11 @@ public static partial class ProcessMemory
     /// activations: on the bench library with two workers, one arena took the peak from 468-514 MB to 374 MB and
     /// was faster (freed memory is reused by the next thread instead of faulted in fresh).</item>
     /// <item>Blocks up to 32 MB come from that heap, not from their own mapping (M_MMAP_THRESHOLD), and up to 64 MB
-    /// free at its top stay (M_TRIM_THRESHOLD): ONNX Runtime allocates its activations afresh for every run (its
-    /// arena is off: it would keep its peak for good), and each fresh mapping is faulted in and zeroed by the kernel
-    /// again, 4 % of the bench's CPU in page faults. Measured on the bench library (2 runs each, alternated): 8.94-8.96
-    /// -> 9.20-9.34 photos/s, peak RSS 358-364 -> 355-372 MB. <see cref="GiveBack"/> still trims all at idle.</item>
+    /// free at its top stay (M_TRIM_THRESHOLD): libvips' buffers (and ONNX Runtime's activations, when its shared
+    /// arena is turned off) are allocated afresh for every photo, and each fresh mapping is faulted in and zeroed by
+    /// the kernel again, 4 % of the bench's CPU in page faults. Measured on the bench library before the shared arena
+    /// (2 runs each, alternated): 8.94-8.96 -> 9.20-9.34 photos/s, peak RSS 358-364 -> 355-372 MB. <see
+    /// cref="GiveBack"/> still trims all at idle.</item>
     /// </list>
     /// </summary>
     public static void TuneNativeHeap()
